@@ -1,0 +1,31 @@
+import { AuthModule } from '@herald/auth';
+import { HeraldCoreModule, type HeraldConfig } from '@herald/common';
+import { ContactsModule } from '@herald/contacts';
+import { SegmentsModule } from '@herald/segments';
+import { TemplatesModule } from '@herald/templates';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { WorkerModule } from '../../worker/src/worker.module.js';
+import { HealthController } from './health.controller.js';
+
+export interface ApiOptions {
+  /** Also run the job processors in this process (`npm start`). */
+  withWorker: boolean;
+}
+
+@Module({})
+export class ApiModule {
+  static forRoot(config: HeraldConfig, options: ApiOptions): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        HeraldCoreModule.forRoot(config),
+        AuthModule,
+        ContactsModule,
+        SegmentsModule,
+        TemplatesModule,
+        ...(options.withWorker ? [WorkerModule.processors()] : []),
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

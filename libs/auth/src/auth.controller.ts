@@ -1,0 +1,106 @@
+import { HERALD_CONFIG, type HeraldConfig, Public } from '@herald/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import type { Response } from 'express';
+import { ApiKeysService, type ApiKeyView } from './api-keys.service.js';
+import { requestToken, SESSION_COOKIE } from './auth.guard.js';
+import { AuthService } from './auth.service.js';
+import { type AuthenticatedRequest, CurrentUser, type Principal } from './principal.js';
+
+export class LoginDto {
+  @ApiProperty({ example: 'admin@example.com' })
+  @IsString()
+  @MaxLength(320)
+  @IsEmail({ allow_ip_domain: false, require_tld: false })
+  email: string;
+
+  @ApiProperty()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(1024)
+  password: string;
+}
+
+export class CreateApiKeyDto {
+  @ApiProperty({ example: 'CRM sync' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  name: string;
+}
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+  ) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Sign in; sets the session cookie and returns the session token' })
+  async login(@Body() body: LoginDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
+    const { token, expiresAt, principal } = await this.auth.login(body.email, body.password, req.ip ?? 'unknown');
+    res.cookie(SESSION_COOKIE, token, {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: this.config.NODE_ENV === 'production',
+      expires: expiresAt,
+      path: '/',
+    });
+    return {
+      token,
+      expiresAt: expiresAt.toISOString(),
+      user: { id: principal.userId, email: principal.email, role: principal.role },
+    };
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiCookieAuth()
+  @ApiOperation({ summary: 'End the current session' })
+  async logout(@Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<void> {
+    const token = requestToken(req);
+    if (token) await this.auth.logout(token);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+  }
+
+  @Get('me')
+  @ApiBearerAuth()
+  @ApiCookieAuth()
+  @ApiOperation({ summary: 'The signed-in user' })
+  me(@CurrentUser() user: Principal) {
+    return { id: user.userId, email: user.email, role: user.role, via: user.via };
+  }
+}
+
+@ApiTags('auth')
+@ApiBearerAuth()
+@ApiCookieAuth()
+@Controller('api-keys')
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  @Get()
+  @ApiOperation({ summary: "The current user's active API keys (never the keys themselves)" })
+  async list(@CurrentUser() user: Principal): Promise<{ items: ApiKeyView[] }> {
+    return { items: await this.keys.list(user.userId) };
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Create an API key; the `key` is shown in this response only' })
+  create(@CurrentUser() user: Principal, @Body() body: CreateApiKeyDto) {
+    return this.keys.create(user.userId, body.name);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke an API key' })
+  revoke(@CurrentUser() user: Principal, @Param('id') id: string): Promise<void> {
+    return this.keys.revoke(user.userId, id);
+  }
+}

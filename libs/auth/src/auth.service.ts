@@ -1,0 +1,131 @@
+import { DomainError, HERALD_CONFIG, type HeraldConfig, REDIS } from '@herald/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import argon2 from 'argon2';
+import type { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { Principal } from './principal.js';
+import { API_KEY_PREFIX, newSessionToken, sha256 } from './tokens.js';
+
+const LOGIN_WINDOW_SECONDS = 15 * 60;
+export const DEFAULT_ADMIN_EMAIL = 'admin@herald.localhost';
+
+interface UserRow {
+  id: string;
+  email: string;
+  role: Principal['role'];
+  password_hash: string;
+}
+
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+  /** Verified against when the email is unknown, so timing does not reveal which emails exist. */
+  private decoyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly db: DataSource,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+  ) {}
+
+  /** Creates the first admin when there is no user at all. */
+  async ensureFirstAdmin(): Promise<void> {
+    const [{ count }] = await this.db.query<{ count: number }[]>('SELECT count(*)::int AS count FROM users');
+    if (count > 0) return;
+    const email = this.config.HERALD_ADMIN_EMAIL ?? DEFAULT_ADMIN_EMAIL;
+    const password = this.config.HERALD_ADMIN_PASSWORD ?? randomBytes(12).toString('base64url');
+    const inserted = await this.db.query<unknown[]>(
+      `INSERT INTO users (email, password_hash, role)
+       SELECT $1, $2, 'admin' WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id`,
+      [email, await argon2.hash(password)],
+    );
+    if (inserted.length === 0) return;
+    if (this.config.HERALD_ADMIN_PASSWORD)
+      this.logger.log(`Created admin ${email} from HERALD_ADMIN_EMAIL/HERALD_ADMIN_PASSWORD`);
+    else
+      // Printed once, on purpose: this is the only way to learn the generated password.
+      this.logger.warn(
+        `Created local admin ${email} with password ${password} — change it or set HERALD_ADMIN_PASSWORD`,
+      );
+  }
+
+  async createUser(email: string, password: string, role: Principal['role'] = 'member'): Promise<string> {
+    const rows = await this.db.query<{ id: string }[]>(
+      `INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING id::text`,
+      [email.trim(), await argon2.hash(password), role],
+    );
+    return rows[0].id;
+  }
+
+  async login(
+    email: string,
+    password: string,
+    ip: string,
+  ): Promise<{ token: string; expiresAt: Date; principal: Principal }> {
+    const keys = [`login:email:${sha256(email.trim().toLowerCase())}`, `login:ip:${ip}`].map(
+      (k) => `${this.config.HERALD_QUEUE_PREFIX}:${k}`,
+    );
+    const counts = await this.redis.mget(...keys);
+    if (counts.some((c) => Number(c ?? 0) >= this.config.HERALD_LOGIN_MAX_FAILURES)) {
+      throw new DomainError('rate_limited', 'Too many failed logins; wait 15 minutes and try again');
+    }
+    const rows = await this.db.query<UserRow[]>(
+      'SELECT id::text, email, role, password_hash FROM users WHERE lower(email) = lower($1)',
+      [email.trim()],
+    );
+    const user = rows[0];
+    const ok = user
+      ? await argon2.verify(user.password_hash, password)
+      : await argon2.verify(await this.decoy(), password).then(() => false);
+    if (!user || !ok) {
+      const tx = this.redis.multi();
+      for (const key of keys) tx.incr(key).expire(key, LOGIN_WINDOW_SECONDS, 'NX');
+      await tx.exec();
+      throw new DomainError('unauthorized', 'Email or password is wrong', { password: 'does not match' });
+    }
+    await this.redis.del(keys[0]);
+    const token = newSessionToken();
+    const expiresAt = new Date(Date.now() + this.config.HERALD_SESSION_TTL_HOURS * 3600_000);
+    await this.db.query('INSERT INTO sessions (user_id, token_hash, expires_at) VALUES ($1, $2, $3)', [
+      user.id,
+      sha256(token),
+      expiresAt,
+    ]);
+    return { token, expiresAt, principal: { userId: user.id, email: user.email, role: user.role, via: 'session' } };
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.db.query('DELETE FROM sessions WHERE token_hash = $1', [sha256(token)]);
+  }
+
+  /** Resolves a bearer token or session cookie value to its user, or null. */
+  async authenticate(token: string): Promise<Principal | null> {
+    if (token.length > 200) return null;
+    if (token.startsWith(API_KEY_PREFIX)) {
+      // A CTE keeps this a SELECT, so the driver returns plain rows.
+      const rows = await this.db.query<Omit<UserRow, 'password_hash'>[]>(
+        `WITH used AS (
+           UPDATE api_keys SET last_used_at = now()
+           WHERE key_hash = $1 AND revoked_at IS NULL RETURNING user_id
+         )
+         SELECT u.id::text, u.email, u.role FROM used JOIN users u ON u.id = used.user_id`,
+        [sha256(token)],
+      );
+      const user = rows[0];
+      return user ? { userId: user.id, email: user.email, role: user.role, via: 'api_key' } : null;
+    }
+    const rows = await this.db.query<Omit<UserRow, 'password_hash'>[]>(
+      `SELECT u.id::text, u.email, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+       WHERE s.token_hash = $1 AND s.expires_at > now()`,
+      [sha256(token)],
+    );
+    const user = rows[0];
+    return user ? { userId: user.id, email: user.email, role: user.role, via: 'session' } : null;
+  }
+
+  private decoy(): Promise<string> {
+    this.decoyHash ??= argon2.hash(randomBytes(16).toString('hex'));
+    return this.decoyHash;
+  }
+}

@@ -1,0 +1,18 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+
+export interface Principal {
+  userId: string;
+  email: string;
+  role: 'admin' | 'member';
+  via: 'session' | 'api_key';
+}
+
+export type AuthenticatedRequest = Request & { principal?: Principal };
+
+/** The user behind the request, set by the global auth guard. */
+export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
+  const principal = ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal;
+  if (!principal) throw new Error('CurrentUser used on a public route');
+  return principal;
+});

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable Herald reads, with its default and a one-line
+ * description. Parsed once at start; a bad value stops the process with a
+ * message naming the variable. `secret` values are never logged or returned.
+ */
+interface VariableSpec {
+  schema: z.ZodType;
+  description: string;
+  secret?: boolean;
+}
+
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+export const CONFIG_VARIABLES = {
+  NODE_ENV: {
+    schema: z.enum(['development', 'production', 'test']).default('development'),
+    description: 'Runtime mode; `production` turns on secure cookies.',
+  },
+  HOST: { schema: z.string().default('0.0.0.0'), description: 'Interface the HTTP server listens on.' },
+  PORT: { schema: port.default(3000), description: 'HTTP port of the API, tracking endpoints and dashboard.' },
+  PUBLIC_URL: {
+    schema: z.url().default('http://localhost:3000'),
+    description: 'Base URL recipients and browsers reach Herald at (links in emails).',
+  },
+  DATABASE_URL: {
+    schema: z.string().default('postgres://postgres@127.0.0.1:5432/herald'),
+    description: 'PostgreSQL connection URL; the database is created if missing.',
+    secret: true,
+  },
+  REDIS_URL: {
+    schema: z.string().default('redis://127.0.0.1:6379'),
+    description: 'Redis connection URL (queues, rate limits).',
+    secret: true,
+  },
+  HERALD_QUEUE_PREFIX: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default('herald'),
+    description: 'Prefix of every Redis key Herald writes, to share a Redis between installs.',
+  },
+  HERALD_MIGRATE_ON_START: {
+    schema: bool.default(true),
+    description: 'Run database migrations at start; set to false to run them yourself (`npm run migration:run`).',
+  },
+  HERALD_SECRET: {
+    schema: z.string().min(32).optional(),
+    description: 'Key for signed tokens; when unset one is generated once and kept in the database.',
+    secret: true,
+  },
+  HERALD_ADMIN_EMAIL: {
+    schema: z.email().optional(),
+    description: 'Email of the first admin, created at start when no user exists.',
+  },
+  HERALD_ADMIN_PASSWORD: {
+    schema: z.string().min(10).optional(),
+    description: 'Password of the first admin; when unset a random one is printed once.',
+    secret: true,
+  },
+  HERALD_SESSION_TTL_HOURS: {
+    schema: positiveInt.default(168),
+    description: 'How long a dashboard session lasts.',
+  },
+  HERALD_LOGIN_MAX_FAILURES: {
+    schema: positiveInt.default(10),
+    description: 'Failed logins allowed per email and per IP within 15 minutes before 429.',
+  },
+  HERALD_DATA_DIR: {
+    schema: z.string().default('.data'),
+    description: 'Directory for uploaded import files.',
+  },
+  HERALD_IMPORT_MAX_BYTES: {
+    schema: positiveInt.default(1024 * 1024 * 1024),
+    description: 'Largest CSV upload accepted (bytes); larger uploads get 413.',
+  },
+  HERALD_IMPORT_BATCH_ROWS: {
+    schema: positiveInt.default(10_000),
+    description: 'Rows per COPY batch during imports.',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    description: 'Log verbosity.',
+  },
+} satisfies Record<string, VariableSpec>;
+
+type Variables = typeof CONFIG_VARIABLES;
+export type HeraldConfig = { readonly [K in keyof Variables]: z.output<Variables[K]['schema']> };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HeraldConfig {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(CONFIG_VARIABLES) as [string, VariableSpec][]) {
+    const raw = env[name];
+    const parsed = spec.schema.safeParse(raw === '' ? undefined : raw);
+    if (parsed.success) values[name] = parsed.data;
+    else problems.push(`${name}: ${parsed.error.issues.map((i) => i.message).join('; ')} (${spec.description})`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return values as HeraldConfig;
+}
+
+/** The configuration as it may be shown to an operator: secrets masked. */
+export function describeConfig(config: HeraldConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(CONFIG_VARIABLES) as [string, VariableSpec][]) {
+    const value = config[name as keyof HeraldConfig];
+    out[name] = value === undefined ? '(unset)' : spec.secret ? '(secret)' : String(value);
+  }
+  return out;
+}
+
+export const HERALD_CONFIG = Symbol('HERALD_CONFIG');

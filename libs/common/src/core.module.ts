@@ -1,0 +1,53 @@
+import { BullModule } from '@nestjs/bullmq';
+import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { HERALD_CONFIG, type HeraldConfig } from './config.js';
+import { dataSourceOptions } from './database.js';
+import { REDIS, createRedis } from './redis.js';
+import { AppSecret } from './secret.js';
+
+@Injectable()
+class RedisShutdown implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => undefined);
+  }
+}
+
+/**
+ * Everything a Herald process shares: the validated config, the database
+ * connection, the Redis connection for queues and structured logging.
+ */
+@Global()
+@Module({})
+export class HeraldCoreModule {
+  static forRoot(config: HeraldConfig): DynamicModule {
+    return {
+      module: HeraldCoreModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.LOG_LEVEL,
+            autoLogging: { ignore: (req) => req.url === '/health' },
+            redact: {
+              paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+              censor: '[redacted]',
+            },
+          },
+        }),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), migrations: [], autoLoadEntities: true }),
+        BullModule.forRoot({ connection: { url: config.REDIS_URL }, prefix: config.HERALD_QUEUE_PREFIX }),
+      ],
+      providers: [
+        { provide: HERALD_CONFIG, useValue: config },
+        { provide: REDIS, useFactory: () => createRedis(config.REDIS_URL) },
+        RedisShutdown,
+        AppSecret,
+      ],
+      exports: [HERALD_CONFIG, REDIS, AppSecret],
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { createApiApp } from '../../apps/api/src/app.js';
+import { ApiKeysService, AuthService } from '../../libs/auth/src/index.js';
+import { type HeraldConfig, loadConfig } from '../../libs/common/src/index.js';
+import { createTestDatabase, type TestDatabase } from './databases.js';
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface TestApp {
+  app: INestApplication;
+  url: string;
+  config: HeraldConfig;
+  /** A direct connection to this file's database, for arranging and asserting. */
+  db: pg.Pool;
+  database: TestDatabase;
+  adminEmail: string;
+  adminPassword: string;
+  apiKey: string;
+  /** Calls the API as the admin (API key) unless `auth: false` or another token is given. */
+  request<T = any>(method: string, path: string, options?: RequestOptions): Promise<ApiResponse<T>>;
+  close(): Promise<void>;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** A raw body (FormData, string) sent as is. */
+  raw?: BodyInit;
+  headers?: Record<string, string>;
+  auth?: false | string;
+}
+
+/**
+ * Boots the whole API (and, with `withWorker`, the job processors) on a
+ * database and Redis key prefix of this test file's own.
+ */
+export async function startTestApp(
+  options: { withWorker?: boolean; env?: Record<string, string> } = {},
+): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), 'herald-test-'));
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    REDIS_URL: process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    HERALD_QUEUE_PREFIX: `herald-test-${randomBytes(5).toString('hex')}`,
+    HERALD_DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+    ...options.env,
+  });
+  const app = await createApiApp(config, { withWorker: options.withWorker ?? false });
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  const adminEmail = 'admin@example.com';
+  const adminPassword = 'correct horse battery staple';
+  const userId = await app.get(AuthService).createUser(adminEmail, adminPassword, 'admin');
+  const { key: apiKey } = await app.get(ApiKeysService).create(userId, 'tests');
+  const db = new pg.Pool({ connectionString: database.url, max: 4 });
+
+  async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.auth !== false) headers.authorization = `Bearer ${opts.auth ?? apiKey}`;
+    let body: BodyInit | undefined = opts.raw;
+    if (opts.body !== undefined) {
+      headers['content-type'] ??= 'application/json';
+      body = JSON.stringify(opts.body);
+    }
+    const res = await fetch(url + path, { method, headers, body, redirect: 'manual' });
+    const text = await res.text();
+    let parsed: unknown = text;
+    if (res.headers.get('content-type')?.includes('json') && text) parsed = JSON.parse(text);
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  }
+
+  return {
+    app,
+    url,
+    config,
+    db,
+    database,
+    adminEmail,
+    adminPassword,
+    apiKey,
+    request,
+    async close() {
+      await app.close();
+      await db.end();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
