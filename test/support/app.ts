@@ -35,7 +35,7 @@ export interface TestApp {
 export interface RequestOptions {
   body?: unknown;
   /** A raw body (FormData, string) sent as is. */
-  raw?: BodyInit;
+  raw?: RequestInit['body'];
   headers?: Record<string, string>;
   auth?: false | string;
 }
@@ -73,7 +73,7 @@ export async function startTestApp(
   async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.auth !== false) headers.authorization = `Bearer ${opts.auth ?? apiKey}`;
-    let body: BodyInit | undefined = opts.raw;
+    let body: RequestInit['body'] | undefined = opts.raw;
     if (opts.body !== undefined) {
       headers['content-type'] ??= 'application/json';
       body = JSON.stringify(opts.body);

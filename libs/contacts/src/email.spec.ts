@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { coerceAttribute } from './attributes.js';
+import { normalizeEmail } from './email.js';
+
+describe('normalizeEmail', () => {
+  it.each([
+    ['  Jane.Doe@Example.COM ', 'Jane.Doe@example.com'],
+    ['info@bücher.de', 'info@bücher.de'],
+    ['info@xn--bcher-kva.de', 'info@bücher.de'],
+    ['user+tag@sub.example.co.uk', 'user+tag@sub.example.co.uk'],
+  ])('accepts %j as %j', (raw, expected) => {
+    expect(normalizeEmail(raw)).toEqual({ ok: true, email: expected });
+  });
+
+  it.each([
+    '',
+    '   ',
+    'plainaddress',
+    '@example.com',
+    'a@',
+    'a@b',
+    'a b@example.com',
+    'a@exa mple.com',
+    `${'x'.repeat(250)}@example.com`,
+    42,
+  ])('rejects %j', (raw) => {
+    expect(normalizeEmail(raw).ok).toBe(false);
+  });
+});
+
+describe('coerceAttribute', () => {
+  it('coerces each declared type', () => {
+    expect(coerceAttribute('number', ' 42.5 ')).toEqual({ ok: true, value: 42.5 });
+    expect(coerceAttribute('boolean', 'Yes')).toEqual({ ok: true, value: true });
+    expect(coerceAttribute('date', '2024-05-01')).toEqual({ ok: true, value: '2024-05-01T00:00:00.000Z' });
+    expect(coerceAttribute('date', '2024-05-01 10:30:00')).toEqual({ ok: true, value: '2024-05-01T10:30:00.000Z' });
+    expect(coerceAttribute('date', '2024-05-01T12:00:00+02:00')).toEqual({
+      ok: true,
+      value: '2024-05-01T10:00:00.000Z',
+    });
+    expect(coerceAttribute('text', '')).toEqual({ ok: true, value: null });
+  });
+
+  it('rejects wrong types and over-long text', () => {
+    expect(coerceAttribute('number', '12abc').ok).toBe(false);
+    expect(coerceAttribute('boolean', 'maybe').ok).toBe(false);
+    expect(coerceAttribute('date', '2024-02-30').ok).toBe(false);
+    expect(coerceAttribute('date', '01/05/2024').ok).toBe(false);
+    expect(coerceAttribute('text', 'x'.repeat(2001)).ok).toBe(false);
+    expect(coerceAttribute('text', { nested: true }).ok).toBe(false);
+  });
+});
