@@ -1,3 +1,4 @@
+export * from './audience.js';
 export * from './config.js';
 export * from './core.module.js';
 export * from './database.js';

@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
+import { ImportsWorkerModule } from './import/imports-worker.module.js';
 
 /** The job processors of this lib; loaded by worker processes only. */
-@Module({})
+@Module({
+  imports: [ImportsWorkerModule],
+})
 export class ContactsWorkerModule {}

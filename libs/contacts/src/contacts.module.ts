@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { ImportsModule } from './import/imports.module.js';
 
-@Module({})
+@Module({
+  imports: [ImportsModule],
+})
 export class ContactsModule {}
