@@ -1,0 +1,293 @@
+import Handlebars from 'handlebars';
+import { type TemplateField, TemplateError, type TemplateProblem } from './template-error.js';
+
+/**
+ * Herald's own Handlebars environment: isolated from the global one (no
+ * helper or partial registered elsewhere in the process is visible), with a
+ * fixed set of helpers and no way to reach prototypes. Templates are written
+ * by marketers; the values they render come from contacts and are hostile.
+ */
+const hbs = Handlebars.create();
+// `log` writes to the server console: nothing a template should reach. It is
+// replaced rather than unregistered (and refused at compile time through
+// KNOWN_HELPERS): deleting a key puts the helper table in V8's slow
+// dictionary mode, and Handlebars copies that table on every render.
+hbs.registerHelper('log', () => '');
+
+type Scalar = string | number | boolean | null | undefined;
+
+const isBlank = (value: unknown): boolean =>
+  value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+
+const text = (value: unknown): string => (isBlank(value) ? '' : String(value as Scalar));
+
+/**
+ * Dates render in UTC with a fixed locale so a campaign reads the same for
+ * every recipient whatever server sends it. Formatters are built once:
+ * building an Intl.DateTimeFormat costs far more than using one.
+ */
+const LOCALE = 'en-US';
+const DATE_FORMATS: Record<string, (d: Date) => string> = {
+  short: formatter({ dateStyle: 'short' }),
+  medium: formatter({ dateStyle: 'medium' }),
+  long: formatter({ dateStyle: 'long' }),
+  full: formatter({ dateStyle: 'full' }),
+  time: formatter({ timeStyle: 'short' }),
+  datetime: formatter({ dateStyle: 'medium', timeStyle: 'short' }),
+  year: (d) => String(d.getUTCFullYear()),
+  iso: (d) => d.toISOString().slice(0, 10),
+};
+export const DATE_FORMAT_NAMES = Object.keys(DATE_FORMATS);
+
+function formatter(options: Intl.DateTimeFormatOptions): (d: Date) => string {
+  const f = new Intl.DateTimeFormat(LOCALE, { ...options, timeZone: 'UTC' });
+  return (d) => f.format(d);
+}
+
+function toDate(value: unknown): Date | undefined {
+  if (value === 'now') return new Date();
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value;
+  if (typeof value === 'number' || (typeof value === 'string' && value.trim() !== '')) {
+    const d = new Date(value);
+    return Number.isNaN(d.getTime()) ? undefined : d;
+  }
+  return undefined;
+}
+
+/*
+ * Helpers never throw while rendering: a message must not fail for one
+ * contact's data. Their arguments are checked when the template is saved
+ * (see HELPER_ARITY below).
+ */
+
+/** `{{default first_name "there"}}`: the value, or the fallback when it is missing or blank. */
+function defaultHelper(value: unknown, fallback: unknown): unknown {
+  return isBlank(value) ? fallback : value;
+}
+
+/** `{{date signup_date "long"}}` (format optional, "medium" by default); `{{date "now" "year"}}`. */
+function dateHelper(...args: unknown[]): string {
+  const format =
+    args.length >= 3 && typeof args[1] === 'string' && Object.hasOwn(DATE_FORMATS, args[1]) ? args[1] : 'medium';
+  const date = toDate(args[0]);
+  return date ? DATE_FORMATS[format](date) : '';
+}
+
+const HELPERS = {
+  default: defaultHelper,
+  date: dateHelper,
+  upper: (value: unknown) => text(value).toUpperCase(),
+  lower: (value: unknown) => text(value).toLowerCase(),
+  urlencode: (value: unknown) => encodeURIComponent(text(value)),
+};
+hbs.registerHelper(HELPERS);
+
+/** Number of positional arguments each helper takes: [min, max]. */
+const HELPER_ARITY: Record<string, [number, number]> = {
+  default: [2, 2],
+  date: [1, 2],
+  upper: [1, 1],
+  lower: [1, 1],
+  urlencode: [1, 1],
+  if: [1, 1],
+  unless: [1, 1],
+  each: [1, 1],
+  with: [1, 1],
+  lookup: [2, 2],
+};
+
+/** Helpers a template may call; anything else fails at compile time. */
+const KNOWN_HELPERS = {
+  ...Object.fromEntries(Object.keys(HELPERS).map((name) => [name, true])),
+  if: true,
+  unless: true,
+  each: true,
+  with: true,
+  lookup: true,
+  log: false,
+};
+
+/*
+ * Prototype access: Handlebars (>= 4.6) denies every prototype property and
+ * method, and calls to a missing helper, unless runtime options allow them.
+ * Renders pass no runtime options, so those defaults hold; passing them
+ * explicitly would only rebuild the access tables on every call. The
+ * prototype tests in compiler.spec.ts pin this behaviour.
+ */
+
+export type RenderData = Record<string, unknown>;
+
+/**
+ * Marks a value Herald itself produced (tracking URLs) as needing no
+ * escaping, which saves scanning it at each of a message's links. Only
+ * values that escaping would leave unchanged are marked, so the output is
+ * the same either way; contact data never goes through here.
+ */
+export function preEscaped(value: string): string | Handlebars.SafeString {
+  return hbs.escapeExpression(value) === value ? new hbs.SafeString(value) : value;
+}
+export type Renderer = (data: RenderData) => string;
+
+export interface CompileTarget {
+  field: TemplateField;
+  /** HTML output escapes every value; subject and text output is plain text. */
+  escape: boolean;
+}
+
+/** Compiles and runs once on empty data, so compile-time and arity errors surface now, not per recipient. */
+export function compileHandlebars(source: string, target: CompileTarget): Renderer {
+  const template = hbs.compile<RenderData>(source, {
+    knownHelpers: KNOWN_HELPERS,
+    knownHelpersOnly: true,
+    noEscape: !target.escape,
+    strict: false,
+  });
+  const render: Renderer = (data) => template(data);
+  try {
+    render({});
+  } catch (error) {
+    throw new TemplateError([problem(target.field, error)]);
+  }
+  return render;
+}
+
+interface Located {
+  lineNumber?: number;
+  column?: number;
+}
+
+/** Turns a Handlebars parse or compile error into a problem with line and column (1-based). */
+function problem(field: TemplateField, error: unknown): TemplateProblem {
+  const e = error as Error & Located;
+  const raw = String(e.message ?? error);
+  if (raw.startsWith('Parse error') || raw.startsWith('Lexical error')) {
+    // The parser puts the position only in its message; its lexer still holds it.
+    const loc = (hbs as unknown as { Parser: { lexer: { yylloc?: { first_line: number; first_column: number } } } })
+      .Parser.lexer.yylloc;
+    const expecting = /Expecting (.*), got (.*)$/m.exec(raw);
+    const message = expecting ? `unexpected ${expecting[2]}, expecting ${expecting[1]}` : raw.split('\n')[0];
+    return { field, line: loc?.first_line, column: loc ? loc.first_column + 1 : undefined, message };
+  }
+  const message = raw.replace(/ - \d+:\d+$/, '');
+  return {
+    field,
+    line: e.lineNumber,
+    column: e.column === undefined ? undefined : e.column + 1,
+    message,
+  };
+}
+
+export interface SourceFacts {
+  /** Every variable path used, e.g. `first_name`, `sender.address`. */
+  paths: Set<string>;
+}
+
+/**
+ * Parses a template and checks what the grammar alone allows but Herald does
+ * not: partials and decorators (nothing to include), and, in HTML output,
+ * triple-stash `{{{ }}}` or `{{& }}`, which would let a contact value inject
+ * markup. Throws a problem with line and column.
+ */
+export function inspectSource(source: string, target: CompileTarget): SourceFacts {
+  let program: hbs.AST.Program;
+  try {
+    program = hbs.parse(source);
+  } catch (error) {
+    throw new TemplateError([problem(target.field, error)]);
+  }
+  const paths = new Set<string>();
+  const fail = (node: hbs.AST.Node, message: string): never => {
+    throw new TemplateError([
+      {
+        field: target.field,
+        line: node.loc?.start.line,
+        column: node.loc ? node.loc.start.column + 1 : undefined,
+        message,
+      },
+    ]);
+  };
+  const visit = (node: hbs.AST.Node | undefined | null): void => {
+    if (!node) return;
+    switch (node.type) {
+      case 'Program':
+        (node as hbs.AST.Program).body.forEach(visit);
+        return;
+      case 'PartialStatement':
+      case 'PartialBlockStatement':
+        fail(node, 'partials ({{> name}}) are not available in Herald templates');
+        return;
+      case 'Decorator':
+      case 'DecoratorBlock':
+        fail(node, 'decorators ({{* name}}) are not available in Herald templates');
+        return;
+      case 'MustacheStatement': {
+        const m = node as hbs.AST.MustacheStatement;
+        if (target.escape && !m.escaped)
+          fail(node, 'triple braces {{{ }}} and {{& }} are not allowed: every value is HTML-escaped; use {{ }}');
+        visitCall(m);
+        return;
+      }
+      case 'BlockStatement': {
+        const b = node as hbs.AST.BlockStatement;
+        visitCall(b);
+        visit(b.program);
+        visit(b.inverse);
+        return;
+      }
+      case 'SubExpression':
+        visitCall(node as hbs.AST.SubExpression);
+        return;
+      case 'PathExpression':
+        paths.add((node as hbs.AST.PathExpression).original);
+        return;
+      default:
+        return;
+    }
+  };
+  const visitCall = (node: hbs.AST.MustacheStatement | hbs.AST.BlockStatement | hbs.AST.SubExpression) => {
+    const name = node.path.type === 'PathExpression' ? (node.path as hbs.AST.PathExpression).original : undefined;
+    const arity = name !== undefined && Object.hasOwn(HELPER_ARITY, name) ? HELPER_ARITY[name] : undefined;
+    if (name !== undefined && arity) {
+      const [min, max] = arity;
+      const count = node.params.length;
+      if (count < min || count > max)
+        fail(
+          node,
+          `${name} takes ${min === max ? min : `${min} or ${max}`} argument(s), not ${count}` +
+            (count === 0 ? ` (a field named "${name}" is available as {{attributes.${name}}})` : ''),
+        );
+      if (name === 'date' && node.params[1]?.type === 'StringLiteral') {
+        const format = (node.params[1] as hbs.AST.StringLiteral).value;
+        if (!Object.hasOwn(DATE_FORMATS, format))
+          fail(node, `unknown date format "${format}"; use one of ${DATE_FORMAT_NAMES.join(', ')}`);
+      }
+    } else {
+      visit(node.path);
+    }
+    node.params.forEach(visit);
+    node.hash?.pairs.forEach((pair) => visit(pair.value));
+  };
+  visit(program);
+  return { paths };
+}
+
+/**
+ * Renders a stored link whose URL contains personalisation
+ * (`https://shop.example/?e={{email}}`) for one contact, with every value
+ * URL-encoded so a contact value can only ever fill a component of the URL.
+ */
+export function compileLinkUrl(url: string): (data: RenderData) => string {
+  const render = compileHandlebars(url, { field: 'body', escape: false });
+  return (data) => render(encodeValues(data));
+}
+
+function encodeValues(data: RenderData): RenderData {
+  const out: RenderData = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (typeof value === 'string') out[key] = encodeURIComponent(value);
+    else if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date))
+      out[key] = encodeValues(value as RenderData);
+    else out[key] = value;
+  }
+  return out;
+}

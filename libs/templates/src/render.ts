@@ -1,0 +1,95 @@
+import { signToken } from '@herald/common';
+import { CLICK_BASE, type CompiledTemplate, OPEN_URL } from './compiler.js';
+import { preEscaped, type RenderData } from './handlebars.js';
+
+/** A contact as templates see it: its columns and its custom attributes. */
+export interface ContactData {
+  email: string;
+  first_name?: string | null;
+  last_name?: string | null;
+  attributes?: Record<string, unknown> | null;
+}
+
+export interface Recipient {
+  /** The `messages` row id: the payload of the message's signed token. */
+  messageId: string;
+  contact: ContactData;
+}
+
+export interface RenderedMessage {
+  subject: string;
+  html: string;
+  text: string;
+  /** The signed message token behind every tracking and unsubscribe URL in this message. */
+  token: string;
+}
+
+/** Subjects become a header: no line breaks or control characters, whatever a contact value holds. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const HEADER_UNSAFE = /[\u0000-\u001f\u007f]+/g;
+
+/**
+ * The data object a template sees: custom attributes by name, the contact's
+ * columns, then the system values, which nothing can override. It never
+ * holds configuration.
+ */
+export function templateData(contact: ContactData, system: Record<string, unknown>): RenderData {
+  const attributes = contact.attributes ?? {};
+  // Built by assignment: an object spread followed by more properties takes
+  // a V8 slow path that cost ~40x more here, on every recipient.
+  const data: RenderData = {};
+  for (const name of Object.keys(attributes)) {
+    // Assigning "__proto__" would replace the object's prototype instead of adding a value.
+    if (name !== '__proto__') data[name] = attributes[name];
+  }
+  data.email = contact.email;
+  data.first_name = contact.first_name ?? null;
+  data.last_name = contact.last_name ?? null;
+  data.attributes = attributes;
+  for (const name of Object.keys(system)) data[name] = system[name];
+  return data;
+}
+
+/**
+ * Tracking URLs of one message, all under one signed token. A click URL is
+ * `<PUBLIC_URL>/t/c/<token>.<link index>`: the index is not signed (one HMAC
+ * per message, not per link) and only selects among the links stored for the
+ * campaign.
+ */
+export function trackingUrls(publicUrl: string, token: string): Record<string, unknown> {
+  const base = publicUrl.replace(/\/+$/, '');
+  return {
+    unsubscribe_url: `${base}/u/${token}`,
+    webview_url: `${base}/w/${token}`,
+    // Repeated at every link: marked pre-escaped (tokens are URL-safe by construction).
+    [CLICK_BASE]: preEscaped(`${base}/t/c/${token}.`),
+    [OPEN_URL]: `${base}/t/o/${token}`,
+  };
+}
+
+/**
+ * The per-recipient step: one HMAC, then one Handlebars call per part. No
+ * MJML and no HTML parsing happens here.
+ */
+export function renderMessage(compiled: CompiledTemplate, recipient: Recipient, key: Buffer): RenderedMessage {
+  const token = signToken(key, recipient.messageId);
+  const system = trackingUrls(compiled.options.publicUrl, token);
+  system.sender = compiled.options.sender;
+  const parts = renderParts(compiled, templateData(recipient.contact, system));
+  return { subject: parts.subject, html: parts.html, text: parts.text, token };
+}
+
+/** Runs the three renderers on a prepared data object. */
+export function renderParts(compiled: CompiledTemplate, data: RenderData): Omit<RenderedMessage, 'token'> {
+  return {
+    subject: compiled.subject(data).replace(HEADER_UNSAFE, ' ').trim(),
+    html: compiled.html(data),
+    text: compiled.text(data),
+  };
+}
+
+/** Splits `<token>.<index>` from a click URL; the token still has to be verified. */
+export function parseClickToken(value: string): { token: string; index: number } | null {
+  const match = /^([A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{22})\.(\d{1,6})$/.exec(value);
+  return match ? { token: match[1], index: Number(match[2]) } : null;
+}
