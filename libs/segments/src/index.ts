@@ -1,1 +1,4 @@
+export * from './compiler.js';
+export * from './rules.js';
 export * from './segments.module.js';
+export * from './segments.service.js';

@@ -1,0 +1,64 @@
+import { PageQueryDto, type Page } from '@herald/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  CreateSegmentDto,
+  PreviewSegmentDto,
+  SegmentDetailDto,
+  SegmentDto,
+  SegmentPageDto,
+  SegmentPreviewDto,
+  UpdateSegmentDto,
+} from './segments.dto.js';
+import { type SegmentDetail, SegmentsService, type SegmentView } from './segments.service.js';
+
+@ApiTags('segments')
+@ApiBearerAuth()
+@ApiCookieAuth()
+@Controller('segments')
+export class SegmentsController {
+  constructor(private readonly segments: SegmentsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Saved segments, oldest first (keyset pages)' })
+  @ApiOkResponse({ type: SegmentPageDto })
+  list(@Query() query: PageQueryDto): Promise<Page<SegmentView>> {
+    return this.segments.list(query.limit, query.cursor);
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Save a segment; its rules are validated against the current fields and lists' })
+  @ApiOkResponse({ type: SegmentDto })
+  create(@Body() body: CreateSegmentDto): Promise<SegmentView> {
+    return this.segments.create(body);
+  }
+
+  @Post('preview')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Count the contacts matching rules now, with a small sample' })
+  @ApiOkResponse({ type: SegmentPreviewDto })
+  preview(@Body() body: PreviewSegmentDto): Promise<SegmentPreviewDto> {
+    return this.segments.preview(body.rules);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A segment with its live count' })
+  @ApiOkResponse({ type: SegmentDetailDto })
+  get(@Param('id') id: string): Promise<SegmentDetail> {
+    return this.segments.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename, describe or change the rules of a segment' })
+  @ApiOkResponse({ type: SegmentDto })
+  update(@Param('id') id: string, @Body() body: UpdateSegmentDto): Promise<SegmentView> {
+    return this.segments.update(id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a segment' })
+  remove(@Param('id') id: string): Promise<void> {
+    return this.segments.remove(id);
+  }
+}
