@@ -45,7 +45,7 @@ export class ApiKeysService {
   async list(userId: string): Promise<ApiKeyView[]> {
     const rows = await this.db.query<ApiKeyRow[]>(
       `SELECT id::text, name, prefix, created_at, last_used_at FROM api_keys
-       WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id`,
+       WHERE user_id = $1 AND revoked_at IS NULL ORDER BY api_keys.id`,
       [userId],
     );
     return rows.map(toView);

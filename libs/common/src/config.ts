@@ -81,6 +81,10 @@ export const CONFIG_VARIABLES = {
     schema: positiveInt.default(10_000),
     description: 'Rows per COPY batch during imports.',
   },
+  HERALD_SEGMENT_TIMEOUT_MS: {
+    schema: positiveInt.default(10_000),
+    description: 'Longest a segment count or preview may run before it is cancelled (milliseconds).',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     description: 'Log verbosity.',

@@ -1,0 +1,164 @@
+/**
+ * Import benchmark: `npm run bench:import` (BENCH_ROWS=100000 for a quick run).
+ *
+ * Generates a contacts CSV, then in the same run measures
+ *   (a) Herald end to end: upload through the API until GET /imports/:id says
+ *       done, with the api and the worker as separate processes, and
+ *   (b) `psql \copy` of the same file into a bare table with a unique index
+ *       on lower(email): the floor any importer built on Postgres pays.
+ * Prints rows/s of both, their ratio and the worker's peak RSS (VmHWM).
+ */
+import { execFileSync } from 'node:child_process';
+import { openAsBlob, statSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { generateContactsCsv } from './lib/generate.js';
+import { peakRssMb, startNode, stop, waitForHealth, waitForOutput } from './lib/processes.js';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const DB_NAME = 'herald_bench_import';
+const PORT = process.env.BENCH_PORT ?? '3917';
+const DATA_DIR = resolve('bench/.data');
+const ADMIN = { email: 'bench@example.com', password: 'bench-password-123' };
+
+const dbUrl = (name: string) => {
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+};
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  await mkdir(DATA_DIR, { recursive: true });
+  const csvPath = join(DATA_DIR, `contacts-${ROWS}.csv`);
+  let started = Date.now();
+  const bytes = await generateContactsCsv(csvPath, ROWS);
+  console.log(`Generated ${fmt(ROWS)} rows (${(bytes / 1e6).toFixed(1)} MB) in ${Date.now() - started} ms: ${csvPath}`);
+
+  await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${DB_NAME}`);
+  const env = {
+    NODE_ENV: 'production',
+    DATABASE_URL: dbUrl(DB_NAME),
+    PORT,
+    HOST: '127.0.0.1',
+    PUBLIC_URL: `http://127.0.0.1:${PORT}`,
+    HERALD_QUEUE_PREFIX: `herald-bench-${process.pid}`,
+    HERALD_ADMIN_EMAIL: ADMIN.email,
+    HERALD_ADMIN_PASSWORD: ADMIN.password,
+    HERALD_DATA_DIR: join(DATA_DIR, 'herald'),
+    LOG_LEVEL: 'warn',
+  };
+  const api = startNode('api', 'dist/apps/api/src/main.js', env);
+  let worker: ReturnType<typeof startNode> | undefined;
+  const db = new pg.Client({ connectionString: dbUrl(DB_NAME) });
+  try {
+    const base = `http://127.0.0.1:${PORT}`;
+    await waitForHealth(base);
+    worker = startNode('worker', 'dist/apps/worker/src/main.js', { ...env, HERALD_MIGRATE_ON_START: 'false' });
+    await waitForOutput(worker, /processing jobs/);
+    await db.connect();
+    // The three custom fields, typed, so the import coerces every value as it would in production.
+    await db.query(
+      `INSERT INTO fields (name, type) VALUES ('city', 'text'), ('score', 'number'), ('signup_date', 'date')`,
+    );
+
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(ADMIN),
+    });
+    const { token } = (await login.json()) as { token: string };
+
+    const idleRss = peakRssMb(worker.pid);
+    // (a) Herald: upload, then poll until the job reports done.
+    started = Date.now();
+    const form = new FormData();
+    form.append('mode', 'upsert');
+    form.append('unknownColumns', 'attributes');
+    form.append('file', await openAsBlob(csvPath, { type: 'text/csv' }), 'contacts.csv');
+    const created = await fetch(`${base}/api/v1/imports`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    if (created.status !== 202) throw new Error(`upload answered ${created.status}: ${await created.text()}`);
+    const { id } = (await created.json()) as { id: string };
+    const uploadedMs = Date.now() - started;
+    let status: Record<string, unknown> = {};
+    let lastPrint = 0;
+    for (;;) {
+      const res = await fetch(`${base}/api/v1/imports/${id}`, { headers: { authorization: `Bearer ${token}` } });
+      status = (await res.json()) as Record<string, unknown>;
+      if (status.status === 'done' || status.status === 'failed') break;
+      if (Date.now() - lastPrint > 2000) {
+        lastPrint = Date.now();
+        console.log(`  progress ${Number(status.progress).toFixed(2)}, rows read ${fmt(Number(status.rowsRead))}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const heraldMs = Date.now() - started;
+    const rss = peakRssMb(worker.pid);
+    if (status.status !== 'done') throw new Error(`import failed: ${String(status.error)}`);
+    const contacts = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM contacts');
+    if (status.inserted !== ROWS || contacts.rows[0].n !== ROWS) {
+      throw new Error(`expected ${ROWS} contacts, got ${JSON.stringify(status)} / ${contacts.rows[0].n} in the table`);
+    }
+
+    // (b) psql \copy of the same file into a bare table with a unique index on lower(email).
+    await db.query(`CREATE TABLE bench_copy (email text, first_name text, last_name text, city text,
+                    score text, signup_date text);
+                    CREATE UNIQUE INDEX bench_copy_email ON bench_copy (lower(email))`);
+    started = Date.now();
+    execFileSync(
+      'psql',
+      [
+        dbUrl(DB_NAME),
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-q',
+        '-c',
+        `\\copy bench_copy FROM '${csvPath}' WITH (FORMAT csv, HEADER true)`,
+      ],
+      { stdio: 'inherit' },
+    );
+    const copyMs = Date.now() - started;
+
+    const heraldRate = ROWS / (heraldMs / 1000);
+    const copyRate = ROWS / (copyMs / 1000);
+    console.log('');
+    console.log(`rows                     ${fmt(ROWS)} (${(statSync(csvPath).size / 1e6).toFixed(1)} MB)`);
+    console.log(
+      `herald import (e2e)      ${fmt(heraldRate)} rows/s  (${(heraldMs / 1000).toFixed(2)} s, upload ${(uploadedMs / 1000).toFixed(2)} s)`,
+    );
+    console.log(`psql \\copy               ${fmt(copyRate)} rows/s  (${(copyMs / 1000).toFixed(2)} s)`);
+    console.log(`ratio herald / copy      ${(heraldRate / copyRate).toFixed(2)}  (target >= 0.5)`);
+    console.log(
+      `worker peak RSS          ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MB`}  (target <= 300 MB; ${idleRss?.toFixed(0)} MB before the import)`,
+    );
+  } finally {
+    await db.end().catch(() => undefined);
+    if (worker) await stop(worker);
+    await stop(api);
+    await rm(join(DATA_DIR, 'herald'), { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP_DB) await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

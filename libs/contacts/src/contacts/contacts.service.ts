@@ -1,0 +1,215 @@
+import { conflict, decodeCursor, invalid, notFound, type Page, parseId, toPage } from '@herald/common';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { AttributeValue } from '../attributes.js';
+import { isPgError, PG_UNIQUE_VIOLATION } from '../db-errors.js';
+import { FieldsService } from '../fields/fields.service.js';
+import { ListsService } from '../lists/lists.service.js';
+import { type ContactStatus, statusForReason } from '../status.js';
+import { emailHashSql } from '../suppressions/email-hash.js';
+import { requireEmail, SuppressionsService } from '../suppressions/suppressions.service.js';
+import type { ContactsQueryDto, ContactView, CreateContactDto, UpdateContactDto } from './contacts.dto.js';
+import { CONTACT_COLUMNS, pageQuery } from './contacts.sql.js';
+
+interface ContactRow {
+  id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  status: ContactStatus;
+  attributes: Record<string, AttributeValue>;
+  consent_source: string | null;
+  consent_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  list_ids: string[];
+}
+
+const toView = (r: ContactRow): ContactView => ({
+  id: r.id,
+  email: r.email,
+  firstName: r.first_name,
+  lastName: r.last_name,
+  status: r.status,
+  attributes: r.attributes,
+  consentSource: r.consent_source,
+  consentAt: r.consent_at?.toISOString() ?? null,
+  createdAt: r.created_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+  listIds: r.list_ids,
+});
+
+/** Where contact-driven suppressions say they came from. */
+const SOURCE = 'contact update';
+
+/** An ISO 8601 string Postgres can store (years 1..9999), or a 400 on `field`. */
+function timestamp(value: string | null | undefined, field: string): string | null | undefined {
+  if (value === undefined || value === null) return value;
+  const parsed = new Date(value);
+  const year = parsed.getUTCFullYear();
+  if (Number.isNaN(parsed.getTime()) || year < 1 || year > 9999) {
+    throw invalid(`${field} is not a valid time`, { [field]: 'not a valid ISO 8601 time' });
+  }
+  return parsed.toISOString();
+}
+
+const duplicateEmail = (email: string) =>
+  conflict(`A contact with the address ${email} already exists`, { email: 'already used by another contact' });
+
+/**
+ * Contacts and the rules that protect them: unique addresses, typed
+ * attributes, and suppression winning over any requested status.
+ */
+@Injectable()
+export class ContactsService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly fields: FieldsService,
+    private readonly lists: ListsService,
+    private readonly suppressions: SuppressionsService,
+  ) {}
+
+  async list(query: ContactsQueryDto): Promise<Page<ContactView>> {
+    if (query.listId !== undefined) await this.lists.requireExists(this.db.manager, query.listId);
+    const { text, params } = pageQuery({ ...query, after: decodeCursor(query.cursor) });
+    return toPage(await this.db.query<ContactRow[]>(text, params), query.limit, toView);
+  }
+
+  async get(id: string): Promise<ContactView> {
+    return toView(await this.find(this.db.manager, parseId(id)));
+  }
+
+  async create(input: CreateContactDto): Promise<ContactView> {
+    const email = requireEmail(input.email);
+    const consentAt = timestamp(input.consentAt, 'consentAt');
+    const attributes = await this.fields.check(input.attributes ?? {});
+    const listIds = [...new Set(input.listIds ?? [])];
+    return this.db.transaction(async (m) => {
+      await this.lists.requireAllExist(m, listIds, 'listIds');
+      // Suppression wins: a suppressed address is stored with the status its
+      // suppression implies, whatever the caller asked for.
+      const reason = await this.suppressions.reasonFor(m, email);
+      const requested = input.status ?? 'subscribed';
+      const status = reason !== undefined && requested === 'subscribed' ? statusForReason(reason) : requested;
+      let id: string;
+      try {
+        const rows = await m.query<{ id: string }[]>(
+          `INSERT INTO contacts (email, first_name, last_name, status, attributes, consent_source, consent_at)
+           VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) RETURNING id::text`,
+          [
+            email,
+            input.firstName ?? null,
+            input.lastName ?? null,
+            status,
+            JSON.stringify(attributes.set),
+            input.consentSource ?? null,
+            consentAt ?? null,
+          ],
+        );
+        id = rows[0].id;
+      } catch (error) {
+        if (isPgError(error, PG_UNIQUE_VIOLATION, 'contacts_email_key')) throw duplicateEmail(email);
+        throw error;
+      }
+      if (reason === undefined) await this.suppressions.recordStatus(m, email, status, SOURCE);
+      await this.lists.addMembers(m, listIds, id);
+      return toView(await this.find(m, id));
+    });
+  }
+
+  async update(rawId: string, input: UpdateContactDto): Promise<ContactView> {
+    const id = parseId(rawId);
+    const newEmail = input.email === undefined ? undefined : requireEmail(input.email);
+    const consentAt = timestamp(input.consentAt, 'consentAt');
+    const attributes = await this.fields.check(input.attributes ?? {});
+    return this.db.transaction(async (m) => {
+      const current = await this.find(m, id, true);
+      const email = newEmail ?? current.email;
+      const emailChanged = email !== current.email;
+      let status = input.status ?? current.status;
+      if (status === 'subscribed') {
+        const reason = await this.suppressions.reasonFor(m, email);
+        if (reason !== undefined) {
+          if (input.status === 'subscribed') {
+            throw conflict(`${email} is suppressed (${reason}); remove its suppression before resubscribing`, {
+              status: `the address is suppressed (${reason})`,
+            });
+          }
+          status = statusForReason(reason);
+        }
+      }
+
+      const params: unknown[] = [id];
+      const bind = (value: unknown) => `$${params.push(value)}`;
+      const sets = ['updated_at = now()', `status = ${bind(status)}`];
+      if (emailChanged) sets.push(`email = ${bind(email)}`);
+      if (input.firstName !== undefined) sets.push(`first_name = ${bind(input.firstName)}`);
+      if (input.lastName !== undefined) sets.push(`last_name = ${bind(input.lastName)}`);
+      if (input.consentSource !== undefined) sets.push(`consent_source = ${bind(input.consentSource)}`);
+      if (consentAt !== undefined) sets.push(`consent_at = ${bind(consentAt)}::timestamptz`);
+      if (attributes.remove.length > 0 || Object.keys(attributes.set).length > 0) {
+        // Merge: `-` drops the cleared keys, `||` adds or replaces the rest.
+        sets.push(
+          `attributes = (attributes - ${bind(attributes.remove)}::text[]) || ${bind(JSON.stringify(attributes.set))}::jsonb`,
+        );
+      }
+      try {
+        await m.query(
+          `WITH changed AS (UPDATE contacts SET ${sets.join(', ')} WHERE id = $1 RETURNING id) SELECT id FROM changed`,
+          params,
+        );
+      } catch (error) {
+        if (isPgError(error, PG_UNIQUE_VIOLATION, 'contacts_email_key')) throw duplicateEmail(email);
+        throw error;
+      }
+      // Record only what this request changed, so editing a name never
+      // re-creates a suppression an operator removed on purpose.
+      if (status !== current.status || emailChanged) await this.suppressions.recordStatus(m, email, status, SOURCE);
+      return toView(await this.find(m, id));
+    });
+  }
+
+  /**
+   * Erasure: the contact row goes (memberships cascade) and so does the
+   * plaintext address everywhere this lib stores it. An opt-out survives as a
+   * hash-only suppression so the address stays blocked if it comes back.
+   */
+  async remove(rawId: string): Promise<void> {
+    const id = parseId(rawId);
+    await this.db.transaction(async (m) => {
+      const rows = await m.query<{ email: string; status: ContactStatus; email_hash: string }[]>(
+        `WITH gone AS (DELETE FROM contacts WHERE id = $1 RETURNING email, status)
+         SELECT email, status, ${emailHashSql('email')} AS email_hash FROM gone`,
+        [id],
+      );
+      if (rows.length === 0) throw notFound('Contact', rawId);
+      const { email, status, email_hash: hash } = rows[0];
+      await m.query(
+        `WITH cleared AS (UPDATE suppressions SET email = NULL WHERE email_hash = $1 RETURNING id) SELECT id FROM cleared`,
+        [hash],
+      );
+      if (status !== 'subscribed') {
+        await m.query(
+          `INSERT INTO suppressions (email, email_hash, reason, source) VALUES (NULL, $1, $2, 'erasure')
+           ON CONFLICT (email_hash) DO NOTHING`,
+          [hash, status],
+        );
+      }
+      // Import error reports quote the failing row's address.
+      await m.query(
+        `WITH scrubbed AS (UPDATE import_errors SET email = NULL WHERE lower(email) = lower($1) RETURNING import_id)
+         SELECT count(*) FROM scrubbed`,
+        [email],
+      );
+    });
+  }
+
+  private async find(m: EntityManager, id: string, forUpdate = false): Promise<ContactRow> {
+    const rows = await m.query<ContactRow[]>(
+      `SELECT ${CONTACT_COLUMNS} FROM contacts c WHERE c.id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
+    if (rows.length === 0) throw notFound('Contact', id);
+    return rows[0];
+  }
+}

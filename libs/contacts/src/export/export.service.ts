@@ -1,0 +1,135 @@
+import { type ContactFilter, DomainError, invalid, SEGMENT_RESOLVER, type SegmentResolver } from '@herald/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { Readable } from 'node:stream';
+import type pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { FieldsService } from '../fields/fields.service.js';
+import { ListsService } from '../lists/lists.service.js';
+import type { ExportQueryDto } from './export.dto.js';
+import { CREATE_EXPORT_IDS, exportQuery, fillExportIds } from './export.sql.js';
+
+/**
+ * Exports hold a pool connection for as long as the download lasts; this
+ * many at once per process leaves the rest of the pool to the API.
+ */
+export const MAX_CONCURRENT_EXPORTS = 3;
+
+export interface CsvExport {
+  stream: Readable;
+  filename: string;
+}
+
+/** Resolves once `stream` has data (or has ended), rejects if it fails first. */
+function firstChunk(stream: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error) => {
+      stream.off('readable', onReadable);
+      stream.off('error', onError);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReadable = () => settle();
+    const onError = (error: Error) => settle(error);
+    stream.once('readable', onReadable);
+    stream.once('error', onError);
+  });
+}
+
+/**
+ * Streams contacts as CSV straight from Postgres (`COPY ... TO STDOUT`), so
+ * memory stays flat whatever the size: rows flow at the pace the client
+ * reads them. The connection is released when the stream ends and destroyed
+ * if it is cut short, so a client that hangs up mid-export leaks nothing.
+ */
+@Injectable()
+export class ExportService {
+  private readonly logger = new Logger(ExportService.name);
+  private running = 0;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly fields: FieldsService,
+    private readonly lists: ListsService,
+    @Optional() @Inject(SEGMENT_RESOLVER) private readonly segments?: SegmentResolver,
+  ) {}
+
+  async open(query: ExportQueryDto): Promise<CsvExport> {
+    const { listId, segmentId } = query;
+    if (segmentId !== undefined && this.segments === undefined) {
+      throw invalid('segmentId: segments are not available', { segmentId: 'segments are not available' });
+    }
+    if (listId !== undefined) await this.lists.requireExists(this.db.manager, listId);
+    // Resolved before taking a connection: an unknown segment is a 404, not a held client.
+    const segment: ContactFilter | undefined =
+      segmentId === undefined ? undefined : await this.segments?.contactFilter(segmentId, 1);
+    const fields = [...(await this.fields.definitions())];
+    const sql = exportQuery(fields, { listId, idsTable: segment !== undefined });
+
+    if (this.running >= MAX_CONCURRENT_EXPORTS) {
+      throw new DomainError('rate_limited', `At most ${MAX_CONCURRENT_EXPORTS} exports run at once; retry shortly`);
+    }
+    this.running += 1;
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.pool().connect();
+      if (segment !== undefined) {
+        // COPY takes no parameters: the segment's ids go to a temp table
+        // first, with the filter's values bound as usual.
+        await client.query('BEGIN');
+        await client.query(CREATE_EXPORT_IDS);
+        await client.query(fillExportIds(segment.sql), segment.params);
+      }
+    } catch (error) {
+      this.running -= 1;
+      client?.release(true);
+      throw error;
+    }
+    const stream = client.query(copyTo(sql));
+    this.watch(stream, client, segment !== undefined);
+    // COPY always sends the header line first, so waiting for it turns a
+    // failing query into an ordinary error response instead of a cut one.
+    await firstChunk(stream);
+    return { stream, filename: this.filename(listId, segmentId) };
+  }
+
+  /** Returns the connection exactly once: to the pool after a full read, destroyed otherwise. */
+  private watch(stream: Readable, client: pg.PoolClient, inTransaction: boolean): void {
+    let done = false;
+    const finish = (error?: Error) => {
+      if (done) return;
+      done = true;
+      this.running -= 1;
+      if (error !== undefined) {
+        // Mid-COPY the connection's protocol state is unknown: close it
+        // rather than hand it to the next query.
+        client.release(true);
+        if (!/premature close|aborted/i.test(error.message)) this.logger.warn({ err: error }, 'contact export failed');
+        return;
+      }
+      if (!inTransaction) {
+        client.release();
+        return;
+      }
+      // Ends the transaction, which drops the temp table.
+      client.query('ROLLBACK').then(
+        () => client.release(),
+        () => client.release(true),
+      );
+    };
+    stream.once('end', () => finish());
+    stream.once('error', (error: Error) => finish(error));
+    stream.once('close', () => finish(new Error('export aborted before the end')));
+  }
+
+  private pool(): pg.Pool {
+    return (this.db.driver as PostgresDriver).master as pg.Pool;
+  }
+
+  private filename(listId?: string, segmentId?: string): string {
+    const date = new Date().toISOString().slice(0, 10);
+    const scope = [listId && `list-${listId}`, segmentId && `segment-${segmentId}`].filter(Boolean).join('-');
+    return `contacts${scope ? `-${scope}` : ''}-${date}.csv`;
+  }
+}

@@ -1,0 +1,175 @@
+import { statusForReasonSql } from '../status.js';
+import { emailHashSql } from '../suppressions/email-hash.js';
+
+/**
+ * The SQL of CSV imports, in one place. Each batch of parsed rows goes
+ * through: COPY into the session's staging table, one merge statement into
+ * `contacts` (+ `list_members`), the bad rows into `import_errors`, and the
+ * checkpoint on `imports`; all four in one transaction, so a batch is either
+ * wholly applied and counted or not at all.
+ */
+
+/** Columns of the staging table, in the order the COPY text lines are written. */
+export const STAGING_COLUMNS = [
+  'row_no',
+  'email',
+  'first_name',
+  'last_name',
+  'status',
+  'attributes',
+  'consent_source',
+  'consent_at',
+] as const;
+
+/**
+ * A temp table of the import's own connection. `ON COMMIT DELETE ROWS`
+ * empties it after every batch without a TRUNCATE or DELETE statement; no
+ * indexes, since it is read once by a sort.
+ */
+export const CREATE_STAGING = `
+  CREATE TEMP TABLE IF NOT EXISTS import_staging (
+    row_no bigint NOT NULL,
+    email text NOT NULL,
+    first_name text,
+    last_name text,
+    status text,
+    attributes jsonb NOT NULL,
+    consent_source text,
+    consent_at timestamptz
+  ) ON COMMIT DELETE ROWS`;
+
+/**
+ * The import connection commits without waiting for the WAL flush: the
+ * checkpoint commits with each batch, so a batch whose commit is lost in a
+ * database crash is read and merged again on resume; nothing is lost or doubled.
+ */
+export const TUNE_SESSION = `SET synchronous_commit = off`;
+
+export const COPY_STAGING = `COPY import_staging (${STAGING_COLUMNS.join(', ')}) FROM STDIN`;
+
+/**
+ * Rows of the batch that survive in-file deduplication: one per
+ * lower(email), the last one in the file wins. Each carries the status it
+ * would get: a suppressed address (by its hash, which outlives an erased
+ * contact) gets the status of its suppression whatever the file says, so an
+ * import can never opt such an address back in.
+ */
+const READY = `
+  batch AS (
+    SELECT DISTINCT ON (lower(s.email)) s.*, lower(s.email) AS email_key
+    FROM import_staging s
+    ORDER BY lower(s.email), s.row_no DESC
+  ),
+  ready AS (
+    SELECT b.*,
+           CASE WHEN sup.reason IS NULL THEN coalesce(b.status, 'subscribed')
+                ELSE ${statusForReasonSql('sup.reason')} END AS new_status
+    FROM batch b
+    LEFT JOIN suppressions sup ON sup.email_hash = ${emailHashSql('b.email')}
+  )`;
+
+const INSERT_CONTACTS = `
+  INSERT INTO contacts AS c (email, first_name, last_name, status, attributes, consent_source, consent_at)
+  SELECT email, first_name, last_name, new_status, attributes, consent_source, consent_at
+  FROM ready
+  -- A stable order makes concurrent imports lock conflicting rows in the same order (no deadlock).
+  ORDER BY email_key`;
+
+/**
+ * mode = upsert. Empty cells were left out of the batch, so coalesce keeps
+ * what the contact already has; attributes merge key by key. A contact that
+ * is not subscribed stays as it is: only a subscribed one may move to the
+ * (possibly suppressed) status of the row. `xmax = 0` tells a fresh insert
+ * from an update. $1 = list id or null.
+ */
+export const MERGE_UPSERT = `
+  WITH ${READY},
+  merged AS (
+    ${INSERT_CONTACTS}
+    ON CONFLICT ((lower(email))) DO UPDATE SET
+      first_name = coalesce(EXCLUDED.first_name, c.first_name),
+      last_name = coalesce(EXCLUDED.last_name, c.last_name),
+      status = CASE WHEN c.status = 'subscribed' THEN EXCLUDED.status ELSE c.status END,
+      attributes = c.attributes || EXCLUDED.attributes,
+      consent_source = coalesce(EXCLUDED.consent_source, c.consent_source),
+      consent_at = coalesce(EXCLUDED.consent_at, c.consent_at),
+      updated_at = now()
+    RETURNING c.id, (c.xmax = 0) AS inserted
+  ),
+  members AS (
+    INSERT INTO list_members (list_id, contact_id)
+    SELECT $1::bigint, id FROM merged WHERE $1::bigint IS NOT NULL
+    ON CONFLICT DO NOTHING
+  )
+  SELECT (SELECT count(*) FROM batch)::int AS distinct_rows,
+         count(*) FILTER (WHERE inserted)::int AS inserted,
+         count(*) FILTER (WHERE NOT inserted)::int AS updated
+  FROM merged`;
+
+/**
+ * mode = skip-existing: existing contacts are left untouched (counted as
+ * skipped) but still join the list, found through the statement's snapshot
+ * of `contacts` (which does not see the rows this statement inserts).
+ */
+export const MERGE_SKIP_EXISTING = `
+  WITH ${READY},
+  merged AS (
+    ${INSERT_CONTACTS}
+    ON CONFLICT ((lower(email))) DO NOTHING
+    RETURNING c.id
+  ),
+  existing AS (
+    SELECT c.id FROM contacts c JOIN ready r ON lower(c.email) = r.email_key
+    WHERE $1::bigint IS NOT NULL
+  ),
+  members AS (
+    INSERT INTO list_members (list_id, contact_id)
+    SELECT $1::bigint, id FROM (SELECT id FROM merged UNION SELECT id FROM existing) ids
+    WHERE $1::bigint IS NOT NULL
+    ON CONFLICT DO NOTHING
+  )
+  SELECT (SELECT count(*) FROM batch)::int AS distinct_rows,
+         count(*)::int AS inserted,
+         0 AS updated
+  FROM merged`;
+
+/** Bad rows of a batch, in one statement. Re-running a batch cannot duplicate them. */
+export const INSERT_ERRORS = `
+  INSERT INTO import_errors (import_id, row_number, email, reason)
+  SELECT $1, r, e, m FROM unnest($2::bigint[], $3::text[], $4::text[]) AS t (r, e, m)
+  ON CONFLICT (import_id, row_number) DO NOTHING`;
+
+/**
+ * The checkpoint, committed with the batch. It only moves forward from the
+ * position this runner started the batch at: if another runner took over
+ * the import meanwhile, no row matches and the batch is rolled back.
+ */
+export const ADVANCE_CHECKPOINT = `
+  UPDATE imports SET
+    rows_read = $2, bytes_read = $3,
+    inserted = inserted + $4, updated = updated + $5, skipped = skipped + $6, failed = failed + $7
+  WHERE id = $1 AND status = 'running' AND rows_read = $8`;
+
+/** Claims a queued or interrupted import for this runner; returns its row. */
+export const START_IMPORT = `
+  UPDATE imports SET status = 'running', started_at = coalesce(started_at, now())
+  WHERE id = $1 AND status IN ('queued', 'running')
+  RETURNING id::text, file_path, size_bytes::float8 AS size_bytes, list_id::text, mode, options,
+            rows_read::float8 AS rows_read`;
+
+export const FINISH_IMPORT = `
+  UPDATE imports SET status = 'done', bytes_read = size_bytes, finished_at = now(), error = NULL
+  WHERE id = $1 AND status = 'running'`;
+
+export const FAIL_IMPORT = `
+  UPDATE imports SET status = 'failed', error = $2, finished_at = now()
+  WHERE id = $1 AND status IN ('queued', 'running')`;
+
+/** Text fields for columns that go to attributes and have no definition yet. */
+export const ENSURE_TEXT_FIELDS = `
+  INSERT INTO fields (name, type, label)
+  SELECT n, 'text', l FROM unnest($1::text[], $2::text[]) AS t (n, l)
+  ON CONFLICT (name) DO NOTHING`;
+
+/** Imports a worker should be running: re-enqueued when a worker starts. */
+export const UNFINISHED_IMPORTS = `SELECT id::text FROM imports WHERE status IN ('queued', 'running') ORDER BY id`;

@@ -1,0 +1,99 @@
+import { PageQueryDto } from '@herald/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  StreamableFile,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
+import { FileInterceptor } from '@nestjs/platform-express';
+import {
+  ApiAcceptedResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCookieAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import { stringify } from 'csv-stringify';
+import type { Request } from 'express';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CreateImportDto, ImportCreatedDto, ImportDto, ImportPageDto } from './imports.dto.js';
+import { ImportsService } from './imports.service.js';
+import { UploadErrorsInterceptor } from './upload-errors.interceptor.js';
+import type { UploadedCsv } from './upload-storage.js';
+
+@ApiTags('imports')
+@ApiBearerAuth()
+@ApiCookieAuth()
+@Controller('imports')
+export class ImportsController {
+  constructor(private readonly imports: ImportsService) {}
+
+  @Post()
+  @HttpCode(202)
+  @UseInterceptors(UploadErrorsInterceptor, FileInterceptor('file'))
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ type: CreateImportDto })
+  @ApiOperation({
+    summary: 'Upload a CSV of contacts; it is checked at once and imported in the background',
+    description:
+      'Returns 202 with the import id; follow it with GET /imports/{id}. 400 names `file`, `mapping` or ' +
+      '`listId` when the upload cannot be imported; 413 past HERALD_IMPORT_MAX_BYTES.',
+  })
+  @ApiAcceptedResponse({ type: ImportCreatedDto })
+  create(
+    @UploadedFile() file: UploadedCsv | undefined,
+    @Body() body: CreateImportDto,
+    @Req() req: Request & { principal?: { userId: string } },
+  ): Promise<ImportCreatedDto> {
+    // The global auth guard sets the principal; contacts sits beside auth, so it reads it without importing it.
+    return this.imports.create(file, body, req.principal?.userId ?? null);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Imports, newest first' })
+  @ApiOkResponse({ type: ImportPageDto })
+  list(@Query() query: PageQueryDto): Promise<ImportPageDto> {
+    return this.imports.list(query.limit, query.cursor);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Status, counts and progress of an import' })
+  @ApiOkResponse({ type: ImportDto })
+  get(@Param('id') id: string): Promise<ImportDto> {
+    return this.imports.get(id);
+  }
+
+  @Get(':id/errors.csv')
+  @ApiProduces('text/csv')
+  @ApiOperation({
+    summary: 'The rejected rows as CSV: row (data row number, 1 = first row after the header), email, reason',
+  })
+  async errors(@Param('id') id: string): Promise<StreamableFile> {
+    const records = this.imports.errorRecords(id);
+    // Pull the first record now so that an unknown import is a 404, not a broken download.
+    const first = await records.next();
+    async function* all() {
+      if (!first.done) yield first.value;
+      yield* records;
+    }
+    const csv = stringify();
+    // pipeline (not pipe) so a database error mid-download ends the response instead of leaving it hanging.
+    pipeline(Readable.from(all()), csv).catch(() => undefined);
+    return new StreamableFile(csv, {
+      type: 'text/csv; charset=utf-8',
+      disposition: `attachment; filename="import-${id}-errors.csv"`,
+    });
+  }
+}

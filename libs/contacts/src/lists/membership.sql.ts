@@ -1,0 +1,41 @@
+/**
+ * Bulk list membership: one set-based statement per request, whatever the
+ * number of ids (up to MAX_MEMBERSHIP_BATCH).
+ */
+
+/**
+ * Adds contacts $2 (bigint[]) to list $1, all or nothing: when any id names
+ * no contact, nothing is inserted and those ids come back in `missing`
+ * (the first 20). Existing memberships are left alone, so repeating a call
+ * adds nothing.
+ */
+export const ADD_MEMBERS = `
+  WITH wanted AS (SELECT DISTINCT id FROM unnest($2::bigint[]) AS id),
+  missing AS (
+    SELECT w.id FROM wanted w WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = w.id)
+  ),
+  added AS (
+    INSERT INTO list_members (list_id, contact_id)
+    SELECT $1::bigint, w.id FROM wanted w
+    WHERE NOT EXISTS (SELECT 1 FROM missing)
+    ON CONFLICT (list_id, contact_id) DO NOTHING
+    RETURNING contact_id
+  )
+  SELECT (SELECT count(*) FROM added)::int AS added,
+         ARRAY(SELECT id::text FROM missing ORDER BY missing.id LIMIT 20) AS missing`;
+
+/** Removes contacts $2 (bigint[]) from list $1; ids not in the list are ignored. */
+export const REMOVE_MEMBERS = `
+  WITH removed AS (
+    DELETE FROM list_members WHERE list_id = $1::bigint AND contact_id = ANY($2::bigint[]) RETURNING contact_id
+  )
+  SELECT count(*)::int AS removed FROM removed`;
+
+/**
+ * A page of lists with their member counts. The count is an index-only scan
+ * of list_members' primary key per list: fine for pages of lists with up to a
+ * few million members each.
+ */
+export const LIST_COLUMNS = `
+  l.id::text, l.name, l.description, l.created_at, l.updated_at,
+  (SELECT count(*) FROM list_members m WHERE m.list_id = l.id)::int AS member_count`;
