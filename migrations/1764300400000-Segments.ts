@@ -24,22 +24,19 @@ export class Segments1764300400000 implements MigrationInterface {
       -- faster than the default opclass for exactly that operator.
       CREATE INDEX contacts_seg_attributes_gin ON contacts USING gin (attributes jsonb_path_ops);
 
-      -- "Signed up in the last 30 days", "updated since ...".
+      -- "Signed up in the last 30 days". No index on updated_at: every
+      -- upsert moves it, and rules on it are rare enough to scan.
       CREATE INDEX contacts_seg_created_at_idx ON contacts (created_at);
-      CREATE INDEX contacts_seg_updated_at_idx ON contacts (updated_at);
 
-      -- Email "starts with" is LIKE 'prefix%' on lower(email); "ends with"
-      -- (a domain) is the same on the reversed address. text_pattern_ops
-      -- lets LIKE use a btree whatever the database collation.
-      CREATE INDEX contacts_seg_email_prefix_idx ON contacts (lower(email) text_pattern_ops);
+      -- Email "ends with" (a domain) is LIKE 'prefix%' on the reversed
+      -- address. "Starts with" uses contacts_email_key (text_pattern_ops).
       CREATE INDEX contacts_seg_email_suffix_idx ON contacts (reverse(lower(email)) text_pattern_ops);
     `);
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
-      DROP INDEX contacts_seg_email_suffix_idx, contacts_seg_email_prefix_idx, contacts_seg_updated_at_idx,
-        contacts_seg_created_at_idx, contacts_seg_attributes_gin;
+      DROP INDEX contacts_seg_email_suffix_idx, contacts_seg_created_at_idx, contacts_seg_attributes_gin;
       DROP TABLE segments;
     `);
   }

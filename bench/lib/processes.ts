@@ -1,9 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
-/** Starts `node <script>` with `env`, prefixing its output lines with `name`. */
+/**
+ * Starts `node <script>` with `env`, prefixing its output lines with `name`.
+ * BENCH_NODE_ARGS_<NAME> (e.g. BENCH_NODE_ARGS_WORKER="--cpu-prof") adds node flags, for profiling.
+ */
 export function startNode(name: string, script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [script], {
+  const extra = process.env[`BENCH_NODE_ARGS_${name.toUpperCase()}`]?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...extra, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coerceAttribute } from './attributes.js';
-import { normalizeEmail } from './email.js';
+import { normalizeEmail, normalizeEmailFully } from './email.js';
 
 describe('normalizeEmail', () => {
   it.each([
@@ -25,6 +25,46 @@ describe('normalizeEmail', () => {
     42,
   ])('rejects %j', (raw) => {
     expect(normalizeEmail(raw).ok).toBe(false);
+  });
+});
+
+describe('normalizeEmail fast path', () => {
+  it('agrees with the full check on every address, valid or not', () => {
+    const corpus = [
+      'a@example.com',
+      'A.B-c+d@Sub.Example.ORG',
+      'x@e.co',
+      "o'brien@example.ie",
+      'first.last@example.museum',
+      'a..b@example.com',
+      '.a@example.com',
+      'a.@example.com',
+      'a@-example.com',
+      'a@example-.com',
+      'a@exa_mple.com',
+      'a@example.c',
+      'a@example.123',
+      'a@123.com',
+      'a@example..com',
+      'a@.example.com',
+      `${'l'.repeat(64)}@example.com`,
+      `${'l'.repeat(65)}@example.com`,
+      `a@${'d'.repeat(63)}.com`,
+      `a@${'d'.repeat(64)}.com`,
+      'a@xn--bcher-kva.de',
+      'a@bücher.de',
+      'ü@example.com',
+      '"quoted"@example.com',
+      'a b@example.com',
+      'a@b@example.com',
+      'a@exámple.com',
+      'a@EXAMPLE.com',
+      'user@localhost',
+      'a@example.com.',
+      'a@[127.0.0.1]',
+      'a!#$%&*+/=?^_`{|}~@example.com',
+    ];
+    for (const address of corpus) expect(normalizeEmail(address), address).toEqual(normalizeEmailFully(address.trim()));
   });
 });
 

@@ -14,6 +14,26 @@ export type EmailCheck = { ok: true; email: string } | { ok: false; reason: stri
 export function normalizeEmail(raw: unknown): EmailCheck {
   if (typeof raw !== 'string') return { ok: false, reason: 'email must be a string' };
   const trimmed = raw.trim();
+  const at = trimmed.lastIndexOf('@');
+  if (at > 0 && at <= 64 && trimmed.length <= MAX_EMAIL_LENGTH) {
+    const domain = trimmed.slice(at + 1).toLowerCase();
+    const email = `${trimmed.slice(0, at)}@${domain}`;
+    if (COMMON_ADDRESS.test(email) && !domain.includes('xn--')) return { ok: true, email };
+  }
+  return normalizeEmailFully(trimmed);
+}
+
+/**
+ * The shape of nearly every real address: an ASCII dot-atom local part and
+ * lower-case letter-digit-hyphen labels under an alphabetic TLD. Whatever it
+ * matches (without `xn--` labels, which need converting) the full check
+ * accepts unchanged, so it only saves that check's cost on each imported row.
+ */
+const COMMON_ADDRESS =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/** The complete check, for internationalised and unusual addresses. Exported for tests. */
+export function normalizeEmailFully(trimmed: string): EmailCheck {
   if (trimmed === '') return { ok: false, reason: 'email is missing' };
   if (trimmed.length > MAX_EMAIL_LENGTH)
     return { ok: false, reason: `email is longer than ${MAX_EMAIL_LENGTH} characters` };

@@ -14,8 +14,8 @@ import { ATTRIBUTE_NAME, type Condition, type GroupNode, type RuleNode, type Tim
  *
  * Shapes chosen for the indexes of migration 1764300400000-Segments:
  * attribute equality as jsonb containment (GIN jsonb_path_ops), times as
- * plain comparisons on `created_at` / `updated_at` (btree), email prefix and
- * suffix as LIKE on `lower(email)` / `reverse(lower(email))` (text_pattern_ops),
+ * plain comparisons on `created_at` (btree; `updated_at` is scanned), email prefix and
+ * suffix as LIKE on `lower(email)` (the unique key) / `reverse(lower(email))` (text_pattern_ops),
  * lists as EXISTS on `list_members` (primary key and contact index).
  */
 export function compileRules(tree: GroupNode, firstParam = 1): ContactFilter {
