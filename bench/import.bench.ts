@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const db = new pg.Client({ connectionString: dbUrl(DB_NAME) });
   try {
     const base = `http://127.0.0.1:${PORT}`;
-    await waitForHealth(base);
+    await waitForHealth(base, api);
     worker = startNode('worker', 'dist/apps/worker/src/main.js', { ...env, HERALD_MIGRATE_ON_START: 'false' });
     await waitForOutput(worker, /processing jobs/);
     await db.connect();

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { signToken } from '@herald/common';
+import { MessageTokens } from '@herald/common';
 import { compileTemplate, type ContactData, renderMessage, templateData, trackingUrls } from '@herald/templates';
 import Handlebars from 'handlebars';
 import { randomBytes } from 'node:crypto';
@@ -61,7 +61,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
-  const key = randomBytes(32);
+  const key = new MessageTokens(randomBytes(32));
 
   // Compile: MJML -> HTML -> rewritten links, text part, Handlebars compile.
   await compileTemplate(source, options);
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const stepHerald = (i: number) =>
     renderMessage(compiled, { messageId: String(i + 1), contact: contacts[i % 1000] }, key).html.length;
   const stepHeraldHtml = (i: number) => {
-    const system: Record<string, unknown> = trackingUrls(options.publicUrl, signToken(key, String(i + 1)));
+    const system: Record<string, unknown> = trackingUrls(options.publicUrl, key.sign(String(i + 1)));
     system.sender = options.sender;
     return compiled.html(templateData(contacts[i % 1000], system)).length;
   };

@@ -41,9 +41,11 @@ export function peakRssMb(pid: number | undefined): number | undefined {
   }
 }
 
-export async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
+/** Polls `/health` until it answers 200; fails at once if `child` exits first. */
+export async function waitForHealth(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} before answering`);
     try {
       const res = await fetch(`${url}/health`);
       if (res.ok) return;
