@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { verifyToken } from '@herald/common';
+import { type AppSecret, type HeraldConfig, MessageTokens } from '@herald/common';
 import { describe, expect, it } from 'vitest';
-import { compileTemplate, type CompileOptions, type TemplateSource } from './compiler.js';
-import { compileLinkUrl } from './handlebars.js';
-import { type ContactData, parseClickToken, renderMessage } from './render.js';
+import { type CompiledTemplate, compileTemplate, type CompileOptions, type TemplateSource } from './compiler.js';
+import { compileLinkUrl, type RenderData } from './handlebars.js';
+import { type ContactData, parseClickToken, renderMessage, renderParts, templateData, trackingUrls } from './render.js';
+import { TemplateCompiler } from './template-compiler.js';
 import { TemplateError } from './template-error.js';
 
 const options: CompileOptions = {
   publicUrl: 'https://mail.example.org',
   sender: { name: 'Acme Ltd', address: '1 Main Street, Springfield' },
 };
-const key = randomBytes(32);
+const key = new MessageTokens(randomBytes(32));
 const contact = {
   email: 'jane@example.com',
   first_name: 'Jane',
@@ -75,7 +76,7 @@ describe('compileTemplate: links', () => {
     for (const click of clicks) {
       const parsed = parseClickToken(click);
       expect(parsed).not.toBeNull();
-      expect(verifyToken(key, parsed!.token)).toBe('981');
+      expect(key.verify(parsed!.token)).toBe('981');
     }
     expect(clicks.map((c) => parseClickToken(c)!.index)).toEqual([0, 1, 0, 2]);
     expect(compiled.warnings.map((w) => w.code)).toContain('insecure_links');
@@ -371,5 +372,124 @@ describe('compileTemplate: text part, preheader, pixel and footer', () => {
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('<p>Hi Jane <a href="https://mail.example.org/t/c/');
     expect(compiled.addedUnsubscribeFooter).toBe(true);
+  });
+});
+
+describe('renderMessage: all three parts from one template call', () => {
+  // eslint-disable-next-line no-control-regex -- what a header must not hold
+  const CONTROL = /[\u0000-\u001f\u007f]/;
+  const headerSafe = (value: string) => value.replace(new RegExp(`${CONTROL.source}+`, 'g'), ' ').trim();
+  const partsApart = (compiled: CompiledTemplate, data: RenderData) => ({
+    subject: headerSafe(compiled.subject(data)),
+    html: compiled.html(data),
+    text: compiled.text(data),
+  });
+
+  it('escapes a contact value in the HTML only; subject and text get it as written', async () => {
+    const compiled = await compileTemplate(
+      source(mjml(`<mj-text>Hi {{first_name}} of {{company}}</mj-text>${FOOTER}`), {
+        subject: 'For {{first_name}} {{#if company}}at {{company}}{{/if}}',
+        preheader: 'Pre {{first_name}}',
+        textBody: 'Text {{first_name}} {{#each attributes}}[{{this}}]{{/each}} {{unsubscribe_url}}',
+      }),
+      options,
+    );
+    const evil = { email: 'x@example.com', first_name: '<b>&"', attributes: { company: `'<i>'` } };
+    const msg = renderMessage(compiled, { messageId: '12', contact: evil }, key);
+    expect(msg.subject).toBe(`For <b>&" at '<i>'`);
+    expect(msg.text).toBe(`Text <b>&" [${`'<i>'`}] https://mail.example.org/u/${msg.token}`);
+    expect(msg.html).toContain('Hi &lt;b&gt;&amp;&quot; of &#x27;&lt;i&gt;&#x27;');
+    expect(msg.html).toContain('>Pre &lt;b&gt;&amp;&quot;');
+    expect(msg.html).not.toMatch(/<b>|<i>/);
+  });
+
+  it('keeps parts apart whatever a contact value holds', async () => {
+    const compiled = await compileTemplate(
+      source(mjml(`<mj-text>[{{first_name}}]</mj-text>${FOOTER}`), {
+        subject: '[{{first_name}}]',
+        textBody: '[{{first_name}}] {{unsubscribe_url}}',
+      }),
+      options,
+    );
+    const hostile = [
+      '\u0000',
+      `\u0000${'0'.repeat(32)}\u0000`,
+      `\u0000${'f'.repeat(32)}\u0000 after`,
+      '{{/__part}}{{#__part "subject"}}x',
+      '</html><html><body>',
+      '\r\n\r\nSubject: other',
+    ];
+    for (const value of hostile) {
+      const contact = { email: 'x@example.com', first_name: value };
+      const msg = renderMessage(compiled, { messageId: '3', contact }, key);
+      expect(msg.text).toBe(`[${value}] https://mail.example.org/u/${msg.token}`);
+      expect(msg.subject).toBe(headerSafe(`[${value}]`));
+      expect(msg.subject).not.toMatch(CONTROL);
+      expect(msg.html).toContain(`[${value.replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')}]`);
+      expect(msg.html.match(/<\/html>/g)).toHaveLength(1);
+      expect(msg.html.trimEnd().endsWith('</html>')).toBe(true);
+    }
+  });
+
+  it('gives exactly what the three parts render on their own, whitespace control and blocks included', async () => {
+    const templates: TemplateSource[] = [
+      source(mjml(`<mj-text>Body {{first_name}}</mj-text>${FOOTER}`), {
+        subject: '  {{~first_name~}}  !',
+        textBody:
+          '{{#if first_name}}\nHello {{first_name}}\n{{else if company}}\nHi {{company}}\n{{else}}\nHi\n{{/if}}\n{{unsubscribe_url}}\n{{#each attributes}}\n- {{@key}}: {{this}}\n{{/each}}',
+      }),
+      source(mjml(`<mj-raw>{{#unless vip}}</mj-raw><mj-text>Not VIP</mj-text><mj-raw>{{/unless}}</mj-raw>${FOOTER}`), {
+        subject: '{{#with attributes}}{{upper company}}{{/with}} {{date "now" "year"}} {{lookup this "email"}}',
+        preheader: '{{default first_name "friend"}}',
+      }),
+      {
+        subject: '{{#if first_name}}\n{{first_name}}\n{{/if}}',
+        format: 'html',
+        body: '{{#each attributes}}\n<p>{{@key}}={{this}}</p>\n{{/each}}\n<a href="https://x.example/{{urlencode email}}">x</a>',
+        textBody: '\n{{#if vip}}\nVIP\n{{/if}}\n',
+      },
+    ];
+    const contacts: ContactData[] = [
+      contact,
+      { email: 'b@example.com', first_name: null, attributes: { company: 'Globex & <Co>', vip: true } },
+      { email: 'c@example.com', first_name: '  ', last_name: '"Q"' },
+    ];
+    for (const template of templates) {
+      const compiled = await compileTemplate(template, options);
+      for (const c of contacts) {
+        const system = trackingUrls(options.publicUrl, key.sign('77'));
+        system.sender = options.sender;
+        const data = templateData(c, system);
+        expect(renderParts(compiled, data)).toEqual(partsApart(compiled, data));
+      }
+    }
+  });
+
+  it('reserves the name it captures the parts with', async () => {
+    for (const bad of ['{{__part}}', '{{#__part "subject"}}x{{/__part}}', '{{upper (__part)}}']) {
+      const error = await compileError(source(mjml(`<mj-text>${bad}</mj-text>${FOOTER}`)));
+      expect(error.problems[0]).toMatchObject({ field: 'body', message: expect.stringMatching(/reserved/) });
+      const subject = await compileError(source(mjml(FOOTER), { subject: bad }));
+      expect(subject.problems[0].field).toBe('subject');
+    }
+  });
+});
+
+describe('TemplateCompiler.render', () => {
+  it('signs with the app secret, so the tracking endpoints can verify with their own MessageTokens', async () => {
+    const secret = randomBytes(32);
+    const compiler = new TemplateCompiler(
+      { PUBLIC_URL: 'https://mail.example.org' } as HeraldConfig,
+      {
+        value: secret,
+      } as AppSecret,
+    );
+    const compiled = await compiler.compile(source(mjml(FOOTER)));
+    const first = compiler.render(compiled, { messageId: '31', contact });
+    const second = compiler.render(compiled, { messageId: '32', contact });
+    expect(new MessageTokens(secret).verify(first.token)).toBe('31');
+    expect(new MessageTokens(secret).verify(second.token)).toBe('32');
+    expect(first.html).toContain(`https://mail.example.org/u/${first.token}`);
+    expect(() => compiler.render(compiled, { messageId: '0', contact })).toThrow(/message id/);
   });
 });

@@ -1,6 +1,13 @@
 import { compile as compileHtmlToText } from 'html-to-text';
 import mjml2html from 'mjml';
-import { compileHandlebars, inspectSource, type Renderer, type SourceFacts } from './handlebars.js';
+import {
+  compileHandlebars,
+  compileMessage,
+  inspectSource,
+  type PartsRenderer,
+  type Renderer,
+  type SourceFacts,
+} from './handlebars.js';
 import { afterBodyOpen, beforeBodyClose, escapeTextKeepingMustaches, imagesWithoutAlt, mapHrefs } from './html.js';
 import { type TemplateField, TemplateError, type TemplateProblem } from './template-error.js';
 
@@ -53,11 +60,14 @@ export interface TemplateWarning {
 }
 
 /**
- * A template ready for sending: three Handlebars renderers whose output is
- * the final subject, HTML and text of one message. Built once per campaign;
- * see `renderMessage` for the per-recipient step.
+ * A template ready for sending: Handlebars renderers whose output is the
+ * final subject, HTML and text of one message. Built once per campaign; see
+ * `renderMessage` for the per-recipient step.
  */
 export interface CompiledTemplate {
+  /** All three parts in one template call: what the per-recipient step uses. */
+  message: PartsRenderer;
+  /** Each part on its own, for when only one is needed (the web view needs only the HTML). */
   subject: Renderer;
   html: Renderer;
   text: Renderer;
@@ -197,6 +207,8 @@ export async function compileTemplate(source: TemplateSource, options: CompileOp
   };
   if (!compiled.subject || !compiled.html || !compiled.text) throw new TemplateError(problems);
   return {
+    // Built only once every part compiled, so errors above name the part the marketer wrote.
+    message: compileMessage({ subject, html, text }),
     subject: compiled.subject,
     html: compiled.html,
     text: compiled.text,

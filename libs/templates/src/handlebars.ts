@@ -134,14 +134,11 @@ export interface CompileTarget {
   escape: boolean;
 }
 
+const COMPILE_OPTIONS = { knownHelpers: KNOWN_HELPERS, knownHelpersOnly: true, strict: false } as const;
+
 /** Compiles and runs once on empty data, so compile-time and arity errors surface now, not per recipient. */
 export function compileHandlebars(source: string, target: CompileTarget): Renderer {
-  const template = hbs.compile<RenderData>(source, {
-    knownHelpers: KNOWN_HELPERS,
-    knownHelpersOnly: true,
-    noEscape: !target.escape,
-    strict: false,
-  });
+  const template = hbs.compile<RenderData>(source, { ...COMPILE_OPTIONS, noEscape: !target.escape });
   const render: Renderer = (data) => template(data);
   try {
     render({});
@@ -149,6 +146,87 @@ export function compileHandlebars(source: string, target: CompileTarget): Render
     throw new TemplateError([problem(target.field, error)]);
   }
   return render;
+}
+
+/** The three parts of one message, as rendered (the subject not yet made header-safe). */
+export interface MessageParts {
+  subject: string;
+  html: string;
+  text: string;
+}
+export type PartsRenderer = (data: RenderData) => MessageParts;
+
+/**
+ * The block helper through which one template call yields all three parts:
+ * it renders its block (the subject or the text part) into the message
+ * being rendered and outputs nothing, so the template's own output is the
+ * HTML alone. Marketer templates cannot reach it: `inspectSource` refuses
+ * the name, and they compile with `knownHelpersOnly` without it.
+ */
+const CAPTURE = '__part';
+
+/** The message being rendered. Rendering is synchronous and never nested, so one slot serves every call. */
+let capturing: MessageParts | undefined;
+
+hbs.registerHelper(CAPTURE, function capture(this: unknown, part: unknown, options: Handlebars.HelperOptions) {
+  if (capturing && (part === 'subject' || part === 'text')) capturing[part] = options.fn(this);
+  return '';
+});
+
+/**
+ * One Handlebars template for all three parts of a message, so a recipient
+ * costs one template call instead of three (each call has a fixed setup
+ * cost): `{{#__part "subject"}}<subject>{{/__part}}{{#__part "text"}}<text>{{/__part}}<html>`.
+ * Nothing is joined and split again, so no contact value can move a
+ * boundary, and the HTML is never copied or searched.
+ *
+ * Each part is parsed on its own (whitespace control and standalone lines
+ * behave exactly as in a separate compile), then the mustaches of the plain
+ * text parts are marked unescaped, which is what `noEscape` does for a whole
+ * template; the HTML keeps escaping every value. Call this only with sources
+ * that already compiled one by one (`compileHandlebars`), which is where
+ * errors are reported against the marketer's own lines.
+ */
+export function compileMessage(sources: MessageParts): PartsRenderer {
+  const program = hbs.parse(`{{#${CAPTURE} "subject"}}-{{/${CAPTURE}}}{{#${CAPTURE} "text"}}-{{/${CAPTURE}}}`);
+  const [subject, text] = program.body as hbs.AST.BlockStatement[];
+  subject.program.body = plainText(hbs.parse(sources.subject)).body;
+  text.program.body = plainText(hbs.parse(sources.text)).body;
+  program.body.push(...hbs.parse(sources.html).body);
+  // Standalone lines were handled part by part above; compiling an AST runs
+  // whitespace control again, which must then only redo the (idempotent)
+  // `~` stripping, not judge standalone lines across part boundaries.
+  const template = hbs.compile<RenderData>(program, {
+    ...COMPILE_OPTIONS,
+    knownHelpers: { ...KNOWN_HELPERS, [CAPTURE]: true },
+    noEscape: false,
+    ignoreStandalone: true,
+  });
+  const render: PartsRenderer = (data) => {
+    const parts: MessageParts = { subject: '', html: '', text: '' };
+    capturing = parts;
+    try {
+      parts.html = template(data);
+    } finally {
+      capturing = undefined;
+    }
+    return parts;
+  };
+  render({});
+  return render;
+}
+
+/** Marks every mustache of a plain-text part unescaped, nested blocks included. */
+function plainText(program: hbs.AST.Program): hbs.AST.Program {
+  for (const node of program.body) {
+    if (node.type === 'MustacheStatement') (node as hbs.AST.MustacheStatement).escaped = false;
+    else if (node.type === 'BlockStatement') {
+      const block = node as hbs.AST.BlockStatement;
+      if (block.program) plainText(block.program);
+      if (block.inverse) plainText(block.inverse);
+    }
+  }
+  return program;
 }
 
 interface Located {
@@ -246,6 +324,7 @@ export function inspectSource(source: string, target: CompileTarget): SourceFact
   };
   const visitCall = (node: hbs.AST.MustacheStatement | hbs.AST.BlockStatement | hbs.AST.SubExpression) => {
     const name = node.path.type === 'PathExpression' ? (node.path as hbs.AST.PathExpression).original : undefined;
+    if (name === CAPTURE) fail(node, `${CAPTURE} is reserved by Herald`);
     const arity = name !== undefined && Object.hasOwn(HELPER_ARITY, name) ? HELPER_ARITY[name] : undefined;
     if (name !== undefined && arity) {
       const [min, max] = arity;

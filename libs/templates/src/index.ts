@@ -1,5 +1,12 @@
 export * from './compiler.js';
-export { compileLinkUrl, DATE_FORMAT_NAMES, type RenderData, type Renderer } from './handlebars.js';
+export {
+  compileLinkUrl,
+  DATE_FORMAT_NAMES,
+  type MessageParts,
+  type PartsRenderer,
+  type RenderData,
+  type Renderer,
+} from './handlebars.js';
 export * from './render.js';
 export * from './template-compiler.js';
 export * from './template-error.js';

@@ -1,6 +1,6 @@
-import { signToken } from '@herald/common';
+import { type MessageTokens } from '@herald/common';
 import { CLICK_BASE, type CompiledTemplate, OPEN_URL } from './compiler.js';
-import { preEscaped, type RenderData } from './handlebars.js';
+import { type MessageParts, preEscaped, type RenderData } from './handlebars.js';
 
 /** A contact as templates see it: its columns and its custom attributes. */
 export interface ContactData {
@@ -11,16 +11,13 @@ export interface ContactData {
 }
 
 export interface Recipient {
-  /** The `messages` row id: the payload of the message's signed token. */
+  /** The `messages` row id (a bigint identity as a string): what the message's token carries. */
   messageId: string;
   contact: ContactData;
 }
 
-export interface RenderedMessage {
-  subject: string;
-  html: string;
-  text: string;
-  /** The signed message token behind every tracking and unsubscribe URL in this message. */
+export interface RenderedMessage extends MessageParts {
+  /** The message token behind every tracking and unsubscribe URL in this message. */
   token: string;
 }
 
@@ -51,10 +48,10 @@ export function templateData(contact: ContactData, system: Record<string, unknow
 }
 
 /**
- * Tracking URLs of one message, all under one signed token. A click URL is
- * `<PUBLIC_URL>/t/c/<token>.<link index>`: the index is not signed (one HMAC
- * per message, not per link) and only selects among the links stored for the
- * campaign.
+ * Tracking URLs of one message, all under its one token. A click URL is
+ * `<PUBLIC_URL>/t/c/<token>.<link index>`: the index is not part of the
+ * token (one token per message, not per link) and only selects among the
+ * links stored for the campaign.
  */
 export function trackingUrls(publicUrl: string, token: string): Record<string, unknown> {
   const base = publicUrl.replace(/\/+$/, '');
@@ -68,28 +65,32 @@ export function trackingUrls(publicUrl: string, token: string): Record<string, u
 }
 
 /**
- * The per-recipient step: one HMAC, then one Handlebars call per part. No
- * MJML and no HTML parsing happens here.
+ * The per-recipient step: one token (a single AES block), then one
+ * Handlebars call for subject, HTML and text together. No MJML and no HTML
+ * parsing happens here. `tokens` is built once per process from the app
+ * secret (`new MessageTokens(secret)`), never per message.
  */
-export function renderMessage(compiled: CompiledTemplate, recipient: Recipient, key: Buffer): RenderedMessage {
-  const token = signToken(key, recipient.messageId);
+export function renderMessage(
+  compiled: CompiledTemplate,
+  recipient: Recipient,
+  tokens: MessageTokens,
+): RenderedMessage {
+  const token = tokens.sign(recipient.messageId);
   const system = trackingUrls(compiled.options.publicUrl, token);
   system.sender = compiled.options.sender;
   const parts = renderParts(compiled, templateData(recipient.contact, system));
   return { subject: parts.subject, html: parts.html, text: parts.text, token };
 }
 
-/** Runs the three renderers on a prepared data object. */
-export function renderParts(compiled: CompiledTemplate, data: RenderData): Omit<RenderedMessage, 'token'> {
-  return {
-    subject: compiled.subject(data).replace(HEADER_UNSAFE, ' ').trim(),
-    html: compiled.html(data),
-    text: compiled.text(data),
-  };
+/** Renders the three parts on a prepared data object, with a subject safe to put in a header. */
+export function renderParts(compiled: CompiledTemplate, data: RenderData): MessageParts {
+  const parts = compiled.message(data);
+  parts.subject = parts.subject.replace(HEADER_UNSAFE, ' ').trim();
+  return parts;
 }
 
-/** Splits `<token>.<index>` from a click URL; the token still has to be verified. */
+/** Splits `<token>.<index>` from a click URL; the token still has to be verified (`MessageTokens.verify`). */
 export function parseClickToken(value: string): { token: string; index: number } | null {
-  const match = /^([A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{22})\.(\d{1,6})$/.exec(value);
+  const match = /^([A-Za-z0-9_-]{22})\.(\d{1,6})$/.exec(value);
   return match ? { token: match[1], index: Number(match[2]) } : null;
 }

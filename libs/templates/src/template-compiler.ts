@@ -1,4 +1,4 @@
-import { AppSecret, HERALD_CONFIG, type HeraldConfig } from '@herald/common';
+import { AppSecret, HERALD_CONFIG, type HeraldConfig, MessageTokens } from '@herald/common';
 import { Inject, Injectable } from '@nestjs/common';
 import { type CompiledTemplate, type CompileOptions, compileTemplate, type TemplateSource } from './compiler.js';
 import { type Recipient, type RenderedMessage, renderMessage } from './render.js';
@@ -13,6 +13,8 @@ export const PLACEHOLDER_SENDER = { name: 'Your organisation', address: 'Your po
  */
 @Injectable()
 export class TemplateCompiler {
+  private messageTokens: MessageTokens | undefined;
+
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly secret: AppSecret,
@@ -23,6 +25,12 @@ export class TemplateCompiler {
   }
 
   render(compiled: CompiledTemplate, recipient: Recipient): RenderedMessage {
-    return renderMessage(compiled, recipient, this.secret.value);
+    return renderMessage(compiled, recipient, this.tokens());
+  }
+
+  /** Built on first use: the secret is only known once the modules have initialised. */
+  private tokens(): MessageTokens {
+    this.messageTokens ??= new MessageTokens(this.secret.value);
+    return this.messageTokens;
   }
 }

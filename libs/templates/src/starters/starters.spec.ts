@@ -1,3 +1,4 @@
+import { MessageTokens } from '@herald/common';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { compileTemplate } from '../compiler.js';
@@ -23,7 +24,7 @@ describe('starter templates', () => {
       const msg = renderMessage(
         compiled,
         { messageId: '1', contact: { email: 'jane@example.com', first_name: 'Jane' } },
-        randomBytes(32),
+        new MessageTokens(randomBytes(32)),
       );
       expect(msg.html).toContain('Jane');
       expect(msg.html).toContain('1 Main Street, Springfield');
