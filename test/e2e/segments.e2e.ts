@@ -320,3 +320,30 @@ describe('segment counts under a statement timeout', () => {
     expect(res.body.message).toMatch(/took longer than 1 ms/);
   });
 });
+
+describe('segment list pagination', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => t.close());
+
+  it('walks every segment once in id order, past ids of two digits', async () => {
+    const created: string[] = [];
+    for (let i = 0; i < 13; i += 1) {
+      const res = await t.request('POST', '/api/v1/segments', { body: { name: `S${i}`, rules: { all: [] } } });
+      created.push(res.body.id);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.request(
+        'GET',
+        `/api/v1/segments?limit=4${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      seen.push(...page.body.items.map((s) => s.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(created);
+  });
+});

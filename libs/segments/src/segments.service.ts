@@ -123,7 +123,7 @@ export class SegmentsService implements SegmentResolver {
   async list(limit: number, cursor?: string): Promise<Page<SegmentView>> {
     const after = decodeCursor(cursor);
     const rows = await this.db.query<SegmentRow[]>(
-      `SELECT ${COLUMNS} FROM segments WHERE ($1::bigint IS NULL OR id > $1::bigint) ORDER BY id LIMIT $2`,
+      `SELECT ${COLUMNS} FROM segments WHERE ($1::bigint IS NULL OR id > $1::bigint) ORDER BY segments.id LIMIT $2`,
       [after ?? null, limit + 1],
     );
     return toPage(rows, limit, toView);

@@ -172,4 +172,4 @@ export const ENSURE_TEXT_FIELDS = `
   ON CONFLICT (name) DO NOTHING`;
 
 /** Imports a worker should be running: re-enqueued when a worker starts. */
-export const UNFINISHED_IMPORTS = `SELECT id::text FROM imports WHERE status IN ('queued', 'running') ORDER BY id`;
+export const UNFINISHED_IMPORTS = `SELECT id::text FROM imports WHERE status IN ('queued', 'running') ORDER BY imports.id`;

@@ -114,7 +114,7 @@ export class ImportsService {
   async list(limit: number, cursor: string | undefined): Promise<Page<ImportDto>> {
     const before = decodeCursor(cursor);
     const rows = await this.db.query<ImportRow[]>(
-      `SELECT ${IMPORT_COLUMNS} FROM imports WHERE ($1::bigint IS NULL OR id < $1) ORDER BY id DESC LIMIT $2`,
+      `SELECT ${IMPORT_COLUMNS} FROM imports WHERE ($1::bigint IS NULL OR id < $1) ORDER BY imports.id DESC LIMIT $2`,
       [before ?? null, limit + 1],
     );
     return toPage(rows, limit, toView);
