@@ -86,6 +86,6 @@ describe('auth', () => {
     expect(docs.status).toBe(200);
     expect(Object.keys(docs.body.paths)).toContain('/api/v1/auth/login');
     const health = await t.request('GET', '/health', { auth: false });
-    expect(health.body).toEqual({ status: 'ok', database: 'up', redis: 'up' });
+    expect(health.body).toEqual({ status: 'ok', database: 'up', redis: 'up', workers: { live: 0 } });
   });
 });

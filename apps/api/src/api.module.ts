@@ -5,7 +5,7 @@ import { SegmentsModule } from '@herald/segments';
 import { TemplatesModule } from '@herald/templates';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { WorkerModule } from '../../worker/src/worker.module.js';
-import { HealthController } from './health.controller.js';
+import { OperationsModule } from './operations.module.js';
 
 export interface ApiOptions {
   /** Also run the job processors in this process (`npm start`). */
@@ -23,9 +23,9 @@ export class ApiModule {
         ContactsModule,
         SegmentsModule,
         TemplatesModule,
+        OperationsModule,
         ...(options.withWorker ? [WorkerModule.processors()] : []),
       ],
-      controllers: [HealthController],
     };
   }
 }

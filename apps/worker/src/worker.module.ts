@@ -1,4 +1,4 @@
-import { HeraldCoreModule, type HeraldConfig } from '@herald/common';
+import { HeraldCoreModule, type HeraldConfig, WorkerHeartbeat } from '@herald/common';
 import { ContactsWorkerModule } from '@herald/contacts';
 import { type DynamicModule, Module } from '@nestjs/common';
 
@@ -6,11 +6,15 @@ import { type DynamicModule, Module } from '@nestjs/common';
 export class WorkerModule {
   /** The job processors alone, for a process that already has the core module. */
   static processors(): DynamicModule {
-    return { module: WorkerModule, imports: [ContactsWorkerModule] };
+    return { module: WorkerModule, imports: [ContactsWorkerModule], providers: [WorkerHeartbeat] };
   }
 
   /** A standalone worker process. */
   static forRoot(config: HeraldConfig): DynamicModule {
-    return { module: WorkerModule, imports: [HeraldCoreModule.forRoot(config), ContactsWorkerModule] };
+    return {
+      module: WorkerModule,
+      imports: [HeraldCoreModule.forRoot(config), ContactsWorkerModule],
+      providers: [WorkerHeartbeat],
+    };
   }
 }

@@ -85,6 +85,11 @@ export const CONFIG_VARIABLES = {
     schema: positiveInt.default(10_000),
     description: 'Longest a segment count or preview may run before it is cancelled (milliseconds).',
   },
+  HERALD_METRICS_TOKEN: {
+    schema: z.string().min(16).optional(),
+    description: 'When set, `GET /metrics` requires `Authorization: Bearer <token>`; unset, it is open like `/health`.',
+    secret: true,
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     description: 'Log verbosity.',
