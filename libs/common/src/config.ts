@@ -81,6 +81,10 @@ export const CONFIG_VARIABLES = {
     schema: positiveInt.default(10_000),
     description: 'Rows per COPY batch during imports.',
   },
+  HERALD_RECONCILE_SECONDS: {
+    schema: positiveInt.default(30),
+    description: 'How often workers give unfinished background work whose worker died back to the queue.',
+  },
   HERALD_SEGMENT_TIMEOUT_MS: {
     schema: positiveInt.default(10_000),
     description: 'Longest a segment count or preview may run before it is cancelled (milliseconds).',

@@ -5,18 +5,26 @@ export const IMPORT_QUEUE = QUEUES.imports;
 export const IMPORT_JOB = 'import.run' satisfies keyof JobPayloads;
 
 /**
- * Makes sure exactly one job runs import `importId`. The job id is
- * deterministic, so enqueueing twice is harmless; a finished job with that id
- * would make BullMQ ignore the add, so one left over is removed first.
+ * Makes sure a job will run import `importId`. Job ids are deterministic, so
+ * enqueueing twice is harmless; a finished job with the id would make BullMQ
+ * ignore the add, so one left over is removed first.
+ *
+ * `orphaned` says no live runner holds the import's lock: if its job is
+ * still marked active, it belongs to a dead worker, and rather than wait for
+ * BullMQ's stalled check (tens of seconds; a job that stalls twice is
+ * failed) a recovery job with its own fixed id is added beside it. Running
+ * an import twice is safe: the Postgres lock and checkpoint end the extra run
+ * at once.
  */
-export async function enqueueImport(queue: Queue, importId: string): Promise<void> {
-  const jobId = `import-${importId}`;
-  const existing = await queue.getJob(jobId);
-  if (existing) {
-    const state = await existing.getState();
-    if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
-    await existing.remove();
-  }
+export async function enqueueImport(queue: Queue, importId: string, orphaned = false): Promise<void> {
   const payload: JobPayloads['import.run'] = { importId };
-  await queue.add(IMPORT_JOB, payload, { jobId, removeOnComplete: true, removeOnFail: true });
+  for (const jobId of [`import-${importId}`, `import-${importId}-recovery`]) {
+    const existing = await queue.getJob(jobId);
+    const state = existing ? await existing.getState() : 'unknown';
+    if (state === 'active' && orphaned) continue;
+    if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return;
+    await existing?.remove();
+    await queue.add(IMPORT_JOB, payload, { jobId, removeOnComplete: true, removeOnFail: true });
+    return;
+  }
 }

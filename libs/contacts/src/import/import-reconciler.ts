@@ -1,28 +1,49 @@
+import { HERALD_CONFIG, type HeraldConfig } from '@herald/common';
 import { InjectQueue } from '@nestjs/bullmq';
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { enqueueImport, IMPORT_QUEUE } from './import-queue.js';
-import { UNFINISHED_IMPORTS } from './import.sql.js';
+import { importLockKey, UNFINISHED_IMPORTS } from './import.sql.js';
 
 /**
- * Postgres is the truth: at worker start every import that is queued or
- * running gets its job back, in case Redis lost it or it was never added.
- * Enqueueing is idempotent by job id, so a job that is still waiting or
- * active (BullMQ's stalled check recovers those of a dead worker) is left as is.
+ * Postgres is the truth: at worker start, and then every
+ * HERALD_RECONCILE_SECONDS, every import that is queued or running without a
+ * live runner gets a job back — Redis may have lost it, or its worker died
+ * holding it.
  */
 @Injectable()
-export class ImportReconciler implements OnApplicationBootstrap {
+export class ImportReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ImportReconciler.name);
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
 
   constructor(
     private readonly db: DataSource,
     @InjectQueue(IMPORT_QUEUE) private readonly queue: Queue,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const rows = await this.db.query<{ id: string }[]>(UNFINISHED_IMPORTS);
-    for (const { id } of rows) await enqueueImport(this.queue, id);
-    if (rows.length > 0) this.logger.log({ imports: rows.map((r) => r.id) }, 'import.reconciled');
+    await this.reconcile();
+    this.timer = setInterval(() => {
+      this.running ??= this.reconcile()
+        .catch((error: unknown) => this.logger.error({ err: error }, 'import.reconcile_failed'))
+        .finally(() => (this.running = undefined));
+    }, this.config.HERALD_RECONCILE_SECONDS * 1000);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async reconcile(): Promise<void> {
+    const [lockSpace] = importLockKey('1');
+    const rows = await this.db.query<{ id: string; locked: boolean }[]>(UNFINISHED_IMPORTS, [lockSpace]);
+    const orphans = rows.filter((r) => !r.locked);
+    for (const { id } of orphans) await enqueueImport(this.queue, id, true);
+    if (orphans.length > 0) this.logger.log({ imports: orphans.map((r) => r.id) }, 'import.reconciled');
   }
 }

@@ -28,8 +28,6 @@ export type RunOutcome = 'done' | 'failed' | 'interrupted' | 'busy' | 'gone';
 const STATUSES = new Set(['subscribed', 'unsubscribed', 'bounced', 'complained']);
 /** Longest email kept in errors.csv; the reason already says what is wrong with it. */
 const MAX_ERROR_EMAIL = 320;
-/** Advisory lock namespace of imports (first key of the two-key form). */
-const LOCK_SPACE = 0x48524c44; // "HRLD"
 
 /**
  * A batch's COPY payload, written as bytes as each row is converted. Keeping
@@ -111,10 +109,7 @@ export class ImportRunner {
     const client = new pg.Client({ connectionString: this.config.DATABASE_URL, application_name: 'herald-import' });
     await client.connect();
     try {
-      const locked = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2::int) AS ok', [
-        LOCK_SPACE,
-        Number(BigInt(importId) % 2147483647n),
-      ]);
+      const locked = await client.query<{ ok: boolean }>(sql.TRY_LOCK_IMPORT, sql.importLockKey(importId));
       if (!locked.rows[0].ok) return 'busy';
       const started = await client.query<{
         file_path: string;

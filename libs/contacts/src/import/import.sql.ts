@@ -171,5 +171,24 @@ export const ENSURE_TEXT_FIELDS = `
   SELECT n, 'text', l FROM unnest($1::text[], $2::text[]) AS t (n, l)
   ON CONFLICT (name) DO NOTHING`;
 
-/** Imports a worker should be running: re-enqueued when a worker starts. */
-export const UNFINISHED_IMPORTS = `SELECT id::text FROM imports WHERE status IN ('queued', 'running') ORDER BY imports.id`;
+/** Advisory lock namespace of imports (first key of the two-key form). */
+const LOCK_SPACE = 0x48524c44; // "HRLD"
+
+/** The advisory lock a runner holds on its own connection while it runs an import. */
+export function importLockKey(importId: string): [number, number] {
+  return [LOCK_SPACE, Number(BigInt(importId) % 2147483647n)];
+}
+
+export const TRY_LOCK_IMPORT = `SELECT pg_try_advisory_lock($1, $2::int) AS ok`;
+
+/**
+ * Imports a worker should be running, and whether a live runner holds each
+ * one's lock (the lock goes with a dead worker's connection). In pg_locks a
+ * two-key advisory lock shows its keys as classid and objid, objsubid 2.
+ */
+export const UNFINISHED_IMPORTS = `
+  SELECT i.id::text,
+         EXISTS (SELECT 1 FROM pg_locks l
+                 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                   AND l.classid = $1::bigint::oid AND l.objid = (i.id % 2147483647)::oid) AS locked
+  FROM imports i WHERE i.status IN ('queued', 'running') ORDER BY i.id`;

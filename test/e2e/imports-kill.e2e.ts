@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upload, waitForImport } from '../fixtures/csv/index.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROWS = 40_000;
+
+/** Every 500th row is invalid; the rest are distinct addresses. */
+function csv(): { text: string; valid: number; invalid: number } {
+  const lines = ['email,first_name'];
+  let invalid = 0;
+  for (let i = 1; i <= ROWS; i += 1) {
+    if (i % 500 === 0) {
+      lines.push(`not-an-address-${i},Broken`);
+      invalid += 1;
+    } else lines.push(`person${i}@example.com,Person ${i}`);
+  }
+  return { text: lines.join('\n'), valid: ROWS - invalid, invalid };
+}
+
+describe('an import survives its worker being killed', () => {
+  let t: TestApp;
+  const workers: ChildProcess[] = [];
+
+  /** A real worker process, from the TypeScript sources, sharing this test's database and Redis prefix. */
+  async function startWorkerProcess(): Promise<ChildProcess> {
+    const child = spawn(
+      process.execPath,
+      ['--import', './test/support/ts-loader/register.mjs', 'apps/worker/src/main.ts'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          DATABASE_URL: t.config.DATABASE_URL,
+          REDIS_URL: t.config.REDIS_URL,
+          HERALD_QUEUE_PREFIX: t.config.HERALD_QUEUE_PREFIX,
+          HERALD_DATA_DIR: t.config.HERALD_DATA_DIR,
+          HERALD_IMPORT_BATCH_ROWS: '500',
+          HERALD_RECONCILE_SECONDS: '1',
+          HERALD_MIGRATE_ON_START: 'false',
+          LOG_LEVEL: 'error',
+        },
+      },
+    );
+    workers.push(child);
+    let output = '';
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('processing jobs')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${output}`)));
+    });
+    return child;
+  }
+
+  const row = async (id: string) =>
+    (
+      await t.db.query(
+        `SELECT status, rows_read::int, inserted::int, updated::int, skipped::int, failed::int FROM imports WHERE id = $1`,
+        [id],
+      )
+    ).rows[0];
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    for (const child of workers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await t.close();
+  });
+
+  it('is finished by the next worker, exactly once, after a SIGKILL mid-import', async () => {
+    const data = csv();
+    const first = await startWorkerProcess();
+    const res = await upload(t, Buffer.from(data.text), { mode: 'upsert' });
+    expect(res.status).toBe(202);
+    const id: string = res.body.id;
+
+    const deadline = Date.now() + 30_000;
+    while ((await row(id)).rows_read === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    first.kill('SIGKILL');
+    await once(first, 'exit');
+
+    const killed = await row(id);
+    expect(killed.status).toBe('running');
+    expect(killed.rows_read).toBeGreaterThan(0);
+    expect(killed.rows_read).toBeLessThan(ROWS);
+
+    // The dead worker's job is still "active" in Redis; the next worker must not wait for it.
+    await startWorkerProcess();
+    // Well inside BullMQ's 30 s stalled-job lock: recovery must not depend on it.
+    const done = await waitForImport(t, id, 20_000);
+    expect(done).toMatchObject({ status: 'done', rowsRead: ROWS, inserted: data.valid, failed: data.invalid });
+    expect(done.updated + done.skipped).toBe(0);
+
+    const contacts = await t.db.query(
+      `SELECT count(*)::int AS n, count(DISTINCT lower(email))::int AS d FROM contacts`,
+    );
+    expect(contacts.rows[0]).toEqual({ n: data.valid, d: data.valid });
+    const errors = await t.db.query(`SELECT count(*)::int AS n FROM import_errors WHERE import_id = $1`, [id]);
+    expect(errors.rows[0].n).toBe(data.invalid);
+  });
+});
