@@ -81,6 +81,10 @@ describe('contacts', () => {
       [{ email: 'ok1@example.com', listIds: ['abc'] }, 'listIds'],
       [{ email: 'ok1@example.com', listIds: ['999999'] }, 'listIds'],
       [{ email: 'ok1@example.com', listIds: '1' }, 'listIds'],
+      // Postgres text and jsonb cannot hold NUL: a 400, not a database error.
+      [{ email: 'ok1@example.com', firstName: 'a\u0000b' }, 'firstName'],
+      [{ email: 'ok1@example.com', consentSource: '\u0000' }, 'consentSource'],
+      [{ email: 'ok1@example.com', attributes: { plan: 'a\u0000b' } }, 'attributes.plan'],
     ];
     for (const [body, field] of cases) {
       const res = await create(body);
@@ -245,6 +249,7 @@ describe('contacts', () => {
         ['listId=abc', 'listId'],
         ['sort=email', 'sort'],
         [`q=${'x'.repeat(201)}`, 'q'],
+        ['q=a%00b', 'q'],
       ];
       for (const [qs, field] of cases) {
         const res = await t.request('GET', `/api/v1/contacts?${qs}`);
@@ -285,6 +290,7 @@ describe('contacts', () => {
         [{ name: 'email', type: 'text' }, 'name'],
         [{ name: 'ok', type: 'text', label: 7 }, 'label'],
         [{ name: 'ok', type: 'text', extra: 1 }, 'extra'],
+        [{ name: 'ok', type: 'text', label: 'a\u0000b' }, 'label'],
       ];
       for (const [body, field] of bad) {
         const res = await t.request('POST', '/api/v1/fields', { body });

@@ -108,6 +108,42 @@ describe('imports', () => {
     expect(await contact('huge@example.com')).toBeUndefined();
   });
 
+  it('fails a row whose email holds a NUL past the inspected start of the file, not the import', async () => {
+    // The upload's first chunk is checked for binary content; a NUL far beyond it is one bad row.
+    const filler = Array.from({ length: 60_000 }, (_, i) => `filler${i}@example.com,Filler`).join('\n');
+    const csv = `email,first_name\n${filler}\nnul\u0000byte@example.com,Nul\nafter@example.com,After\n`;
+    const res = await upload(t, Buffer.from(csv));
+    expect(res.status).toBe(202);
+    expect(await waitForImport(t, res.body.id)).toMatchObject({ status: 'done', inserted: 60_001, failed: 1 });
+    const errors = await t.request('GET', `/api/v1/imports/${res.body.id}/errors.csv`);
+    expect(errors.text).toContain('60001,nul\uFFFDbyte@example.com,"""email"" contains a NUL character"');
+    expect(await contact('after@example.com')).toBeDefined();
+  });
+
+  it('quotes at most 100 characters of a column name in each row error', async () => {
+    const header = `Status ${'s'.repeat(5000)}`;
+    const res = await upload(t, Buffer.from(`email,${header}\nlabel1@example.com,maybe\n`), {
+      mapping: JSON.stringify({ [header]: 'status' }),
+    });
+    expect(await waitForImport(t, res.body.id)).toMatchObject({ status: 'done', failed: 1 });
+    const rows = await t.db.query('SELECT reason FROM import_errors WHERE import_id = $1', [res.body.id]);
+    expect(rows.rows[0].reason).toMatch(/^"Status s+…" must be one of subscribed/);
+    expect(rows.rows[0].reason.length).toBeLessThan(200);
+  });
+
+  it('keeps a file name given as RFC 5987 filename* without its control characters', async () => {
+    const b = 'herald-test-boundary';
+    const raw =
+      `--${b}\r\nContent-Disposition: form-data; name="file"; filename*=UTF-8''a%00b%0Ac.csv\r\n` +
+      `Content-Type: text/csv\r\n\r\nemail\r\nstarname@example.com\r\n--${b}--\r\n`;
+    const res = await t.request('POST', '/api/v1/imports', {
+      raw,
+      headers: { 'content-type': `multipart/form-data; boundary=${b}` },
+    });
+    expect(res.status).toBe(202);
+    expect(await waitForImport(t, res.body.id)).toMatchObject({ status: 'done', fileName: 'abc.csv', inserted: 1 });
+  });
+
   it('never resubscribes unsubscribed, bounced or suppressed addresses; upsert updates, skip-existing does not', async () => {
     await t.db.query(
       `INSERT INTO contacts (email, first_name, status, attributes) VALUES
@@ -146,6 +182,32 @@ describe('imports', () => {
     });
     const count = await t.db.query(`SELECT count(*)::int AS n FROM contacts WHERE lower(email) = 'keep@example.com'`);
     expect(count.rows[0].n).toBe(1);
+  });
+
+  it('records the opt-outs a file brings in as suppressions, so the API cannot resubscribe them', async () => {
+    await t.db.query(`INSERT INTO contacts (email, status) VALUES ('leaving@example.com', 'subscribed')`);
+    const csv = [
+      'email,status',
+      'optout@example.com,unsubscribed',
+      'leaving@example.com,complained',
+      'ok@example.com,',
+    ];
+    const res = await upload(t, Buffer.from(csv.join('\n')), {
+      mode: 'upsert',
+      mapping: JSON.stringify({ status: 'status' }),
+    });
+    expect(await waitForImport(t, res.body.id)).toMatchObject({ status: 'done', inserted: 2, updated: 1 });
+
+    const suppressed = await t.db.query(
+      `SELECT email, reason, source FROM suppressions WHERE email IN ('optout@example.com', 'leaving@example.com', 'ok@example.com') ORDER BY email`,
+    );
+    expect(suppressed.rows).toEqual([
+      { email: 'leaving@example.com', reason: 'complained', source: 'import' },
+      { email: 'optout@example.com', reason: 'unsubscribed', source: 'import' },
+    ]);
+    const { rows } = await t.db.query(`SELECT id::text FROM contacts WHERE email = 'optout@example.com'`);
+    const resubscribe = await t.request('PATCH', `/api/v1/contacts/${rows[0].id}`, { body: { status: 'subscribed' } });
+    expect(resubscribe.status).toBe(409);
   });
 
   it('lists imports newest first with a cursor, and answers unknown or malformed ids', async () => {

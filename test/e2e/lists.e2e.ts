@@ -43,6 +43,8 @@ describe('lists', () => {
       ['POST', '/api/v1/lists', { name: 7 }, 'name'],
       ['POST', '/api/v1/lists', { name: 'ok', owner: 'me' }, 'owner'],
       ['POST', '/api/v1/lists', { name: 'ok', description: ['x'] }, 'description'],
+      ['POST', '/api/v1/lists', { name: 'a\u0000b' }, 'name'],
+      ['POST', '/api/v1/lists', { name: 'ok', description: '\u0000' }, 'description'],
     ];
     for (const [method, path, body, field] of cases) {
       const res = await t.request(method, path, { body });

@@ -71,6 +71,8 @@ describe('suppressions', () => {
       [{ email: 'nope' }, 'email'],
       [{ email: 'ok@example.com', reason: 'angry' }, 'reason'],
       [{ email: 'ok@example.com', source: 'x'.repeat(201) }, 'source'],
+      [{ email: 'ok@example.com', source: 'a\u0000b' }, 'source'],
+      [{ email: 'ok\u0000@example.com' }, 'email'],
       [{ email: 'ok@example.com', contactId: '1' }, 'contactId'],
     ];
     for (const [body, field] of cases) {

@@ -27,9 +27,10 @@ export function coerceAttribute(type: FieldType, raw: unknown): Coerced {
         return { ok: false, reason: 'must be text' };
       }
       const text = String(raw);
-      return text.length > MAX_TEXT_LENGTH
-        ? { ok: false, reason: `is longer than ${MAX_TEXT_LENGTH} characters` }
-        : { ok: true, value: text };
+      if (text.length > MAX_TEXT_LENGTH) return { ok: false, reason: `is longer than ${MAX_TEXT_LENGTH} characters` };
+      // jsonb refuses U+0000 even escaped, which would fail the whole statement.
+      if (text.includes('\u0000')) return { ok: false, reason: 'must not contain NUL characters' };
+      return { ok: true, value: text };
     }
     case 'number': {
       if (typeof raw === 'number')

@@ -18,6 +18,13 @@ import { CONTACT_STATUSES, type ContactStatus } from '../status.js';
 export const ID_PATTERN = /^[1-9][0-9]{0,17}$/;
 export const MAX_NAME_LENGTH = 200;
 
+/**
+ * Postgres text cannot hold U+0000: without this check such a string reaches
+ * the database and comes back as a 500 instead of a 400 naming the field.
+ */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what is refused
+export const NoNul = () => Matches(/^[^\u0000]*$/, { message: '$property must not contain NUL characters' });
+
 /** Present-but-null fails validation instead of being skipped as absent. */
 const IfPresent = () => ValidateIf((_object: object, value: unknown) => value !== undefined);
 
@@ -37,12 +44,14 @@ export class CreateContactDto {
   @IsOptional()
   @IsString()
   @MaxLength(MAX_NAME_LENGTH)
+  @NoNul()
   firstName?: string | null;
 
   @ApiPropertyOptional({ example: 'Doe', maxLength: MAX_NAME_LENGTH, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_NAME_LENGTH)
+  @NoNul()
   lastName?: string | null;
 
   @ApiPropertyOptional({
@@ -63,6 +72,7 @@ export class CreateContactDto {
   @IsOptional()
   @IsString()
   @MaxLength(MAX_NAME_LENGTH)
+  @NoNul()
   consentSource?: string | null;
 
   @ApiPropertyOptional({ example: '2024-05-01T10:00:00Z', format: 'date-time', nullable: true })
@@ -89,12 +99,14 @@ export class UpdateContactDto {
   @IsOptional()
   @IsString()
   @MaxLength(MAX_NAME_LENGTH)
+  @NoNul()
   firstName?: string | null;
 
   @ApiPropertyOptional({ maxLength: MAX_NAME_LENGTH, nullable: true, description: 'null clears it' })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_NAME_LENGTH)
+  @NoNul()
   lastName?: string | null;
 
   @ApiPropertyOptional({
@@ -118,6 +130,7 @@ export class UpdateContactDto {
   @IsOptional()
   @IsString()
   @MaxLength(MAX_NAME_LENGTH)
+  @NoNul()
   consentSource?: string | null;
 
   @ApiPropertyOptional({ format: 'date-time', nullable: true })
@@ -131,6 +144,7 @@ export class ContactsQueryDto extends PageQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @NoNul()
   q?: string;
 
   @ApiPropertyOptional({ description: 'Only members of this list', example: '3' })

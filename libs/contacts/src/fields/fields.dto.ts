@@ -2,6 +2,7 @@ import { PageQueryDto } from '@herald/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { FIELD_NAME_PATTERN, FIELD_TYPES, type FieldType } from '../attributes.js';
+import { NoNul } from '../contacts/contacts.dto.js';
 
 export class CreateFieldDto {
   @ApiProperty({
@@ -22,6 +23,7 @@ export class CreateFieldDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @NoNul()
   label?: string;
 }
 

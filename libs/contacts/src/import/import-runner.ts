@@ -28,6 +28,12 @@ export type RunOutcome = 'done' | 'failed' | 'interrupted' | 'busy' | 'gone';
 const STATUSES = new Set(['subscribed', 'unsubscribed', 'bounced', 'complained']);
 /** Longest email kept in errors.csv; the reason already says what is wrong with it. */
 const MAX_ERROR_EMAIL = 320;
+/**
+ * Longest column name quoted in a row's reason: a header can be 64 KiB long,
+ * and repeating it in every failing row would multiply the file's size in
+ * `import_errors`.
+ */
+const MAX_LABEL = 100;
 
 /**
  * A batch's COPY payload, written as bytes as each row is converted. Keeping
@@ -209,28 +215,36 @@ export class ImportRunner {
       inflight.catch(() => undefined); // awaited before the next batch or at the end
     };
 
-    for await (const record of parser as AsyncIterable<string[]>) {
-      row += 1;
-      if (row <= checkpoint) continue;
-      try {
-        batch.copy.append(this.toStagingLine(row, record, columns));
-        batch.staged += 1;
-      } catch (error) {
-        if (!(error instanceof RowError)) throw error;
-        batch.errorRows.push(row);
-        batch.errorEmails.push(this.emailForError(record, columns));
-        batch.errorReasons.push(error.message);
-      }
-      batch.lastRow = row;
-      if (batch.staged + batch.errorRows.length >= batchRows) {
-        batch.bytes = bytesRead;
-        await send();
-        if (signal.aborted) {
-          parser.destroy();
-          await inflight;
-          return 'interrupted';
+    try {
+      for await (const record of parser as AsyncIterable<string[]>) {
+        row += 1;
+        if (row <= checkpoint) continue;
+        try {
+          batch.copy.append(this.toStagingLine(row, record, columns));
+          batch.staged += 1;
+        } catch (error) {
+          if (!(error instanceof RowError)) throw error;
+          batch.errorRows.push(row);
+          batch.errorEmails.push(this.emailForError(record, columns));
+          batch.errorReasons.push(error.message);
+        }
+        batch.lastRow = row;
+        if (batch.staged + batch.errorRows.length >= batchRows) {
+          batch.bytes = bytesRead;
+          await send();
+          if (signal.aborted) {
+            parser.destroy();
+            await inflight;
+            return 'interrupted';
+          }
         }
       }
+    } catch (error) {
+      // A read or parse error while a batch is in the database: let that batch
+      // settle first, or the caller's ROLLBACK and failure update would be
+      // queued between its statements on this one connection.
+      await inflight.catch(() => undefined);
+      throw error;
     }
     await inflight;
     if (batch.lastRow > 0) {
@@ -254,7 +268,7 @@ export class ImportRunner {
     return plan.map((c) => ({
       ...c,
       type: c.target === 'attribute' ? types.get(c.field) : undefined,
-      label: c.header === '' ? `column ${c.index + 1}` : c.header,
+      label: c.header === '' ? `column ${c.index + 1}` : truncate(c.header, MAX_LABEL),
     }));
   }
 
@@ -330,8 +344,13 @@ export class ImportRunner {
   private emailForError(record: string[], columns: Column[]): string {
     const column = columns.find((c) => c.target === 'email');
     const raw = column ? (record[column.index] ?? '') : '';
-    return raw.trim().slice(0, MAX_ERROR_EMAIL);
+    // The reason may be that very NUL, which Postgres text cannot store.
+    return raw.trim().slice(0, MAX_ERROR_EMAIL).replaceAll('\u0000', '\uFFFD');
   }
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function textValue(raw: string, label: string): string | null {

@@ -76,6 +76,19 @@ const INSERT_CONTACTS = `
   ORDER BY email_key`;
 
 /**
+ * An opt-out the file brings in (a row whose status is unsubscribed, bounced
+ * or complained, stored on a contact this batch wrote) is recorded as a
+ * suppression, as the API does, so no later call can quietly resubscribe it.
+ */
+const RECORD_OPT_OUTS = `
+  opt_outs AS (
+    INSERT INTO suppressions (email, email_hash, reason, source)
+    SELECT m.email, ${emailHashSql('m.email')}, m.status, 'import'
+    FROM merged m WHERE m.status <> 'subscribed'
+    ON CONFLICT (email_hash) DO NOTHING
+  )`;
+
+/**
  * mode = upsert. Empty cells were left out of the batch, so coalesce keeps
  * what the contact already has; attributes merge key by key. A contact that
  * is not subscribed stays as it is: only a subscribed one may move to the
@@ -94,8 +107,9 @@ export const MERGE_UPSERT = `
       consent_source = coalesce(EXCLUDED.consent_source, c.consent_source),
       consent_at = coalesce(EXCLUDED.consent_at, c.consent_at),
       updated_at = now()
-    RETURNING c.id, (c.xmax = 0) AS inserted
+    RETURNING c.id, c.email, c.status, (c.xmax = 0) AS inserted
   ),
+  ${RECORD_OPT_OUTS},
   members AS (
     INSERT INTO list_members (list_id, contact_id)
     SELECT $1::bigint, id FROM merged WHERE $1::bigint IS NOT NULL
@@ -116,8 +130,9 @@ export const MERGE_SKIP_EXISTING = `
   merged AS (
     ${INSERT_CONTACTS}
     ON CONFLICT ((lower(email))) DO NOTHING
-    RETURNING c.id
+    RETURNING c.id, c.email, c.status
   ),
+  ${RECORD_OPT_OUTS},
   existing AS (
     SELECT c.id FROM contacts c JOIN ready r ON lower(c.email) = r.email_key
     WHERE $1::bigint IS NOT NULL

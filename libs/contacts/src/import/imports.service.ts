@@ -40,6 +40,15 @@ const ERRORS_PAGE = 5000;
 const FORMULA_START = /^[=+\-@\t\r]/;
 export const neutraliseCell = (cell: string): string => (FORMULA_START.test(cell) ? `'${cell}` : cell);
 
+/**
+ * The upload's own name, shown back as `fileName`. An RFC 5987 `filename*`
+ * can smuggle in any character, and Postgres text cannot hold NUL.
+ */
+function displayName(original: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed
+  return original.replace(/[\u0000-\u001f\u007f]/g, '').slice(0, 255) || 'upload.csv';
+}
+
 @Injectable()
 export class ImportsService {
   private readonly logger = new Logger(ImportsService.name);
@@ -76,7 +85,7 @@ export class ImportsService {
         `INSERT INTO imports (file_name, file_path, size_bytes, list_id, mode, options, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id::text`,
         [
-          file.originalname.slice(0, 255),
+          displayName(file.originalname),
           file.path,
           file.size,
           dto.listId ?? null,

@@ -44,6 +44,17 @@ describe('planColumns', () => {
     expect(fails(() => planColumns(['a', 'b'], { a: 'email', b: 'email' }, 'ignore')).fields).toHaveProperty('mapping');
   });
 
+  it('matches known headers and mapping keys as plain names, never through the object prototype', () => {
+    expect(planColumns(['email', 'Constructor', 'toString'], {}, 'ignore')).toEqual([
+      { index: 0, header: 'email', target: 'email' },
+    ]);
+    const plan = planColumns(['email', '__proto__'], parseMapping('{"__proto__":"firstName"}'), 'ignore');
+    expect(plan).toEqual([
+      { index: 0, header: 'email', target: 'email' },
+      { index: 1, header: '__proto__', target: 'firstName' },
+    ]);
+  });
+
   it('requires an email column, naming file', () => {
     expect(fails(() => planColumns(['name', 'phone'], {}, 'attributes')).fields).toHaveProperty('file');
   });

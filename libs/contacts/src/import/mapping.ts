@@ -84,7 +84,8 @@ export function parseMapping(raw: string | undefined): Record<string, MappingTar
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw invalid('mapping must be a JSON object from CSV header to target', { mapping: 'not a JSON object' });
   }
-  const out: Record<string, MappingTarget> = {};
+  // No prototype: a column named `__proto__` must be an ordinary key, not a setter.
+  const out: Record<string, MappingTarget> = Object.create(null) as Record<string, MappingTarget>;
   for (const [header, target] of Object.entries(value as Record<string, unknown>)) {
     if (typeof target !== 'string' || !isTarget(target)) {
       throw invalid(`mapping["${header}"] must be one of ${CORE_TARGETS.join(', ')}, attributes.<field> or ignore`, {
@@ -152,7 +153,9 @@ export function planColumns(
   });
   header.forEach((name, index) => {
     if (Object.hasOwn(mapping, name)) return;
-    const known = KNOWN_HEADERS[headerKey(name)];
+    // Own keys only: a header `Constructor` must not find Object.prototype.constructor.
+    const key = headerKey(name);
+    const known = Object.hasOwn(KNOWN_HEADERS, key) ? KNOWN_HEADERS[key] : undefined;
     if (known && claim(known, name, false)) {
       plan.push({ index, header: name, target: known });
       return;

@@ -11,7 +11,7 @@ import {
   MaxLength,
   ValidateIf,
 } from 'class-validator';
-import { ID_PATTERN } from '../contacts/contacts.dto.js';
+import { ID_PATTERN, NoNul } from '../contacts/contacts.dto.js';
 
 export const MAX_MEMBERSHIP_BATCH = 10_000;
 
@@ -20,12 +20,14 @@ export class CreateListDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @NoNul()
   name: string;
 
   @ApiPropertyOptional({ maxLength: 2000, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
+  @NoNul()
   description?: string | null;
 }
 
@@ -35,12 +37,14 @@ export class UpdateListDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
+  @NoNul()
   name?: string;
 
   @ApiPropertyOptional({ maxLength: 2000, nullable: true, description: 'null clears it' })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
+  @NoNul()
   description?: string | null;
 }
 

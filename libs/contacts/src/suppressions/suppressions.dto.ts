@@ -1,6 +1,7 @@
 import { PageQueryDto } from '@herald/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { NoNul } from '../contacts/contacts.dto.js';
 import { SUPPRESSION_REASONS, type SuppressionReason } from '../status.js';
 
 export class CreateSuppressionDto {
@@ -18,6 +19,7 @@ export class CreateSuppressionDto {
   @IsOptional()
   @IsString()
   @MaxLength(200)
+  @NoNul()
   source?: string;
 }
 
