@@ -53,6 +53,8 @@ describe('segments API', () => {
     const doc = await t.request<{ paths: Record<string, Record<string, unknown>> }>('GET', '/api/docs-json');
     expect(Object.keys(doc.body.paths['/api/v1/segments']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.body.paths['/api/v1/segments/{id}']).sort()).toEqual(['delete', 'get', 'patch']);
+    const create = doc.body.paths['/api/v1/segments'].post as { responses: Record<string, unknown> };
+    expect(Object.keys(create.responses)).toEqual(['201']);
     expect(doc.body.paths['/api/v1/segments/preview']).toHaveProperty('post');
   });
 
@@ -203,6 +205,11 @@ describe('segments API', () => {
     const noName = await t.request('POST', '/api/v1/segments', { body: { rules: germany } });
     expect(noName.status).toBe(400);
     expect(noName.body.fields).toHaveProperty('name');
+    // Valid in form but not usable yet: refused on save rather than stored and failing on every use.
+    const engagement = { all: [{ field: 'engagement', op: 'opened', value: {} }] };
+    const notYet = await t.request('POST', '/api/v1/segments', { body: { name: 'Openers', rules: engagement } });
+    expect(notYet.status).toBe(400);
+    expect(notYet.body.fields['rules.all[0]']).toMatch(/campaign tracking/);
     expect((await t.db.query('SELECT count(*)::int AS n FROM segments')).rows[0].n).toBe(before);
 
     const ok = await t.request('POST', '/api/v1/segments', { body: { name: 'Ok', rules: germany } });
@@ -211,6 +218,9 @@ describe('segments API', () => {
     });
     expect(badPatch.status).toBe(400);
     expect(badPatch.body.fields).toHaveProperty(['rules.all[0].value']);
+    expect((await t.request('GET', `/api/v1/segments/${ok.body.id}`)).body.rules).toEqual(germany);
+    const engagementPatch = await t.request('PATCH', `/api/v1/segments/${ok.body.id}`, { body: { rules: engagement } });
+    expect(engagementPatch.status).toBe(400);
     expect((await t.request('GET', `/api/v1/segments/${ok.body.id}`)).body.rules).toEqual(germany);
     const nullRules = await t.request('PATCH', `/api/v1/segments/${ok.body.id}`, { body: { rules: null } });
     expect(nullRules.status).toBe(400);

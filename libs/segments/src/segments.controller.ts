@@ -1,6 +1,13 @@
 import { PageQueryDto, type Page } from '@herald/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import {
   CreateSegmentDto,
   PreviewSegmentDto,
@@ -28,7 +35,7 @@ export class SegmentsController {
 
   @Post()
   @ApiOperation({ summary: 'Save a segment; its rules are validated against the current fields and lists' })
-  @ApiOkResponse({ type: SegmentDto })
+  @ApiCreatedResponse({ type: SegmentDto })
   create(@Body() body: CreateSegmentDto): Promise<SegmentView> {
     return this.segments.create(body);
   }

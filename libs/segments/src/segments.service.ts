@@ -112,6 +112,14 @@ export class SegmentsService implements SegmentResolver {
     return tree;
   }
 
+  /**
+   * Rules are saved only if they compile too: a rule the compiler cannot use
+   * yet (engagement) would otherwise be stored and fail wherever it is used.
+   */
+  private async validateForSaving(rules: unknown): Promise<void> {
+    compileRules(await this.validate(rules));
+  }
+
   async preview(rules: unknown): Promise<{ count: number; sample: SampleContact[] }> {
     const filter = compileRules(await this.validate(rules));
     return this.readOnly(async (m) => ({
@@ -145,7 +153,7 @@ export class SegmentsService implements SegmentResolver {
   async create(input: SegmentInput): Promise<SegmentView> {
     if (input.name === undefined) throw invalid('name is required', { name: 'is required' });
     if (input.rules === undefined) throw invalid('rules are required', { rules: 'are required' });
-    await this.validate(input.rules);
+    await this.validateForSaving(input.rules);
     const rows = await this.db.query<SegmentRow[]>(
       `INSERT INTO segments (name, description, rules) VALUES ($1, $2, $3::jsonb) RETURNING ${COLUMNS}`,
       [input.name, input.description ?? null, JSON.stringify(input.rules)],
@@ -155,7 +163,7 @@ export class SegmentsService implements SegmentResolver {
 
   async update(id: string, input: SegmentInput): Promise<SegmentView> {
     parseId(id);
-    if (input.rules !== undefined) await this.validate(input.rules);
+    if (input.rules !== undefined) await this.validateForSaving(input.rules);
     // Wrapped in a CTE: TypeORM returns [rows, count] for a bare UPDATE ... RETURNING.
     const rows = await this.db.query<SegmentRow[]>(
       `WITH updated AS (

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type AppSecret, type HeraldConfig, MessageTokens } from '@herald/common';
 import { describe, expect, it } from 'vitest';
 import { type CompiledTemplate, compileTemplate, type CompileOptions, type TemplateSource } from './compiler.js';
-import { compileLinkUrl, type RenderData } from './handlebars.js';
+import { compileLinkUrl, type RenderData, TEMPLATE_LIMITS } from './handlebars.js';
 import { type ContactData, parseClickToken, renderMessage, renderParts, templateData, trackingUrls } from './render.js';
 import { TemplateCompiler } from './template-compiler.js';
 import { TemplateError } from './template-error.js';
@@ -246,6 +246,27 @@ describe('compileTemplate: errors with positions', () => {
     expect(byField.textBody).toMatchObject({ line: 2, column: 6 });
     expect(Object.keys(error.fields ?? {}).sort()).toEqual(['body', 'subject', 'textBody']);
     expect(error.kind).toBe('unprocessable');
+  });
+
+  it('refuses fields too deeply nested or too long for Handlebars to compile quickly, with the position', async () => {
+    const { nesting, expressions } = TEMPLATE_LIMITS;
+    const nested = (depth: number) => '{{#if a}}'.repeat(depth) + 'x' + '{{/if}}'.repeat(depth);
+    await expect(compileTemplate(source(nested(nesting), { format: 'html' }), options)).resolves.toBeDefined();
+    const started = Date.now();
+    const deep = await compileError(source(`<p>\n${nested(30_000)}</p>`, { format: 'html' }));
+    expect(deep.problems).toEqual([
+      { field: 'body', line: 2, column: nesting * 9 + 1, message: expect.stringMatching(/nested more than 50/) },
+    ]);
+    // Else branches do not open a block; many expressions, escaped ones included, are refused too.
+    const elses =
+      '{{#if a}}x{{^}}{{#unless b}}y{{else}}'.repeat(nesting / 2) + '{{/unless}}{{/if}}'.repeat(nesting / 2);
+    await expect(compileTemplate(source(elses, { format: 'html' }), options)).resolves.toBeDefined();
+    const long = await compileError(source('<p>x</p>', { format: 'html', textBody: '\\{{'.repeat(200_000) }));
+    expect(long.problems[0]).toMatchObject({
+      field: 'textBody',
+      message: `more than ${expressions} {{ }} expressions`,
+    });
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('reports invalid MJML under strict validation with the line, and never the server path', async () => {

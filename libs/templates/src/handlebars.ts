@@ -192,7 +192,8 @@ export function compileMessage(sources: MessageParts): PartsRenderer {
   const [subject, text] = program.body as hbs.AST.BlockStatement[];
   subject.program.body = plainText(hbs.parse(sources.subject)).body;
   text.program.body = plainText(hbs.parse(sources.text)).body;
-  program.body.push(...hbs.parse(sources.html).body);
+  // concat, not push(...): spreading a long body as arguments overflows the stack.
+  program.body = program.body.concat(hbs.parse(sources.html).body);
   // Standalone lines were handled part by part above; compiling an AST runs
   // whitespace control again, which must then only redo the (idempotent)
   // `~` stripping, not judge standalone lines across part boundaries.
@@ -255,6 +256,39 @@ function problem(field: TemplateField, error: unknown): TemplateProblem {
   };
 }
 
+/**
+ * Bounds on one field, checked before Handlebars sees it. Its parser slows
+ * down with the square of block nesting (4,000 nested `{{#if}}` take seconds,
+ * 30,000 take minutes) and compiling costs about 0.1 ms per expression, all
+ * on the event loop: a single saved template must not be able to stall the
+ * process. Real templates stay far below both.
+ */
+export const TEMPLATE_LIMITS = { expressions: 5000, nesting: 50 } as const;
+
+// Every `{{`, with what opens or closes a block: `#` and `^name` open one, `/` closes it (`{{^}}` is an else).
+const EXPRESSION_START = /\{\{~?\s*(#|\^(?!\s*~?\}\})|\/)?/g;
+
+function checkSize(source: string, field: TemplateField): void {
+  let expressions = 0;
+  let depth = 0;
+  for (const m of source.matchAll(EXPRESSION_START)) {
+    expressions += 1;
+    if (m[1] === '/') depth -= 1;
+    else if (m[1] !== undefined) depth += 1;
+    const message =
+      expressions > TEMPLATE_LIMITS.expressions
+        ? `more than ${TEMPLATE_LIMITS.expressions} {{ }} expressions`
+        : depth > TEMPLATE_LIMITS.nesting
+          ? `blocks nested more than ${TEMPLATE_LIMITS.nesting} deep`
+          : undefined;
+    if (message) {
+      const before = source.slice(0, m.index);
+      const line = before.split('\n').length;
+      throw new TemplateError([{ field, line, column: m.index - before.lastIndexOf('\n'), message }]);
+    }
+  }
+}
+
 export interface SourceFacts {
   /** Every variable path used, e.g. `first_name`, `sender.address`. */
   paths: Set<string>;
@@ -267,6 +301,7 @@ export interface SourceFacts {
  * markup. Throws a problem with line and column.
  */
 export function inspectSource(source: string, target: CompileTarget): SourceFacts {
+  checkSize(source, target.field);
   let program: hbs.AST.Program;
   try {
     program = hbs.parse(source);
