@@ -3,8 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { hostname } from 'node:os';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerModule } from '../../apps/worker/src/worker.module.js';
+import { REDIS } from '../../libs/common/src/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 /** The value of one sample line (`name{labels} value`) of a Prometheus page, or undefined. */
@@ -170,5 +172,27 @@ describe('operations: api alone, metrics behind a token', () => {
     }
     const healed = await t.request('GET', '/metrics', { auth: token });
     expect(sample(healed.text, 'herald_imports{status="queued"}')).toBe(0);
+  });
+});
+
+describe('operations: health with a dependency down', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => t.close());
+
+  it('answers 503, naming Redis, when Redis is unreachable', async () => {
+    t.app.get<Redis>(REDIS).disconnect();
+    const res = await t.request('GET', '/health', { auth: false });
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ status: 'degraded', database: 'up', redis: 'down', workers: { live: 0 } });
+  });
+
+  it('answers 503, naming the database, when Postgres is unreachable', async () => {
+    await t.app.get(DataSource).destroy();
+    const res = await t.request('GET', '/health', { auth: false });
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ status: 'degraded', database: 'down', redis: 'down', workers: { live: 0 } });
   });
 });

@@ -35,9 +35,12 @@ export class AuthService {
     if (count > 0) return;
     const email = this.config.HERALD_ADMIN_EMAIL ?? DEFAULT_ADMIN_EMAIL;
     const password = this.config.HERALD_ADMIN_PASSWORD ?? randomBytes(12).toString('base64url');
+    // ON CONFLICT: api processes starting together on a fresh database all get
+    // here; the ones that lose the race must start, not die on the unique index.
     const inserted = await this.db.query<unknown[]>(
       `INSERT INTO users (email, password_hash, role)
-       SELECT $1, $2, 'admin' WHERE NOT EXISTS (SELECT 1 FROM users) RETURNING id`,
+       SELECT $1, $2, 'admin' WHERE NOT EXISTS (SELECT 1 FROM users)
+       ON CONFLICT DO NOTHING RETURNING id`,
       [email, await argon2.hash(password)],
     );
     if (inserted.length === 0) return;
@@ -66,8 +69,12 @@ export class AuthService {
     const keys = [`login:email:${sha256(email.trim().toLowerCase())}`, `login:ip:${ip}`].map(
       (k) => `${this.config.HERALD_QUEUE_PREFIX}:${k}`,
     );
-    const counts = await this.redis.mget(...keys);
-    if (counts.some((c) => Number(c ?? 0) >= this.config.HERALD_LOGIN_MAX_FAILURES)) {
+    // Count the attempt before checking the password: a check-then-count lets a
+    // burst of parallel guesses all pass the check before any of them is counted.
+    const tx = this.redis.multi();
+    for (const key of keys) tx.incr(key).expire(key, LOGIN_WINDOW_SECONDS, 'NX');
+    const counts = ((await tx.exec()) ?? []).filter((_, i) => i % 2 === 0).map(([, count]) => Number(count));
+    if (counts.some((count) => count > this.config.HERALD_LOGIN_MAX_FAILURES)) {
       throw new DomainError('rate_limited', 'Too many failed logins; wait 15 minutes and try again');
     }
     const rows = await this.db.query<UserRow[]>(
@@ -79,12 +86,10 @@ export class AuthService {
       ? await argon2.verify(user.password_hash, password)
       : await argon2.verify(await this.decoy(), password).then(() => false);
     if (!user || !ok) {
-      const tx = this.redis.multi();
-      for (const key of keys) tx.incr(key).expire(key, LOGIN_WINDOW_SECONDS, 'NX');
-      await tx.exec();
       throw new DomainError('unauthorized', 'Email or password is wrong', { password: 'does not match' });
     }
-    await this.redis.del(keys[0]);
+    // Only failures count: a success clears its email's count and takes itself back off its IP's.
+    await this.redis.multi().del(keys[0]).decr(keys[1]).exec();
     const token = newSessionToken();
     const expiresAt = new Date(Date.now() + this.config.HERALD_SESSION_TTL_HOURS * 3600_000);
     await this.db.query('INSERT INTO sessions (user_id, token_hash, expires_at) VALUES ($1, $2, $3)', [
@@ -103,13 +108,16 @@ export class AuthService {
   async authenticate(token: string): Promise<Principal | null> {
     if (token.length > 200) return null;
     if (token.startsWith(API_KEY_PREFIX)) {
-      // A CTE keeps this a SELECT, so the driver returns plain rows.
+      // last_used_at is kept to the minute: writing it on every request would
+      // turn each API call into a write and queue a busy key's calls on one row lock.
       const rows = await this.db.query<Omit<UserRow, 'password_hash'>[]>(
-        `WITH used AS (
-           UPDATE api_keys SET last_used_at = now()
-           WHERE key_hash = $1 AND revoked_at IS NULL RETURNING user_id
+        `WITH k AS (
+           SELECT id, user_id, last_used_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL
+         ), touched AS (
+           UPDATE api_keys a SET last_used_at = now() FROM k
+           WHERE a.id = k.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')
          )
-         SELECT u.id::text, u.email, u.role FROM used JOIN users u ON u.id = used.user_id`,
+         SELECT u.id::text, u.email, u.role FROM k JOIN users u ON u.id = k.user_id`,
         [sha256(token)],
       );
       const user = rows[0];

@@ -14,6 +14,9 @@ interface VariableSpec {
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+// Connection URLs are checked here, not first parsed by a driver: a driver's
+// "Invalid URL" error carries the whole input, password included, into the log.
+const url = (protocol: RegExp, example: string) => z.url({ protocol, error: `expected a URL such as ${example}` });
 
 export const CONFIG_VARIABLES = {
   NODE_ENV: {
@@ -23,16 +26,18 @@ export const CONFIG_VARIABLES = {
   HOST: { schema: z.string().default('0.0.0.0'), description: 'Interface the HTTP server listens on.' },
   PORT: { schema: port.default(3000), description: 'HTTP port of the API, tracking endpoints and dashboard.' },
   PUBLIC_URL: {
-    schema: z.url().default('http://localhost:3000'),
+    schema: url(/^https?$/, 'https://mail.example.com').default('http://localhost:3000'),
     description: 'Base URL recipients and browsers reach Herald at (links in emails).',
   },
   DATABASE_URL: {
-    schema: z.string().default('postgres://postgres@127.0.0.1:5432/herald'),
+    schema: url(/^postgres(ql)?$/, 'postgres://user:password@host:5432/herald').default(
+      'postgres://postgres@127.0.0.1:5432/herald',
+    ),
     description: 'PostgreSQL connection URL; the database is created if missing.',
     secret: true,
   },
   REDIS_URL: {
-    schema: z.string().default('redis://127.0.0.1:6379'),
+    schema: url(/^rediss?$/, 'redis://host:6379').default('redis://127.0.0.1:6379'),
     description: 'Redis connection URL (queues, rate limits).',
     secret: true,
   },

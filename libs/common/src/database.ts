@@ -54,14 +54,30 @@ export function dataSourceOptions(url: string): DataSourceOptions {
   };
 }
 
-/** Runs pending migrations inside one transaction each; returns their names. */
+/** Key of the advisory lock that serialises migrations; any constant will do, the same in every process. */
+const MIGRATION_LOCK_KEY = '310617656388';
+
+/**
+ * Runs pending migrations inside one transaction each; returns their names.
+ * Processes that start together (an api and a worker, several replicas) would
+ * each apply the same migration and all but one would die on it: an advisory
+ * lock makes them take turns, and the later ones find nothing left to do.
+ */
 export async function runMigrations(url: string): Promise<string[]> {
-  const dataSource = new DataSource(dataSourceOptions(url));
-  await dataSource.initialize();
+  const lock = new pg.Client({ connectionString: url });
+  await lock.connect();
   try {
-    const applied = await dataSource.runMigrations({ transaction: 'each' });
-    return applied.map((m) => m.name);
+    // Held until this session ends (below), or until Postgres sees the process die.
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const dataSource = new DataSource(dataSourceOptions(url));
+    await dataSource.initialize();
+    try {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      return applied.map((m) => m.name);
+    } finally {
+      await dataSource.destroy();
+    }
   } finally {
-    await dataSource.destroy();
+    await lock.end();
   }
 }
