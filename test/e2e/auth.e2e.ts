@@ -20,6 +20,21 @@ describe('auth', () => {
     expect((await t.request('GET', '/api/v1/auth/me', { auth: 'x'.repeat(5000) })).status).toBe(401);
   });
 
+  it("drops the user's expired sessions when they log in", async () => {
+    await t.db.query(
+      `INSERT INTO sessions (user_id, token_hash, expires_at)
+       SELECT id, 'expired-session', now() - interval '1 day' FROM users WHERE email = $1`,
+      [t.adminEmail],
+    );
+    const login = await t.request('POST', '/api/v1/auth/login', {
+      auth: false,
+      body: { email: t.adminEmail, password: t.adminPassword },
+    });
+    expect(login.status).toBe(200);
+    const left = await t.db.query(`SELECT count(*)::int AS n FROM sessions WHERE token_hash = 'expired-session'`);
+    expect(left.rows[0].n).toBe(0);
+  });
+
   it('logs in with a session cookie and a token, and logs out', async () => {
     const login = await t.request<{ token: string }>('POST', '/api/v1/auth/login', {
       auth: false,

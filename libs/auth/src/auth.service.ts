@@ -92,11 +92,12 @@ export class AuthService {
     await this.redis.multi().del(keys[0]).decr(keys[1]).exec();
     const token = newSessionToken();
     const expiresAt = new Date(Date.now() + this.config.HERALD_SESSION_TTL_HOURS * 3600_000);
-    await this.db.query('INSERT INTO sessions (user_id, token_hash, expires_at) VALUES ($1, $2, $3)', [
-      user.id,
-      sha256(token),
-      expiresAt,
-    ]);
+    // Each login also drops the user's expired sessions, so the table stays the size of the live ones.
+    await this.db.query(
+      `WITH expired AS (DELETE FROM sessions WHERE user_id = $1 AND expires_at <= now() RETURNING id)
+       INSERT INTO sessions (user_id, token_hash, expires_at) VALUES ($1, $2, $3)`,
+      [user.id, sha256(token), expiresAt],
+    );
     return { token, expiresAt, principal: { userId: user.id, email: user.email, role: user.role, via: 'session' } };
   }
 
