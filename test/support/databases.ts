@@ -11,9 +11,12 @@ export function databaseUrl(name: string): string {
 
 export const adminUrl = (): string => databaseUrl('postgres');
 
+/** Test databases carry the pid of the run that made them, so a later run can drop the leftovers of a killed one. */
 export function templateDatabaseName(): string {
   return `herald_test_tpl_${process.pid}`;
 }
+
+const runPid = (template: string): string => template.replace('herald_test_tpl_', '');
 
 export interface TestDatabase {
   name: string;
@@ -25,7 +28,7 @@ export interface TestDatabase {
 export async function createTestDatabase(): Promise<TestDatabase> {
   const template = process.env.HERALD_TEST_TEMPLATE_DB;
   if (!template) throw new Error('HERALD_TEST_TEMPLATE_DB is unset: run tests through vitest (test/global-setup.ts)');
-  const name = `herald_test_${randomBytes(5).toString('hex')}`;
+  const name = `herald_test_${runPid(template)}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
   try {
