@@ -6,7 +6,7 @@ import type { Response } from 'express';
 import { ApiKeysService, type ApiKeyView } from './api-keys.service.js';
 import { requestToken, SESSION_COOKIE } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
-import { type AuthenticatedRequest, CurrentUser, type Principal } from './principal.js';
+import { type AuthenticatedRequest, CurrentUser, type Principal } from '@herald/common';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin@example.com' })

@@ -2,7 +2,7 @@ import { DomainError, IS_PUBLIC } from '@herald/common';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthService } from './auth.service.js';
-import type { AuthenticatedRequest } from './principal.js';
+import type { AuthenticatedRequest } from '@herald/common';
 
 export const SESSION_COOKIE = 'herald_session';
 

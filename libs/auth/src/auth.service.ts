@@ -4,7 +4,7 @@ import argon2 from 'argon2';
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import type { Principal } from './principal.js';
+import type { Principal } from '@herald/common';
 import { API_KEY_PREFIX, newSessionToken, sha256 } from './tokens.js';
 
 const LOGIN_WINDOW_SECONDS = 15 * 60;

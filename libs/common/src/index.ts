@@ -12,5 +12,6 @@ export * from './secret.js';
 export * from './signed-token.js';
 export * from './workers.js';
 export * from './http/exception.filter.js';
+export * from './http/principal.js';
 export * from './http/public.decorator.js';
 export * from './http/validation.js';

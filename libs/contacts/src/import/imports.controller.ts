@@ -1,4 +1,4 @@
-import { PageQueryDto } from '@herald/common';
+import { CurrentUser, PageQueryDto, type Principal } from '@herald/common';
 import {
   Body,
   Controller,
@@ -7,7 +7,6 @@ import {
   Param,
   Post,
   Query,
-  Req,
   StreamableFile,
   UploadedFile,
   UseInterceptors,
@@ -25,7 +24,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { stringify } from 'csv-stringify';
-import type { Request } from 'express';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CreateImportDto, ImportCreatedDto, ImportDto, ImportPageDto } from './imports.dto.js';
@@ -55,10 +53,9 @@ export class ImportsController {
   create(
     @UploadedFile() file: UploadedCsv | undefined,
     @Body() body: CreateImportDto,
-    @Req() req: Request & { principal?: { userId: string } },
+    @CurrentUser() user: Principal,
   ): Promise<ImportCreatedDto> {
-    // The global auth guard sets the principal; contacts sits beside auth, so it reads it without importing it.
-    return this.imports.create(file, body, req.principal?.userId ?? null);
+    return this.imports.create(file, body, user.userId);
   }
 
   @Get()

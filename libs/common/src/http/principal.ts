@@ -10,7 +10,10 @@ export interface Principal {
 
 export type AuthenticatedRequest = Request & { principal?: Principal };
 
-/** The user behind the request, set by the global auth guard. */
+/**
+ * The user behind the request, set by the global guard of libs/auth. It lives
+ * here so that every lib can name the caller without importing auth.
+ */
 export const CurrentUser = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal => {
   const principal = ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal;
   if (!principal) throw new Error('CurrentUser used on a public route');
