@@ -14,8 +14,8 @@ import { ATTRIBUTE_NAME, type Condition, type GroupNode, type RuleNode, type Tim
  *
  * Shapes chosen for the indexes of migration 1764300400000-Segments:
  * attribute equality as jsonb containment (GIN jsonb_path_ops), times as
- * plain comparisons on `created_at` (btree; `updated_at` is scanned), email prefix and
- * suffix as LIKE on `lower(email)` (the unique key) / `reverse(lower(email))` (text_pattern_ops),
+ * plain comparisons on `created_at` (btree; `updated_at` is scanned), email prefix
+ * as LIKE on `lower(email)` (the unique key, text_pattern_ops; a suffix is scanned),
  * lists as EXISTS on `list_members` (primary key and contact index).
  */
 export function compileRules(tree: GroupNode, firstParam = 1): ContactFilter {
@@ -87,8 +87,6 @@ export function likeEscape(value: string): string {
   return value.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
-const reverse = (value: string): string => Array.from(value).reverse().join('');
-
 /** Formats a timestamptz the way attribute dates are stored (UTC ISO, so string order is time order). */
 const iso = (ts: string): string => `to_char((${ts}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
@@ -129,8 +127,8 @@ function email(c: Extract<Condition, { kind: 'email' }>, p: Params): string {
     case 'startsWith':
       return `lower(c.email) LIKE lower(${p.add(`${likeEscape(c.value)}%`, 'text')})`;
     case 'endsWith':
-      // Reversed so that a domain search is a prefix search the reverse index serves.
-      return `reverse(lower(c.email)) LIKE lower(${p.add(`${likeEscape(reverse(c.value))}%`, 'text')})`;
+      // Scanned: a domain usually matches too large a share of contacts for an index to pay (migration 1764300600000).
+      return `lower(c.email) LIKE lower(${p.add(`%${likeEscape(c.value)}`, 'text')})`;
   }
 }
 
