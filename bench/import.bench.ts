@@ -14,7 +14,15 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { generateContactsCsv } from './lib/generate.js';
-import { peakRssMb, startNode, stop, waitForHealth, waitForOutput } from './lib/processes.js';
+import {
+  cpuSeconds,
+  peakRssMb,
+  postgresCpuSeconds,
+  startNode,
+  stop,
+  waitForHealth,
+  waitForOutput,
+} from './lib/processes.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -84,6 +92,7 @@ async function main(): Promise<void> {
     const { token } = (await login.json()) as { token: string };
 
     const idleRss = peakRssMb(worker.pid);
+    const cpuBefore = { api: cpuSeconds(api.pid), worker: cpuSeconds(worker.pid), postgres: postgresCpuSeconds() };
     // (a) Herald: upload, then poll until the job reports done.
     started = Date.now();
     const form = new FormData();
@@ -112,6 +121,11 @@ async function main(): Promise<void> {
     }
     const heraldMs = Date.now() - started;
     const rss = peakRssMb(worker.pid);
+    const cpu = {
+      api: cpuSeconds(api.pid) - cpuBefore.api,
+      worker: cpuSeconds(worker.pid) - cpuBefore.worker,
+      postgres: postgresCpuSeconds() - cpuBefore.postgres,
+    };
     if (status.status !== 'done') throw new Error(`import failed: ${String(status.error)}`);
     const contacts = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM contacts');
     if (status.inserted !== ROWS || contacts.rows[0].n !== ROWS) {
@@ -143,6 +157,9 @@ async function main(): Promise<void> {
     console.log(`rows                     ${fmt(ROWS)} (${(statSync(csvPath).size / 1e6).toFixed(1)} MB)`);
     console.log(
       `herald import (e2e)      ${fmt(heraldRate)} rows/s  (${(heraldMs / 1000).toFixed(2)} s, upload ${(uploadedMs / 1000).toFixed(2)} s)`,
+    );
+    console.log(
+      `  cpu during the import  worker ${cpu.worker.toFixed(1)} s, api ${cpu.api.toFixed(1)} s, postgres ${cpu.postgres.toFixed(1)} s`,
     );
     console.log(`psql \\copy               ${fmt(copyRate)} rows/s  (${(copyMs / 1000).toFixed(2)} s)`);
     console.log(`ratio herald / copy      ${(heraldRate / copyRate).toFixed(2)}  (target >= 0.5)`);

@@ -1,9 +1,17 @@
 import { Foundation1764300000000 } from './1764300000000-Foundation.js';
 import { Templates1764300300000 } from './1764300300000-Templates.js';
 import { Segments1764300400000 } from './1764300400000-Segments.js';
+import { ImportLanes1764300500000 } from './1764300500000-ImportLanes.js';
+import { ContactSuffixScan1764300600000 } from './1764300600000-ContactSuffixScan.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
  * same list runs from compiled JS and from TypeScript under the test runner.
  */
-export const migrations = [Foundation1764300000000, Templates1764300300000, Segments1764300400000];
+export const migrations = [
+  Foundation1764300000000,
+  Templates1764300300000,
+  Segments1764300400000,
+  ImportLanes1764300500000,
+  ContactSuffixScan1764300600000,
+];

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Starts `node <script>` with `env`, prefixing its output lines with `name`.
@@ -70,4 +70,48 @@ export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 
     child.stdout?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`process exited with ${code} before printing ${pattern}`)));
   });
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux build we run on
+
+/** Fields of `/proc/<pid>/stat` after the command name, which may itself hold spaces. */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds a live process has used so far (user + system). */
+export function cpuSeconds(pid: number | undefined): number {
+  const fields = pid === undefined ? undefined : statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND : 0;
+}
+
+/**
+ * CPU seconds used so far by a local Postgres server: every `postgres`
+ * process, plus what its exited backends left in the postmaster's
+ * children's times. Zero when the server is not on this machine.
+ */
+export function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (comm !== 'postgres') continue;
+    const fields = statFields(pid);
+    if (!fields) continue;
+    ticks += Number(fields[11]) + Number(fields[12]);
+    if (fields[1] === '1' || readFileSync(`/proc/${fields[1]}/comm`, 'utf8').trim() !== 'postgres') {
+      ticks += Number(fields[13]) + Number(fields[14]); // the postmaster: its reaped backends
+    }
+  }
+  return ticks / TICKS_PER_SECOND;
 }

@@ -83,8 +83,12 @@ export const CONFIG_VARIABLES = {
     description: 'Largest CSV upload accepted (bytes); larger uploads get 413.',
   },
   HERALD_IMPORT_BATCH_ROWS: {
-    schema: positiveInt.default(10_000),
-    description: 'Rows per COPY batch during imports.',
+    schema: positiveInt.default(50_000),
+    description: 'Rows per COPY batch of one import lane.',
+  },
+  HERALD_IMPORT_LANES: {
+    schema: positiveInt.max(8).default(2),
+    description: 'Database connections one import merges through at once; rows are spread across them by email.',
   },
   HERALD_RECONCILE_SECONDS: {
     schema: positiveInt.default(30),

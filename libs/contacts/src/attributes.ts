@@ -52,7 +52,13 @@ export function coerceAttribute(type: FieldType, raw: unknown): Coerced {
       if (typeof raw !== 'string') return { ok: false, reason: 'must be a date such as 2024-05-01' };
       const m = DATE.exec(raw.trim());
       if (!m) return { ok: false, reason: 'must be a date such as 2024-05-01' };
-      const [, y, mo, d, h = '00', mi = '00', s = '00', zone] = m;
+      const [, y, mo, d, h, mi = '00', s = '00', zone] = m;
+      // A bare date, the common case in imports, needs no Date round trip.
+      if (h === undefined) {
+        return Number(d) >= 1 && Number(d) <= daysInMonth(Number(y), Number(mo))
+          ? { ok: true, value: `${y}-${mo}-${d}T00:00:00.000Z` }
+          : { ok: false, reason: 'is not a valid date' };
+      }
       const parsed = new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}${zone ? normalizeZone(zone) : 'Z'}`);
       // Rejects 2024-02-30 and friends, which Date would roll over.
       if (Number.isNaN(parsed.getTime()) || (!zone && parsed.getUTCDate() !== Number(d))) {
@@ -61,6 +67,13 @@ export function coerceAttribute(type: FieldType, raw: unknown): Coerced {
       return { ok: true, value: parsed.toISOString() };
     }
   }
+}
+
+/** Days in a month of the proleptic Gregorian calendar, as Date counts them; 0 for a month out of range. */
+function daysInMonth(year: number, month: number): number {
+  if (month < 1 || month > 12) return 0;
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function normalizeZone(zone: string): string {

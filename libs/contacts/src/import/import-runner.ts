@@ -5,7 +5,7 @@ import iconv from 'iconv-lite';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { coerceAttribute, type FieldType, MAX_TEXT_LENGTH } from '../attributes.js';
@@ -45,7 +45,8 @@ class CopyBuffer {
   length = 0;
 
   append(text: string): void {
-    const needed = this.length + Buffer.byteLength(text);
+    // A UTF-16 code unit never takes more than 3 bytes of UTF-8: one pass over the text, not two.
+    const needed = this.length + text.length * 3;
     if (needed > this.buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(needed, this.buf.length * 2));
       this.buf.copy(bigger, 0, 0, this.length);
@@ -81,6 +82,46 @@ const newBatch = (): Batch => ({
 
 class RowError extends Error {}
 
+/**
+ * Reads the stored file and hands each CSV record to `take` as csv-parse
+ * emits it, within the write of its chunk; after each 64 KiB read it yields the bytes read so
+ * far, so the caller sends the batches that filled up before reading on
+ * (the file waits while the database is busy). A per-record async iterator
+ * cost more than validating the record. UTF-8 goes to csv-parse as bytes;
+ * other encodings through their decoder.
+ */
+async function* feedRecords(
+  path: string,
+  options: ImportOptions,
+  take: (record: string[]) => void,
+): AsyncGenerator<number> {
+  let failure: unknown;
+  const parser = parse({ ...parserOptions(options.delimiter), bom: options.encoding === 'utf-8' });
+  parser.on('error', (error) => (failure ??= error));
+  // Flowing: each record reaches `take` as the parser pushes it, inside write().
+  parser.on('data', take);
+  const decoder = options.encoding === 'utf-8' ? undefined : iconv.getDecoder(options.encoding);
+  const file = createReadStream(path, { highWaterMark: 64 * 1024 });
+  let bytesRead = 0;
+  try {
+    for await (const chunk of file as AsyncIterable<Buffer>) {
+      bytesRead += chunk.length;
+      const data = decoder ? decoder.write(chunk) : chunk;
+      if (data.length > 0) parser.write(data);
+      if (failure !== undefined) throw failure;
+      yield bytesRead;
+    }
+    const rest = decoder?.end();
+    if (rest) parser.write(rest);
+    parser.end();
+    await finished(parser);
+    if (failure !== undefined) throw failure;
+  } finally {
+    file.destroy();
+    parser.destroy();
+  }
+}
+
 /** COPY text format: backslash, tab and line breaks escaped; `\N` is NULL. */
 function copyText(value: string | null): string {
   if (value === null) return '\\N';
@@ -92,18 +133,37 @@ function copyText(value: string | null): string {
 /** A column with everything the hot loop needs resolved once. */
 type Column = ColumnPlan & { type?: FieldType; label: string };
 
+/** One connection an import merges through, with the batch it is filling and the one in the database. */
+interface Lane {
+  index: number;
+  client: pg.Client;
+  /** Every row of this lane up to this row number is committed. */
+  checkpoint: number;
+  batch: Batch;
+  inflight: Promise<void>;
+}
+
+/** Postgres gave up on a transaction that a retry may well complete: deadlock, serialization. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const FLUSH_ATTEMPTS = 3;
+
 /**
  * Runs one import: streams the stored file through the detected decoder into
  * csv-parse, turns each record into a staging line or a row error, and
  * loads batches through COPY + one merge statement (see import.sql.ts).
- * While Postgres merges a batch the next one is parsed, so the two cores
- * work at once; at most two batches are in memory.
  *
- * Resuming: `imports.rows_read` is the checkpoint, committed with each
- * batch. A rerun re-parses the file and skips rows up to it, so no row is
- * counted or merged twice. An advisory lock on the import's own connection
- * keeps a second runner out while the first is alive; the lock goes with
- * the connection when a worker dies.
+ * Rows are spread over lanes, one database connection each, by a hash of
+ * the lower-cased email: every copy of an address lands in the same lane,
+ * in file order, so the last one in the file still wins, and the lanes
+ * never write the same contact. Postgres merges on all lanes at once while
+ * the next batches are parsed; the merge, not the parse, is what an import
+ * waits for. Bad rows go to lane 0.
+ *
+ * Resuming: each lane's checkpoint (`import_lanes.checkpoint_row`) commits
+ * with each of its batches. A rerun re-parses the file and skips the rows
+ * each lane already has, so no row is counted or merged twice. An advisory
+ * lock on the import's first connection keeps a second runner out while
+ * the first is alive; the lock goes with the connection when a worker dies.
  */
 @Injectable()
 export class ImportRunner {
@@ -112,7 +172,7 @@ export class ImportRunner {
   constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {}
 
   async run(importId: string, signal: AbortSignal): Promise<RunOutcome> {
-    const client = new pg.Client({ connectionString: this.config.DATABASE_URL, application_name: 'herald-import' });
+    const client = this.connect();
     await client.connect();
     try {
       const locked = await client.query<{ ok: boolean }>(sql.TRY_LOCK_IMPORT, sql.importLockKey(importId));
@@ -123,7 +183,6 @@ export class ImportRunner {
         list_id: string | null;
         mode: ImportMode;
         options: ImportOptions;
-        rows_read: number;
       }>(sql.START_IMPORT, [importId]);
       if (started.rowCount === 0) return 'gone';
       const job = started.rows[0];
@@ -148,110 +207,180 @@ export class ImportRunner {
     }
   }
 
+  private connect(): pg.Client {
+    return new pg.Client({ connectionString: this.config.DATABASE_URL, application_name: 'herald-import' });
+  }
+
+  /** The import's lanes: the first on the locked connection, each other one on a connection of its own. */
+  private async openLanes(client: pg.Client, importId: string): Promise<Lane[]> {
+    await client.query(sql.OPEN_LANES, [importId, this.config.HERALD_IMPORT_LANES]);
+    const rows = await client.query<{ lane: number; checkpoint_row: number }>(sql.LANES, [importId]);
+    const lanes: Lane[] = [];
+    try {
+      for (const row of rows.rows) {
+        const laneClient = row.lane === 0 ? client : this.connect();
+        lanes.push({
+          index: row.lane,
+          client: laneClient,
+          checkpoint: row.checkpoint_row,
+          batch: newBatch(),
+          inflight: Promise.resolve(),
+        });
+        if (laneClient !== client) await laneClient.connect();
+        await laneClient.query(sql.CREATE_STAGING);
+        await laneClient.query(sql.TUNE_SESSION);
+      }
+    } catch (error) {
+      await closeLanes(lanes, client);
+      throw error;
+    }
+    return lanes;
+  }
+
   private async load(
     client: pg.Client,
     importId: string,
-    job: { file_path: string; list_id: string | null; mode: ImportMode; options: ImportOptions; rows_read: number },
+    job: { file_path: string; list_id: string | null; mode: ImportMode; options: ImportOptions },
     signal: AbortSignal,
   ): Promise<'loaded' | 'interrupted'> {
     const columns = await this.resolveColumns(client, job.options.columns);
-    await client.query(sql.CREATE_STAGING);
-    await client.query(sql.TUNE_SESSION);
+    const lanes = await this.openLanes(client, importId);
+    try {
+      return await this.parseInto(lanes, importId, job, columns, signal);
+    } finally {
+      await closeLanes(lanes, client);
+    }
+  }
+
+  private async parseInto(
+    lanes: Lane[],
+    importId: string,
+    job: { file_path: string; list_id: string | null; mode: ImportMode; options: ImportOptions },
+    columns: Column[],
+    signal: AbortSignal,
+  ): Promise<'loaded' | 'interrupted'> {
     const merge = job.mode === 'skip-existing' ? sql.MERGE_SKIP_EXISTING : sql.MERGE_UPSERT;
     const batchRows = this.config.HERALD_IMPORT_BATCH_ROWS;
-    let checkpoint = job.rows_read;
+    // Rows up to here are in on every lane: skipped without being looked at.
+    const everywhere = Math.min(...lanes.map((l) => l.checkpoint));
+    let failure: unknown;
 
-    const flush = async (batch: Batch): Promise<void> => {
-      await client.query('BEGIN');
-      try {
-        let inserted = 0;
-        let updated = 0;
-        if (batch.staged > 0) {
-          await pipeline(Readable.from([batch.copy.bytes()]), client.query(copyFrom(sql.COPY_STAGING)));
-          const merged = await client.query<{ inserted: number; updated: number }>(merge, [job.list_id]);
-          inserted = merged.rows[0].inserted;
-          updated = merged.rows[0].updated;
+    const flush = async (lane: Lane, batch: Batch): Promise<void> => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await this.flushOnce(lane, batch, importId, merge, job.list_id);
+          return;
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          if (attempt >= FLUSH_ATTEMPTS || typeof code !== 'string' || !RETRYABLE.has(code)) throw error;
         }
-        if (batch.errorRows.length > 0) {
-          await client.query(sql.INSERT_ERRORS, [importId, batch.errorRows, batch.errorEmails, batch.errorReasons]);
-        }
-        const skipped = batch.staged - inserted - updated;
-        const advanced = await client.query(sql.ADVANCE_CHECKPOINT, [
-          importId,
-          batch.lastRow,
-          batch.bytes,
-          inserted,
-          updated,
-          skipped,
-          batch.errorRows.length,
-          checkpoint,
-        ]);
-        if (advanced.rowCount !== 1) throw new TakenOver();
-        await client.query('COMMIT');
-        checkpoint = batch.lastRow;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
       }
     };
 
-    // Small reads keep the parse loop yielding often, so the batch in the database is
-    // answered promptly and few parsed records wait in memory.
-    const file = createReadStream(job.file_path, { highWaterMark: 64 * 1024 });
-    let bytesRead = 0;
-    file.on('data', (chunk) => (bytesRead += chunk.length));
-    const parser = parse(parserOptions(job.options.delimiter));
-    const streams = pipeline(file, iconv.decodeStream(job.options.encoding), parser);
-    streams.catch(() => undefined); // surfaced by the parser's iterator below
+    /** Hands a lane's batch, cut at `row`, to its connection once the one before it is in. */
+    const send = async (lane: Lane, row: number, bytes: number): Promise<void> => {
+      const ready = lane.batch;
+      ready.lastRow = row;
+      ready.bytes = bytes;
+      lane.batch = newBatch();
+      await lane.inflight; // at most one batch per lane in the database at a time
+      lane.inflight = flush(lane, ready).catch((error: unknown) => {
+        failure ??= error;
+      });
+    };
+    const settle = () => Promise.all(lanes.map((l) => l.inflight));
 
-    let inflight: Promise<void> = Promise.resolve();
-    let batch = newBatch();
     let row = -1; // the header is record 0; data rows count from 1
-    const send = async (): Promise<void> => {
-      const ready = batch;
-      batch = newBatch();
-      await inflight; // at most one batch in the database at a time
-      inflight = flush(ready);
-      inflight.catch(() => undefined); // awaited before the next batch or at the end
+    const take = (record: string[]): void => {
+      row += 1;
+      if (row <= everywhere) return;
+      try {
+        const line = this.toStagingLine(row, record, columns);
+        const lane = lanes[laneOf(line.key, lanes.length)];
+        if (row <= lane.checkpoint) return;
+        lane.batch.copy.append(line.text);
+        lane.batch.staged += 1;
+      } catch (error) {
+        if (!(error instanceof RowError)) throw error;
+        const lane = lanes[0];
+        if (row <= lane.checkpoint) return;
+        lane.batch.errorRows.push(row);
+        lane.batch.errorEmails.push(this.emailForError(record, columns));
+        lane.batch.errorReasons.push(error.message);
+      }
     };
 
     try {
-      for await (const record of parser as AsyncIterable<string[]>) {
-        row += 1;
-        if (row <= checkpoint) continue;
-        try {
-          batch.copy.append(this.toStagingLine(row, record, columns));
-          batch.staged += 1;
-        } catch (error) {
-          if (!(error instanceof RowError)) throw error;
-          batch.errorRows.push(row);
-          batch.errorEmails.push(this.emailForError(record, columns));
-          batch.errorReasons.push(error.message);
+      let bytesRead = 0;
+      for await (bytesRead of feedRecords(job.file_path, job.options, take)) {
+        for (const lane of lanes) {
+          if (lane.batch.staged + lane.batch.errorRows.length >= batchRows) await send(lane, row, bytesRead);
         }
-        batch.lastRow = row;
-        if (batch.staged + batch.errorRows.length >= batchRows) {
-          batch.bytes = bytesRead;
-          await send();
-          if (signal.aborted) {
-            parser.destroy();
-            await inflight;
-            return 'interrupted';
-          }
+        if (failure !== undefined) throw failure;
+        if (signal.aborted) {
+          await settle();
+          return 'interrupted';
         }
       }
+      // Every lane ends at the last row, even one this run gave no row to.
+      for (const lane of lanes) await send(lane, Math.max(row, lane.checkpoint), bytesRead);
+      await settle();
     } catch (error) {
-      // A read or parse error while a batch is in the database: let that batch
-      // settle first, or the caller's ROLLBACK and failure update would be
-      // queued between its statements on this one connection.
-      await inflight.catch(() => undefined);
+      // A read or parse error while batches are in the database: let them settle
+      // first, or the caller's ROLLBACK and failure update would be queued
+      // between a batch's statements on the first connection.
+      await settle();
       throw error;
     }
-    await inflight;
-    if (batch.lastRow > 0) {
-      batch.bytes = bytesRead;
-      await flush(batch);
-    }
+    if (failure !== undefined) throw failure;
     return 'loaded';
+  }
+
+  /** One batch in one transaction on its lane: staged rows merged, bad rows kept, checkpoint and counts moved. */
+  private async flushOnce(
+    lane: Lane,
+    batch: Batch,
+    importId: string,
+    merge: string,
+    listId: string | null,
+  ): Promise<void> {
+    const { client } = lane;
+    if (batch.lastRow <= lane.checkpoint) return; // an end-of-file batch on a lane that already has everything
+    await client.query('BEGIN');
+    try {
+      let inserted = 0;
+      let updated = 0;
+      if (batch.staged > 0) {
+        await pipeline(Readable.from([batch.copy.bytes()]), client.query(copyFrom(sql.COPY_STAGING)));
+        const merged = await client.query<{ inserted: number; updated: number }>(merge, [listId]);
+        inserted = merged.rows[0].inserted;
+        updated = merged.rows[0].updated;
+      }
+      if (batch.errorRows.length > 0) {
+        await client.query(sql.INSERT_ERRORS, [importId, batch.errorRows, batch.errorEmails, batch.errorReasons]);
+      }
+      const advanced = await client.query(sql.ADVANCE_LANE, [
+        importId,
+        lane.index,
+        batch.lastRow,
+        batch.bytes,
+        lane.checkpoint,
+      ]);
+      const counted = await client.query(sql.COUNT_BATCH, [
+        importId,
+        batch.staged + batch.errorRows.length,
+        inserted,
+        updated,
+        batch.staged - inserted - updated,
+        batch.errorRows.length,
+      ]);
+      if (advanced.rowCount !== 1 || counted.rowCount !== 1) throw new TakenOver();
+      await client.query('COMMIT');
+      lane.checkpoint = batch.lastRow;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Attribute columns get their field's type; fields that do not exist yet are created as text. */
@@ -273,7 +402,7 @@ export class ImportRunner {
   }
 
   /** Validates and converts one record; throws RowError with the reason it is skipped. */
-  private toStagingLine(row: number, record: string[], columns: Column[]): string {
+  private toStagingLine(row: number, record: string[], columns: Column[]): { key: string; text: string } {
     let email: string | null = null;
     let firstName: string | null = null;
     let lastName: string | null = null;
@@ -335,10 +464,12 @@ export class ImportRunner {
       }
     }
     if (!emailSeen || email === null) throw new RowError('email is missing');
-    return (
-      `${row}\t${copyText(email)}\t${copyText(firstName)}\t${copyText(lastName)}\t${copyText(status)}\t` +
-      `${copyText(attributes ? JSON.stringify(attributes) : '{}')}\t${copyText(consentSource)}\t${copyText(consentAt)}\n`
-    );
+    return {
+      key: email.toLowerCase(),
+      text:
+        `${row}\t${copyText(email)}\t${copyText(firstName)}\t${copyText(lastName)}\t${copyText(status)}\t` +
+        `${copyText(attributes ? JSON.stringify(attributes) : '{}')}\t${copyText(consentSource)}\t${copyText(consentAt)}\n`,
+    };
   }
 
   private emailForError(record: string[], columns: Column[]): string {
@@ -357,6 +488,23 @@ function textValue(raw: string, label: string): string | null {
   const value = raw.trim();
   if (value.length > MAX_TEXT_LENGTH) throw new RowError(`"${label}" is longer than ${MAX_TEXT_LENGTH} characters`);
   return value === '' ? null : value;
+}
+
+/**
+ * The lane an address goes to: FNV-1a of its lower-cased form. An address
+ * Postgres lower-cases differently from JavaScript (rare Unicode) may land
+ * in another lane than its twin; the merge's sorted order then still keeps
+ * the lanes from deadlocking, and a retry covers what Postgres resolves.
+ */
+export function laneOf(key: string, lanes: number): number {
+  if (lanes === 1) return 0;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i += 1) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % lanes;
+}
+
+async function closeLanes(lanes: Lane[], first: pg.Client): Promise<void> {
+  await Promise.all(lanes.filter((l) => l.client !== first).map((l) => l.client.end().catch(() => undefined)));
 }
 
 /** Another runner advanced the checkpoint: this one stops without touching anything. */

@@ -3,10 +3,11 @@ import { emailHashSql } from '../suppressions/email-hash.js';
 
 /**
  * The SQL of CSV imports, in one place. Each batch of parsed rows goes
- * through: COPY into the session's staging table, one merge statement into
- * `contacts` (+ `list_members`), the bad rows into `import_errors`, and the
- * checkpoint on `imports`; all four in one transaction, so a batch is either
- * wholly applied and counted or not at all.
+ * through, on its lane's connection: COPY into the session's staging table,
+ * one merge statement into `contacts` (+ `list_members`), the bad rows into
+ * `import_errors`, the lane's checkpoint and the counts on `imports`; all in
+ * one transaction, so a batch is either wholly applied and counted or not
+ * at all.
  */
 
 /** Columns of the staging table, in the order the COPY text lines are written. */
@@ -39,11 +40,12 @@ export const CREATE_STAGING = `
   ) ON COMMIT DELETE ROWS`;
 
 /**
- * The import connection commits without waiting for the WAL flush: the
+ * Each lane's connection commits without waiting for the WAL flush: the
  * checkpoint commits with each batch, so a batch whose commit is lost in a
- * database crash is read and merged again on resume; nothing is lost or doubled.
+ * database crash is read and merged again on resume; nothing is lost or
+ * doubled. The merge sorts a whole batch twice; in memory, not on disk.
  */
-export const TUNE_SESSION = `SET synchronous_commit = off`;
+export const TUNE_SESSION = `SET synchronous_commit = off; SET work_mem = '64MB'`;
 
 export const COPY_STAGING = `COPY import_staging (${STAGING_COLUMNS.join(', ')}) FROM STDIN`;
 
@@ -155,22 +157,43 @@ export const INSERT_ERRORS = `
   ON CONFLICT (import_id, row_number) DO NOTHING`;
 
 /**
- * The checkpoint, committed with the batch. It only moves forward from the
- * position this runner started the batch at: if another runner took over
- * the import meanwhile, no row matches and the batch is rolled back.
+ * The lane's checkpoint, committed with its batch: every row of the lane up
+ * to `checkpoint_row` is in. It only moves forward from where this runner
+ * started the batch: if another runner took over the import meanwhile, no
+ * row matches and the batch is rolled back.
  */
-export const ADVANCE_CHECKPOINT = `
+export const ADVANCE_LANE = `
+  UPDATE import_lanes SET checkpoint_row = $3, bytes_read = $4
+  WHERE import_id = $1 AND lane = $2 AND checkpoint_row = $5`;
+
+/**
+ * The batch's counts, added to the import in the same transaction. Progress
+ * in bytes is the slowest lane's: everything before it is in.
+ */
+export const COUNT_BATCH = `
   UPDATE imports SET
-    rows_read = $2, bytes_read = $3,
-    inserted = inserted + $4, updated = updated + $5, skipped = skipped + $6, failed = failed + $7
-  WHERE id = $1 AND status = 'running' AND rows_read = $8`;
+    rows_read = rows_read + $2, inserted = inserted + $3, updated = updated + $4,
+    skipped = skipped + $5, failed = failed + $6,
+    bytes_read = (SELECT min(bytes_read) FROM import_lanes WHERE import_id = $1)
+  WHERE id = $1 AND status = 'running'`;
+
+/**
+ * The import's lanes, created on its first start. An import begun before
+ * lanes existed resumes with every lane at its old single checkpoint.
+ */
+export const OPEN_LANES = `
+  INSERT INTO import_lanes (import_id, lane, checkpoint_row, bytes_read)
+  SELECT i.id, l, i.rows_read, i.bytes_read FROM imports i, generate_series(0, $2::int - 1) AS l
+  WHERE i.id = $1 AND NOT EXISTS (SELECT 1 FROM import_lanes WHERE import_id = $1)`;
+
+export const LANES = `
+  SELECT lane, checkpoint_row::float8 AS checkpoint_row FROM import_lanes WHERE import_id = $1 ORDER BY lane`;
 
 /** Claims a queued or interrupted import for this runner; returns its row. */
 export const START_IMPORT = `
   UPDATE imports SET status = 'running', started_at = coalesce(started_at, now())
   WHERE id = $1 AND status IN ('queued', 'running')
-  RETURNING id::text, file_path, size_bytes::float8 AS size_bytes, list_id::text, mode, options,
-            rows_read::float8 AS rows_read`;
+  RETURNING id::text, file_path, size_bytes::float8 AS size_bytes, list_id::text, mode, options`;
 
 export const FINISH_IMPORT = `
   UPDATE imports SET status = 'done', bytes_read = size_bytes, finished_at = now(), error = NULL
