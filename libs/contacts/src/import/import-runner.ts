@@ -141,6 +141,8 @@ interface Lane {
   checkpoint: number;
   batch: Batch;
   inflight: Promise<void>;
+  /** Batches handed to the connection by this run. */
+  sent: number;
 }
 
 /** Postgres gave up on a transaction that a retry may well complete: deadlock, serialization. */
@@ -225,6 +227,7 @@ export class ImportRunner {
           checkpoint: row.checkpoint_row,
           batch: newBatch(),
           inflight: Promise.resolve(),
+          sent: 0,
         });
         if (laneClient !== client) await laneClient.connect();
         await laneClient.query(sql.CREATE_STAGING);
@@ -261,6 +264,8 @@ export class ImportRunner {
   ): Promise<'loaded' | 'interrupted'> {
     const merge = job.mode === 'skip-existing' ? sql.MERGE_SKIP_EXISTING : sql.MERGE_UPSERT;
     const batchRows = this.config.HERALD_IMPORT_BATCH_ROWS;
+    // A short first batch per lane gets Postgres working while the rest of the file is parsed.
+    const firstBatchRows = Math.ceil(batchRows / 10);
     // Rows up to here are in on every lane: skipped without being looked at.
     const everywhere = Math.min(...lanes.map((l) => l.checkpoint));
     let failure: unknown;
@@ -283,6 +288,7 @@ export class ImportRunner {
       ready.lastRow = row;
       ready.bytes = bytes;
       lane.batch = newBatch();
+      lane.sent += 1;
       await lane.inflight; // at most one batch per lane in the database at a time
       lane.inflight = flush(lane, ready).catch((error: unknown) => {
         failure ??= error;
@@ -314,7 +320,8 @@ export class ImportRunner {
       let bytesRead = 0;
       for await (bytesRead of feedRecords(job.file_path, job.options, take)) {
         for (const lane of lanes) {
-          if (lane.batch.staged + lane.batch.errorRows.length >= batchRows) await send(lane, row, bytesRead);
+          const size = lane.batch.staged + lane.batch.errorRows.length;
+          if (size >= (lane.sent === 0 ? firstBatchRows : batchRows)) await send(lane, row, bytesRead);
         }
         if (failure !== undefined) throw failure;
         if (signal.aborted) {

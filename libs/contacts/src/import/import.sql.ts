@@ -58,9 +58,9 @@ export const COPY_STAGING = `COPY import_staging (${STAGING_COLUMNS.join(', ')})
  */
 const READY = `
   batch AS (
-    SELECT DISTINCT ON (lower(s.email)) s.*, lower(s.email) AS email_key
+    SELECT DISTINCT ON (lower(s.email) COLLATE "C") s.*, lower(s.email) AS email_key
     FROM import_staging s
-    ORDER BY lower(s.email), s.row_no DESC
+    ORDER BY lower(s.email) COLLATE "C", s.row_no DESC
   ),
   ready AS (
     SELECT b.*,
@@ -74,8 +74,10 @@ const INSERT_CONTACTS = `
   INSERT INTO contacts AS c (email, first_name, last_name, status, attributes, consent_source, consent_at)
   SELECT email, first_name, last_name, new_status, attributes, consent_source, consent_at
   FROM ready
-  -- A stable order makes concurrent imports lock conflicting rows in the same order (no deadlock).
-  ORDER BY email_key`;
+  -- A stable order makes concurrent imports and lanes lock conflicting rows in the same
+  -- order (no deadlock). Byte order ("C") is the order of the text_pattern_ops email
+  -- index, so each batch walks it from one end to the other, and compares faster.
+  ORDER BY email_key COLLATE "C"`;
 
 /**
  * An opt-out the file brings in (a row whose status is unsubscribed, bounced
