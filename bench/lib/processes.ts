@@ -90,6 +90,14 @@ export function cpuSeconds(pid: number | undefined): number {
   return fields ? (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND : 0;
 }
 
+function isPostgres(pid: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * CPU seconds used so far by a local Postgres server: every `postgres`
  * process, plus what its exited backends left in the postmaster's
@@ -98,20 +106,11 @@ export function cpuSeconds(pid: number | undefined): number {
 export function postgresCpuSeconds(): number {
   let ticks = 0;
   for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    let comm: string;
-    try {
-      comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    } catch {
-      continue;
-    }
-    if (comm !== 'postgres') continue;
+    if (!/^\d+$/.test(pid) || !isPostgres(pid)) continue;
     const fields = statFields(pid);
     if (!fields) continue;
     ticks += Number(fields[11]) + Number(fields[12]);
-    if (fields[1] === '1' || readFileSync(`/proc/${fields[1]}/comm`, 'utf8').trim() !== 'postgres') {
-      ticks += Number(fields[13]) + Number(fields[14]); // the postmaster: its reaped backends
-    }
+    if (!isPostgres(fields[1])) ticks += Number(fields[13]) + Number(fields[14]); // the postmaster: its reaped backends
   }
   return ticks / TICKS_PER_SECOND;
 }

@@ -84,10 +84,10 @@ class RowError extends Error {}
 
 /**
  * Reads the stored file and hands each CSV record to `take` as csv-parse
- * emits it, within the write of its chunk; after each 64 KiB read it yields the bytes read so
- * far, so the caller sends the batches that filled up before reading on
- * (the file waits while the database is busy). A per-record async iterator
- * cost more than validating the record. UTF-8 goes to csv-parse as bytes;
+ * emits it, within the write of its chunk (awaiting each record cost a
+ * promise per row); after each 64 KiB read it yields the bytes read so far,
+ * so the caller sends the batches that filled up before reading on, and the
+ * file waits while the database is busy. UTF-8 goes to csv-parse as bytes;
  * other encodings through their decoder.
  */
 async function* feedRecords(
@@ -150,8 +150,8 @@ const RETRYABLE = new Set(['40P01', '40001']);
 const FLUSH_ATTEMPTS = 3;
 
 /**
- * Runs one import: streams the stored file through the detected decoder into
- * csv-parse, turns each record into a staging line or a row error, and
+ * Runs one import: streams the stored file into csv-parse (see
+ * `feedRecords`), turns each record into a staging line or a row error, and
  * loads batches through COPY + one merge statement (see import.sql.ts).
  *
  * Rows are spread over lanes, one database connection each, by a hash of
