@@ -60,6 +60,23 @@ describe('import lanes', () => {
     worker = undefined;
   });
 
+  it('merges addresses that only Postgres lower-cases alike, even from different lanes', async () => {
+    await t.db.query(`TRUNCATE contacts CASCADE`);
+    await startWorker();
+    // JavaScript lower-cases "İ" to "i̇" (two code points), Postgres to "i": one contact
+    // for Postgres, two keys for the lanes.
+    const lines = ['email,first_name'];
+    for (let i = 1; i <= ADDRESSES; i += 1) lines.push(`İx${i}@example.com,Dotted`, `ix${i}@example.com,Plain`);
+    const res = await upload(t, Buffer.from(lines.join('\n')), { mode: 'upsert' });
+    expect(res.status).toBe(202);
+    const done = await waitForImport(t, res.body.id);
+    expect(done).toMatchObject({ status: 'done', rowsRead: 2 * ADDRESSES, inserted: ADDRESSES, failed: 0 });
+    const contacts = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM contacts`);
+    expect(contacts.rows[0].n).toBe(ADDRESSES);
+    await worker?.close();
+    worker = undefined;
+  });
+
   it('resumes an import begun before lanes existed from its single checkpoint', async () => {
     await t.db.query(`TRUNCATE contacts CASCADE`);
     const res = await upload(t, Buffer.from(repeatedAddresses()), { mode: 'upsert' });
