@@ -191,8 +191,8 @@ interface CopyRuns {
 
 /**
  * `psql \\copy` of the CSV into `bench_copy`, made afresh by `createTable` before
- * each of COPY_RUNS loads. A load's time swings by a third with the server's
- * checkpoints, so the median is what the ratio uses.
+ * each of COPY_RUNS loads. One load's time varied by a third from run to run
+ * here (3.3 s to 4.9 s), so the median is what the ratio uses.
  */
 async function copyMedian(db: pg.Client, csvPath: string, createTable: string, columns = ''): Promise<CopyRuns> {
   const runs: number[] = [];
