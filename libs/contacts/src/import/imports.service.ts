@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { enqueueImport, IMPORT_QUEUE } from './import-queue.js';
 import type { CreateImportDto, ImportDto, ImportMode, ImportStatus } from './imports.dto.js';
 import { parseMapping, planColumns } from './mapping.js';
-import type { ImportOptions } from './import-runner.js';
+import type { ImportOptions } from './import-claim.js';
 import type { UploadedCsv } from './upload-storage.js';
 
 interface ImportRow {

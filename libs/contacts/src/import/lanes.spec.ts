@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { laneOf } from './import-runner.js';
+import { laneOf } from './lanes.js';
 
 describe('laneOf', () => {
   it('sends an address to the same lane every time', () => {
