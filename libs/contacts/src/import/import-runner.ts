@@ -2,18 +2,23 @@ import { HERALD_CONFIG, type HeraldConfig } from '@herald/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import type { FieldType } from '../attributes.js';
 import { BatchWriter } from './copy-batch.js';
 import { feedRecords } from './csv-records.js';
 import { type ClaimedImport, claimImport, TakenOver } from './import-claim.js';
 import * as sql from './import.sql.js';
 import { LaneBatches } from './lane-batches.js';
-import { closeLanes, type Lane, openLanes } from './lanes.js';
+import { ImportConnections, type Lane, openLanes } from './lanes.js';
 import type { ColumnPlan } from './mapping.js';
 import { type Column, describeColumns } from './staging-rows.js';
 
-export type RunOutcome = 'done' | 'failed' | 'interrupted' | 'busy' | 'gone';
+/**
+ * How a run ended: `interrupted` by a shutdown, or `lost` a database
+ * connection, both to be resumed; `busy`: another runner holds the import;
+ * `gone`: nothing left to run.
+ */
+export type RunOutcome = 'done' | 'failed' | 'interrupted' | 'lost' | 'busy' | 'gone';
 
 /**
  * Runs one import: claims it (`import-claim.ts`), opens its lanes
@@ -37,12 +42,13 @@ export class ImportRunner {
   constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {}
 
   async run(importId: string, signal: AbortSignal): Promise<RunOutcome> {
-    const client = await this.connect();
+    const connections = new ImportConnections(this.config.DATABASE_URL);
     try {
+      const client = await connections.connect();
       const job = await claimImport(client, importId);
       if (job === 'busy' || job === 'gone') return job;
       try {
-        const outcome = await this.load(client, importId, job, signal);
+        const outcome = await this.load(client, connections, importId, job, signal);
         if (outcome === 'interrupted') return outcome;
         await client.query(sql.FINISH_IMPORT, [importId]);
         await rm(job.file_path, { force: true });
@@ -50,6 +56,7 @@ export class ImportRunner {
         return 'done';
       } catch (error) {
         if (error instanceof TakenOver) return 'busy';
+        if (connections.cutOff(error)) throw error;
         const message = error instanceof Error ? error.message : String(error);
         this.logger.error({ importId, err: error }, 'import.failed');
         await client.query('ROLLBACK').catch(() => undefined);
@@ -57,35 +64,28 @@ export class ImportRunner {
         await rm(job.file_path, { force: true });
         return 'failed';
       }
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }
-
-  private async connect(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.config.DATABASE_URL, application_name: 'herald-import' });
-    try {
-      await client.connect();
     } catch (error) {
-      await client.end().catch(() => undefined);
-      throw error;
+      if (!connections.cutOff(error)) throw error;
+      // The database went away under the run (restart, failover): nothing is wrong with the
+      // import itself. Its open batches rolled back; it resumes from its checkpoints.
+      const cause = connections.lost ?? error;
+      this.logger.warn({ importId, reason: cause instanceof Error ? cause.message : '' }, 'import.connection_lost');
+      return 'lost';
+    } finally {
+      await connections.closeAll();
     }
-    return client;
   }
 
   private async load(
     client: pg.Client,
+    connections: ImportConnections,
     importId: string,
     job: ClaimedImport,
     signal: AbortSignal,
   ): Promise<'loaded' | 'interrupted'> {
     const columns = await this.resolveColumns(client, job.options.columns);
-    const lanes = await openLanes(client, importId, this.config.HERALD_IMPORT_LANES, () => this.connect());
-    try {
-      return await this.parseInto(lanes, importId, job, columns, signal);
-    } finally {
-      await closeLanes(lanes, client);
-    }
+    const lanes = await openLanes(client, importId, this.config.HERALD_IMPORT_LANES, connections);
+    return this.parseInto(lanes, importId, job, columns, signal);
   }
 
   private async parseInto(
