@@ -4,7 +4,7 @@ import { upload, waitForImport } from '../fixtures/csv/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { isAlive, startWorkerProcess } from '../support/worker-process.js';
 
-const ROWS = 40_000;
+const ROWS = 20_000;
 
 /** Every 400th row is invalid; the rest are distinct addresses. */
 function csv(): { text: string; valid: number; invalid: number } {
@@ -25,6 +25,7 @@ describe('an import whose database connections are cut mid-run', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
+    worker = await startWorkerProcess(t, { HERALD_IMPORT_BATCH_ROWS: '250' });
   });
   afterAll(async () => {
     if (worker && isAlive(worker)) worker.kill('SIGKILL');
@@ -59,7 +60,7 @@ describe('an import whose database connections are cut mid-run', () => {
 
   it('ends only that run: the worker process lives on and the import completes exactly once', async () => {
     const data = csv();
-    worker = await startWorkerProcess(t, { HERALD_IMPORT_BATCH_ROWS: '500' });
+    if (!worker) throw new Error('no worker');
     const res = await upload(t, Buffer.from(data.text), { mode: 'upsert' });
     expect(res.status).toBe(202);
     const id: string = res.body.id;

@@ -21,7 +21,6 @@ export async function startWorkerProcess(t: TestApp, env: Record<string, string>
         DATABASE_URL: t.config.DATABASE_URL,
         REDIS_URL: t.config.REDIS_URL,
         HERALD_QUEUE_PREFIX: t.config.HERALD_QUEUE_PREFIX,
-        HERALD_DATA_DIR: t.config.HERALD_DATA_DIR,
         HERALD_RECONCILE_SECONDS: '1',
         HERALD_MIGRATE_ON_START: 'false',
         LOG_LEVEL: 'error',

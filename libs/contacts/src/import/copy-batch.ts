@@ -59,11 +59,19 @@ export class Batch {
     this.errorRows.push(row);
     this.errorEmails.push(email);
     this.errorReasons.push(reason);
+    this.errorChars += email.length + reason.length;
   }
 
   get rows(): number {
     return this.staged + this.errorRows.length;
   }
+
+  /** About what the batch holds in memory: its COPY text, and its errors' text. */
+  get bytes(): number {
+    return this.copy.length + this.errorChars;
+  }
+
+  private errorChars = 0;
 }
 
 /** Postgres gave up on a transaction that a retry may well complete: deadlock, serialization. */

@@ -12,7 +12,7 @@ export interface ImportOptions extends CsvFormat {
 
 /** An import as its runner sees it once it holds the import's lock. */
 export interface ClaimedImport {
-  file_path: string;
+  upload_id: string | null;
   size_bytes: number;
   list_id: string | null;
   mode: ImportMode;

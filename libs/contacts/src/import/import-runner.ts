@@ -1,7 +1,6 @@
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { createReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { CsvError } from 'csv-parse';
 import type pg from 'pg';
 import type { FieldType } from '../attributes.js';
 import { BatchWriter } from './copy-batch.js';
@@ -12,6 +11,7 @@ import { LaneBatches } from './lane-batches.js';
 import { ImportConnections, type Lane, openLanes } from './lanes.js';
 import type { ColumnPlan } from './mapping.js';
 import { type Column, describeColumns } from './staging-rows.js';
+import { UploadMissing, UploadStore } from './upload-store.js';
 
 /**
  * How a run ended: `interrupted` by a shutdown, or `lost` a database
@@ -22,8 +22,8 @@ export type RunOutcome = 'done' | 'failed' | 'interrupted' | 'lost' | 'busy' | '
 
 /**
  * Runs one import: claims it (`import-claim.ts`), opens its lanes
- * (`lanes.ts`), streams the stored file through csv-parse
- * (`csv-records.ts`), turns each record into a staging line or a row error
+ * (`lanes.ts`), streams the upload out of Postgres (`upload-store.ts`)
+ * through csv-parse (`csv-records.ts`), turns each record into a staging line or a row error
  * and fills one batch per lane (`staging-rows.ts`, `lane-batches.ts`), and
  * loads the batches through COPY + one merge statement (`copy-batch.ts`,
  * `import.sql.ts`).
@@ -39,7 +39,10 @@ export type RunOutcome = 'done' | 'failed' | 'interrupted' | 'lost' | 'busy' | '
 export class ImportRunner {
   private readonly logger = new Logger(ImportRunner.name);
 
-  constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {}
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly uploads: UploadStore,
+  ) {}
 
   async run(importId: string, signal: AbortSignal): Promise<RunOutcome> {
     const connections = new ImportConnections(this.config.DATABASE_URL);
@@ -50,18 +53,15 @@ export class ImportRunner {
       try {
         const outcome = await this.load(client, connections, importId, job, signal);
         if (outcome === 'interrupted') return outcome;
-        await client.query(sql.FINISH_IMPORT, [importId]);
-        await rm(job.file_path, { force: true });
+        await client.query(sql.END_IMPORT, [importId, 'done', null]);
         this.logger.log({ importId }, 'import.done');
         return 'done';
       } catch (error) {
         if (error instanceof TakenOver) return 'busy';
         if (connections.cutOff(error)) throw error;
-        const message = error instanceof Error ? error.message : String(error);
-        this.logger.error({ importId, err: error }, 'import.failed');
+        this.logger.error({ importId, error: loggable(error) }, 'import.failed');
         await client.query('ROLLBACK').catch(() => undefined);
-        await client.query(sql.FAIL_IMPORT, [importId, message.slice(0, 1000)]);
-        await rm(job.file_path, { force: true });
+        await client.query(sql.END_IMPORT, [importId, 'failed', failureReason(error)]);
         return 'failed';
       }
     } catch (error) {
@@ -100,12 +100,11 @@ export class ImportRunner {
     const batches = new LaneBatches(
       lanes.map((l) => l.checkpoint),
       columns,
-      { rows: this.config.HERALD_IMPORT_BATCH_ROWS },
+      { rows: this.config.HERALD_IMPORT_BATCH_ROWS, bytes: this.config.HERALD_IMPORT_BATCH_BYTES },
     );
-    const file = createReadStream(job.file_path, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>;
     try {
       let bytesRead = 0;
-      for await (bytesRead of feedRecords(file, job.options, batches.take)) {
+      for await (bytesRead of feedRecords(this.uploads.read(job.upload_id), job.options, batches.take)) {
         for (const [lane, batch] of batches.full(bytesRead)) await writer.send(lane, batch);
         if (writer.failure !== undefined) throw writer.failure;
         if (signal.aborted) {
@@ -138,4 +137,28 @@ export class ImportRunner {
     );
     return describeColumns(plan, new Map(fields.rows.map((f) => [f.name, f.type])));
   }
+}
+
+/**
+ * What `GET /imports/:id` says about a failed import: the file's own
+ * problem in its words, anything else in general terms. The details (a
+ * database message, a stack) go to the log only: they may name servers,
+ * paths or tables.
+ */
+function failureReason(error: unknown): string {
+  if (error instanceof UploadMissing) return error.message;
+  if (error instanceof CsvError) return `the file cannot be read: ${error.message}`.slice(0, 1000);
+  return 'the import stopped on an internal error; the worker log has it as import.failed';
+}
+
+/**
+ * A failure as the log keeps it: what and where, without the row values a
+ * Postgres error carries in its `detail` ("Failing row contains ...").
+ */
+function loggable(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const { code, table, constraint } = error as { code?: unknown; table?: unknown; constraint?: unknown };
+  return code === undefined
+    ? { type: error.name, message: error.message, stack: error.stack }
+    : { type: error.name, code, table, constraint, message: error.message };
 }

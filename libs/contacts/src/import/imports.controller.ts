@@ -1,4 +1,4 @@
-import { CurrentUser, PageQueryDto, type Principal } from '@herald/common';
+import { CurrentUser, invalid, PageQueryDto, type Principal } from '@herald/common';
 import {
   Body,
   Controller,
@@ -28,6 +28,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CreateImportDto, ImportCreatedDto, ImportDto, ImportPageDto } from './imports.dto.js';
 import { ImportsService } from './imports.service.js';
+import { parseMapping } from './mapping.js';
 import { UploadErrorsInterceptor } from './upload-errors.interceptor.js';
 import type { UploadedCsv } from './upload-storage.js';
 
@@ -55,7 +56,16 @@ export class ImportsController {
     @Body() body: CreateImportDto,
     @CurrentUser() user: Principal,
   ): Promise<ImportCreatedDto> {
-    return this.imports.create(file, body, user.userId);
+    if (!file) throw invalid('Attach the CSV file as the multipart part "file"', { file: 'no file uploaded' });
+    return this.imports.create({
+      upload: file.upload,
+      fileName: file.originalname,
+      listId: body.listId,
+      mapping: parseMapping(body.mapping),
+      mode: body.mode,
+      unknownColumns: body.unknownColumns,
+      createdBy: user.userId,
+    });
   }
 
   @Get()

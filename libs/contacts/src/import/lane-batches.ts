@@ -6,6 +6,12 @@ import { type Column, emailForError, RowError, stagingLine } from './staging-row
 export interface BatchLimits {
   /** Rows (staged and failed) per batch. */
   rows: number;
+  /**
+   * Bytes of COPY text and row errors per batch: wide rows reach it long
+   * before `rows`, and a lane holds two batches (one filling, one in the
+   * database), so it bounds the memory an import takes.
+   */
+  bytes: number;
 }
 
 /**
@@ -14,7 +20,8 @@ export interface BatchLimits {
  * file order), each bad row to lane 0, and rows a lane already committed
  * (up to its checkpoint) are passed over. `take` is called for every
  * record, header included; the caller cuts the batches that are full
- * between reads of the file.
+ * between reads of the file (every 64 KiB), so a batch ends at most one
+ * read past its limits.
  */
 export class LaneBatches {
   /** The record last taken: 0 is the header, data rows count from 1. */
@@ -53,7 +60,7 @@ export class LaneBatches {
       const batch = this.batches[lane];
       // A short first batch per lane gets Postgres working while the rest of the file is parsed.
       const rows = this.sent[lane] === 0 ? Math.ceil(this.limits.rows / 10) : this.limits.rows;
-      if (batch.rows >= rows) yield [lane, this.cut(lane, this.row, bytesRead)];
+      if (batch.rows >= rows || batch.bytes >= this.limits.bytes) yield [lane, this.cut(lane, this.row, bytesRead)];
     }
   }
 
