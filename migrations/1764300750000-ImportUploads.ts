@@ -3,9 +3,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Uploads live in Postgres until their import ends, so a worker on any
  * machine can read what an api on another received. A file is kept as
- * numbered chunks of bytes; `chunks` and `size_bytes` are set once the whole
- * file is in. Chunks are stored uncompressed: they live for minutes, and
- * compressing them costs the database more than their disk space.
+ * numbered chunks (1 MiB of the file each, deflated by the process that
+ * stores it); `chunks` and `size_bytes` are set once the whole file is in.
+ * Postgres does not try to compress them again (STORAGE EXTERNAL).
  *
  * Imports still waiting on a file an earlier version kept on an api's disk
  * cannot be read from here: they end as failed, saying so.

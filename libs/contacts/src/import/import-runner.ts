@@ -59,7 +59,9 @@ export class ImportRunner {
       } catch (error) {
         if (error instanceof TakenOver) return 'busy';
         if (connections.cutOff(error)) throw error;
-        this.logger.error({ importId, error: loggable(error) }, 'import.failed');
+        if (error instanceof UploadMissing || error instanceof CsvError) {
+          this.logger.warn({ importId, reason: failureReason(error) }, 'import.failed');
+        } else this.logger.error({ importId, error: loggable(error) }, 'import.failed');
         await client.query('ROLLBACK').catch(() => undefined);
         await client.query(sql.END_IMPORT, [importId, 'failed', failureReason(error)]);
         return 'failed';
