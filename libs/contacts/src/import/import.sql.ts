@@ -233,7 +233,7 @@ export const TRY_LOCK_IMPORT = `SELECT pg_try_advisory_lock($1, $2::int) AS ok`;
  * two-key advisory lock shows its keys as classid and objid, objsubid 2.
  */
 export const UNFINISHED_IMPORTS = `
-  SELECT i.id::text,
+  SELECT i.id,
          EXISTS (SELECT 1 FROM pg_locks l
                  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
                    AND l.classid = $1::bigint::oid AND l.objid = (i.id % 2147483647)::oid) AS locked

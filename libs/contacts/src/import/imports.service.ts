@@ -43,7 +43,7 @@ interface ImportRow {
   finished_at: Date | null;
 }
 
-const IMPORT_COLUMNS = `id::text, status, file_name, size_bytes::float8 AS size_bytes, mode, list_id::text,
+const IMPORT_COLUMNS = `id, status, file_name, size_bytes::float8 AS size_bytes, mode, list_id,
   rows_read::float8 AS rows_read, bytes_read::float8 AS bytes_read, inserted::float8 AS inserted,
   updated::float8 AS updated, skipped::float8 AS skipped, failed::float8 AS failed, error,
   created_at, started_at, finished_at`;
@@ -133,7 +133,7 @@ export class ImportsService {
   async list(limit: number, cursor: string | undefined): Promise<Page<ImportDto>> {
     const before = decodeCursor(cursor);
     const rows = await this.db.query<ImportRow[]>(
-      `SELECT ${IMPORT_COLUMNS} FROM imports WHERE ($1::bigint IS NULL OR id < $1) ORDER BY imports.id DESC LIMIT $2`,
+      `SELECT ${IMPORT_COLUMNS} FROM imports WHERE ($1::bigint IS NULL OR id < $1) ORDER BY id DESC LIMIT $2`,
       [before ?? null, limit + 1],
     );
     return toPage(rows, limit, toView);
@@ -150,7 +150,7 @@ export class ImportsService {
     let after = 0;
     for (;;) {
       const rows = await this.db.query<{ row_number: string; email: string | null; reason: string }[]>(
-        `SELECT row_number::text, email, reason FROM import_errors
+        `SELECT row_number, email, reason FROM import_errors
          WHERE import_id = $1 AND row_number > $2 ORDER BY row_number LIMIT $3`,
         [id, after, ERRORS_PAGE],
       );
