@@ -1,7 +1,14 @@
-import { createValidationPipe, type HeraldConfig, HttpErrorFilter } from '@herald/common';
+import {
+  createValidationPipe,
+  CrossSiteGuard,
+  type HeraldConfig,
+  HttpErrorFilter,
+  InputHygienePipe,
+  rejectUnsafeInput,
+} from '@herald/common';
 import type { INestApplication } from '@nestjs/common';
 import { RequestMethod } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
@@ -18,11 +25,16 @@ export async function createApiApp(config: HeraldConfig, options: ApiOptions): P
   });
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback');
+  // Form bodies are parsed for the routes that document them (public forms);
+  // CrossSiteGuard refuses them everywhere else with 415.
   app.useBodyParser('json', { limit: '1mb' });
   app.useBodyParser('urlencoded', { limit: '64kb', extended: false });
+  app.use(rejectUnsafeInput);
   app.use(cookieParser());
   app.setGlobalPrefix('api/v1', { exclude: UNPREFIXED.map((path) => ({ path, method: RequestMethod.ALL })) });
-  app.useGlobalPipes(createValidationPipe());
+  // Before the authentication guard: a forged request is refused before any session lookup.
+  app.useGlobalGuards(new CrossSiteGuard(app.get(Reflector), config.PUBLIC_URL));
+  app.useGlobalPipes(new InputHygienePipe(), createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
 
