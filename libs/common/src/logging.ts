@@ -124,7 +124,8 @@ export function loggerParams(
       ? {
           transport: {
             target: 'pino-pretty',
-            options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+            // One line per entry, as in JSON, so that a busy terminal stays scannable.
+            options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', singleLine: true },
           },
         }
       : {}),
