@@ -32,8 +32,8 @@ export async function createApiApp(config: HeraldConfig, options: ApiOptions): P
   app.use(rejectUnsafeInput);
   app.use(cookieParser());
   app.setGlobalPrefix('api/v1', { exclude: UNPREFIXED.map((path) => ({ path, method: RequestMethod.ALL })) });
-  // Before the authentication guard: a forged request is refused before any session lookup.
-  app.useGlobalGuards(new CrossSiteGuard(app.get(Reflector), config.PUBLIC_URL));
+  // Runs after the authentication guard (module guards come first) and before any handler or upload.
+  app.useGlobalGuards(new CrossSiteGuard(new Reflector(), config.PUBLIC_URL));
   app.useGlobalPipes(new InputHygienePipe(), createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();

@@ -29,7 +29,7 @@ function hasBody(req: Request): boolean {
 const mediaType = (contentType: string | undefined): string => (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 
 /**
- * Stops cross-site request forgery at the edge, before authentication.
+ * Stops cross-site request forgery at the edge, before any handler runs or any upload is read.
  *
  * An unsafe request (POST, PUT, PATCH, DELETE) that a browser could have sent
  * on its own from another site must prove it comes from Herald's own pages:
