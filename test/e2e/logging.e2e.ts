@@ -48,6 +48,24 @@ describe('logs', () => {
     expect(lines.join('')).not.toContain('987654');
   });
 
+  it('logs requests refused before routing too: hostile or malformed bodies', async () => {
+    lines.length = 0;
+    const hostile = await t.request('POST', '/api/v1/lists', {
+      body: { name: 'jane\u0000' },
+      headers: { 'x-request-id': 'refused-1' },
+    });
+    const malformed = await t.request('POST', '/api/v1/lists', {
+      raw: '{"name": "jane@',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect([hostile.status, malformed.status]).toEqual([400, 400]);
+    await expect.poll(() => logged().filter((l) => l.status === 400).length).toBe(2);
+    const [first, second] = logged().filter((l) => l.status === 400);
+    expect(first).toMatchObject({ level: 30, reqId: 'refused-1', method: 'POST', route: '(no route)' });
+    expect(second!.reqId).toBe(malformed.headers.get('x-request-id'));
+    expect(lines.join('')).not.toContain('jane');
+  });
+
   it('logs a failed statement with its code and constraint, never its parameters', async () => {
     await t.db.query(`ALTER TABLE lists ADD CONSTRAINT no_probe CHECK (name NOT LIKE 'probe-%')`);
     await t.db.query(`ALTER TABLE api_keys ADD CONSTRAINT no_probe_key CHECK (name NOT LIKE 'probe-%')`);

@@ -4,6 +4,7 @@ import {
   type HeraldConfig,
   HttpErrorFilter,
   InputHygienePipe,
+  logRequestsRefusedEarly,
   rejectUnsafeInput,
 } from '@herald/common';
 import type { INestApplication } from '@nestjs/common';
@@ -12,7 +13,7 @@ import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { ApiModule, type ApiOptions } from './api.module.js';
 
 /** Routes outside `/api/v1`: used by browsers and mail clients, not API callers. */
@@ -25,6 +26,7 @@ export async function createApiApp(config: HeraldConfig, options: ApiOptions): P
   });
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback');
+  app.use(logRequestsRefusedEarly(() => PinoLogger.root));
   // Form bodies are parsed for the routes that document them (public forms);
   // CrossSiteGuard refuses them everywhere else with 415.
   app.useBodyParser('json', { limit: '1mb' });

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Params } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import type { Options } from 'pino-http';
 import type { HeraldConfig } from './config.js';
 
@@ -92,6 +92,25 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
 
 function accessLine(req: RoutedRequest, res: ServerResponse, durationMs: number) {
   return { method: req.method, route: routeOf(req), status: res.statusCode, durationMs };
+}
+
+/**
+ * pino-http is mounted with the routes, behind the body parsers and the input
+ * check, so a request they refuse (malformed or hostile JSON, a body too
+ * large) never reaches it. Mounted before them, this gives such a request its
+ * id and the same access line (its route unknown).
+ */
+export function logRequestsRefusedEarly(root: () => Logger | undefined) {
+  return (req: RoutedRequest & { id?: unknown; log?: unknown }, res: ServerResponse, next: () => void): void => {
+    const start = Date.now();
+    req.id = requestId(req, res);
+    res.on('finish', () => {
+      if (req.log !== undefined) return;
+      const line = { reqId: req.id, ...accessLine(req, res, Date.now() - start) };
+      root()?.[res.statusCode >= 500 ? 'error' : 'info'](line, `${req.method} ${routeOf(req)} ${res.statusCode}`);
+    });
+    next();
+  };
 }
 
 /**
