@@ -1,5 +1,5 @@
 import { type MessageTokens } from '@herald/common';
-import { CLICK_BASE, type CompiledTemplate, OPEN_URL } from './compiler.js';
+import { CLICK_BASE, type CompiledTemplate, OPEN_URL } from './compile-template.js';
 import { type MessageParts, preEscaped, type RenderData } from './handlebars.js';
 
 /** A contact as templates see it: its columns and its custom attributes. */

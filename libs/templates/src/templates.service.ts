@@ -10,10 +10,10 @@ import {
 } from '@herald/common';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { TemplateFormat, TemplateSource, TemplateWarning } from './compiler.js';
+import type { TemplateFormat, TemplateSource, TemplateWarning } from './compile-template.js';
 import { type ContactData, renderParts, templateData } from './render.js';
 import { STARTER_TEMPLATES } from './starters/index.js';
-import { PLACEHOLDER_SENDER, TemplateCompiler } from './template-compiler.js';
+import { PLACEHOLDER_SENDER, MessageRenderer } from './message-renderer.js';
 import type {
   CreateTemplateDto,
   PreviewTemplateDto,
@@ -77,7 +77,7 @@ export class TemplatesService implements OnApplicationBootstrap {
 
   constructor(
     private readonly db: DataSource,
-    private readonly compiler: TemplateCompiler,
+    private readonly renderer: MessageRenderer,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
@@ -138,7 +138,7 @@ export class TemplatesService implements OnApplicationBootstrap {
       body: dto.body,
       text_body: dto.textBody ?? null,
     };
-    await this.compiler.compile(toSource(row));
+    await this.renderer.compile(toSource(row));
     const rows = await this.db.query<TemplateRow[]>(
       `INSERT INTO templates (name, subject, preheader, format, body, text_body)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
@@ -160,7 +160,7 @@ export class TemplatesService implements OnApplicationBootstrap {
         body: dto.body ?? current.body,
         text_body: dto.textBody === undefined ? current.text_body : dto.textBody,
       };
-      await this.compiler.compile(toSource(next));
+      await this.renderer.compile(toSource(next));
       // A CTE keeps this a SELECT, so the driver returns plain rows.
       const rows = await m.query<TemplateRow[]>(
         `WITH updated AS (
@@ -195,7 +195,7 @@ export class TemplatesService implements OnApplicationBootstrap {
     const contact = contactId ? await this.contact(contactId) : await this.sampleContact();
     if (sample) overlay(contact, sample);
 
-    const compiled = await this.compiler.compile(toSource(template), { trackOpens: false, trackClicks: false });
+    const compiled = await this.renderer.compile(toSource(template), { trackOpens: false, trackClicks: false });
     const base = this.config.PUBLIC_URL.replace(/\/+$/, '');
     const rendered = renderParts(
       compiled,

@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { type AppSecret, type HeraldConfig, MessageTokens } from '@herald/common';
 import { describe, expect, it } from 'vitest';
-import { type CompiledTemplate, compileTemplate, type CompileOptions, type TemplateSource } from './compiler.js';
+import {
+  type CompiledTemplate,
+  compileTemplate,
+  type CompileOptions,
+  type TemplateSource,
+} from './compile-template.js';
 import { compileLinkUrl, type RenderData, TEMPLATE_LIMITS } from './handlebars.js';
 import { type ContactData, parseClickToken, renderMessage, renderParts, templateData, trackingUrls } from './render.js';
-import { TemplateCompiler } from './template-compiler.js';
+import { MessageRenderer } from './message-renderer.js';
 import { TemplateError } from './template-error.js';
 
 const options: CompileOptions = {
@@ -496,21 +501,33 @@ describe('renderMessage: all three parts from one template call', () => {
   });
 });
 
-describe('TemplateCompiler.render', () => {
-  it('signs with the app secret, so the tracking endpoints can verify with their own MessageTokens', async () => {
+describe('MessageRenderer: compile once per campaign, render once per recipient', () => {
+  it('renders each recipient from one compiled template, under a token the tracking endpoints verify', async () => {
     const secret = randomBytes(32);
-    const compiler = new TemplateCompiler(
+    const renderer = new MessageRenderer(
       { PUBLIC_URL: 'https://mail.example.org' } as HeraldConfig,
-      {
-        value: secret,
-      } as AppSecret,
+      { value: secret } as AppSecret,
     );
-    const compiled = await compiler.compile(source(mjml(FOOTER)));
-    const first = compiler.render(compiled, { messageId: '31', contact });
-    const second = compiler.render(compiled, { messageId: '32', contact });
-    expect(new MessageTokens(secret).verify(first.token)).toBe('31');
-    expect(new MessageTokens(secret).verify(second.token)).toBe('32');
-    expect(first.html).toContain(`https://mail.example.org/u/${first.token}`);
-    expect(() => compiler.render(compiled, { messageId: '0', contact })).toThrow(/message id/);
+    const compiled = await renderer.compile(
+      source(mjml(`<mj-text>Hi {{first_name}} <a href="https://shop.example/">Shop</a></mj-text>${FOOTER}`)),
+      { sender: { name: 'Acme Ltd', address: '1 Main Street, Springfield' } },
+    );
+    const recipients = [
+      { messageId: '31', contact },
+      { messageId: '32', contact: { email: 'bob@example.com', first_name: 'Bob' } },
+    ];
+    const tracking = new MessageTokens(secret);
+    for (const [i, message] of recipients.map((r) => renderer.render(compiled, r)).entries()) {
+      const { messageId, contact: c } = recipients[i];
+      expect(tracking.verify(message.token)).toBe(messageId);
+      expect(message.subject).toBe(`Hello ${c.first_name}`);
+      expect(message.html).toContain(`Hi ${c.first_name} `);
+      expect(message.html).toContain('1 Main Street, Springfield');
+      expect(message.html).toContain(`href="https://mail.example.org/u/${message.token}"`);
+      const click = /href="https:\/\/mail\.example\.org\/t\/c\/([^"]+)"/.exec(message.html)![1];
+      expect(parseClickToken(click)).toEqual({ token: message.token, index: 0 });
+      expect(compiled.links[parseClickToken(click)!.index].url).toBe('https://shop.example/');
+    }
+    expect(() => renderer.render(compiled, { messageId: '0', contact })).toThrow(/message id/);
   });
 });
