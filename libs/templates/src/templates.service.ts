@@ -27,6 +27,11 @@ import type {
 export const GMAIL_CLIP_BYTES = 102 * 1024;
 const MAX_SAMPLE_DATA_CHARS = 64 * 1024;
 const MAX_SAMPLE_DATA_DEPTH = 5;
+/**
+ * As long as a contact's text attribute may be: a template can repeat a
+ * value thousands of times, and every copy in the HTML is escaped anew.
+ */
+const MAX_SAMPLE_VALUE_CHARS = 2000;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 interface TemplateRow {
@@ -275,6 +280,8 @@ function checkSampleData(data: Record<string, unknown>): Record<string, unknown>
   if (JSON.stringify(data).length > MAX_SAMPLE_DATA_CHARS)
     throw invalid(`data must be under ${MAX_SAMPLE_DATA_CHARS / 1024} KB of JSON`, { data: 'too large' });
   const walk = (value: unknown, path: string, depth: number): void => {
+    if (typeof value === 'string' && value.length > MAX_SAMPLE_VALUE_CHARS)
+      throw invalid(`${path} is longer than ${MAX_SAMPLE_VALUE_CHARS} characters`, { [path]: 'too long' });
     if (value === null || typeof value !== 'object') return;
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== Array.prototype && proto !== null)
