@@ -310,8 +310,8 @@ function mustaches(text: string): { text: string; index: number }[] {
 /**
  * Bounds on the markup of a body, checked before MJML and html-to-text see
  * it. Both walk the document recursively and overflow the stack a few
- * thousand levels down (a 500 instead of an answer), and MJML spends about
- * half a millisecond per component, all on the event loop; every tracked
+ * thousand levels down (a 500 instead of an answer), and MJML's time grows
+ * with every component, all on the event loop; every tracked
  * link adds a Handlebars expression to compile. Real designs nest about 25
  * levels after MJML and use well under a hundred components and links.
  */
