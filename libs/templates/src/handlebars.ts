@@ -175,7 +175,6 @@ function overLimit(limit: RenderLimit): never {
 function beginRender(field: TemplateField): void {
   spent.iterations = 0;
   spent.characters = 0;
-  spent.startedAt = performance.now();
   spent.field = field;
 }
 
@@ -189,7 +188,12 @@ hbs.registerHelper('each', function each(this: unknown, context: unknown, option
   options.fn = (item: unknown, runtime?: Handlebars.RuntimeOptions) => {
     spent.iterations += 1;
     if (spent.iterations > RENDER_LIMITS.iterations) overLimit('iterations');
-    if (spent.iterations % TIME_CHECK_EVERY === 0 && performance.now() - spent.startedAt > RENDER_LIMITS.milliseconds)
+    // The clock starts at the first iteration: without loops the work is bounded by TEMPLATE_LIMITS alone.
+    if (spent.iterations === 1) spent.startedAt = performance.now();
+    else if (
+      spent.iterations % TIME_CHECK_EVERY === 0 &&
+      performance.now() - spent.startedAt > RENDER_LIMITS.milliseconds
+    )
       overLimit('time');
     // Nested loops counted their own output; this iteration's text contains it, so it replaces it.
     const before = spent.characters;
