@@ -70,8 +70,8 @@ export interface TemplateWarning {
 
 /**
  * A template ready for sending: Handlebars renderers whose output is the
- * final subject, HTML and text of one message. Built once per campaign; see
- * `renderMessage` for the per-recipient step.
+ * final subject, HTML and text of one message. Built once per campaign;
+ * `MessageRenderer.render` is the per-recipient step.
  */
 export interface CompiledTemplate {
   /** All three parts in one template call: what the per-recipient step uses. */

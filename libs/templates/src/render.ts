@@ -65,9 +65,9 @@ export function trackingUrls(publicUrl: string, token: string): Record<string, u
 }
 
 /**
- * The per-recipient step: one token (a single AES block), then one
- * Handlebars call for subject, HTML and text together. No MJML and no HTML
- * parsing happens here. `tokens` is built once per process from the app
+ * The per-recipient step behind `MessageRenderer.render`: one token (a
+ * single AES block), then one Handlebars call for subject, HTML and text
+ * together. No MJML and no HTML parsing happens here. `tokens` is built once per process from the app
  * secret (`new MessageTokens(secret)`), never per message.
  */
 export function renderMessage(
