@@ -83,7 +83,7 @@ export class UpdateTemplateDto {
   @MaxLength(MAX_BODY_CHARS)
   body?: string;
 
-  @ApiPropertyOptional({ nullable: true, description: 'null removes the hand-written text part' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'null removes the hand-written text part' })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_TEXT_BODY_CHARS)
