@@ -41,6 +41,7 @@ export class CreateTemplateDto {
   body: string;
 
   @ApiPropertyOptional({
+    type: String,
     nullable: true,
     description: 'Hand-written text part; when null the text part is generated from the HTML',
   })
