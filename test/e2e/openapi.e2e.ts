@@ -159,7 +159,7 @@ describe('OpenAPI document', () => {
     expect(wrong).toEqual([]);
   });
 
-  it(`answers 400 for malformed JSON and 413 past ${JSON_BODY_LIMIT_MB} MB, as documented, wherever a JSON body is taken`, async () => {
+  it(`answers 400 for malformed JSON, 413 past ${JSON_BODY_LIMIT_MB} MB and 415 for another charset, as documented, wherever a JSON body is taken`, async () => {
     const withJson = operations.filter((o) => o.op.requestBody?.content['application/json']);
     expect(withJson.length).toBeGreaterThan(10);
     const oversized = JSON.stringify({ pad: 'x'.repeat(JSON_BODY_LIMIT_MB * 1024 * 1024) });
@@ -173,6 +173,12 @@ describe('OpenAPI document', () => {
       const large = await t.request(method, url, { raw: oversized, headers: json });
       if (large.status !== 413 || !documents(op, 413))
         wrong.push(`${method} ${path}: oversized JSON gave ${large.status}`);
+      const latin1 = await t.request(method, url, {
+        raw: '{}',
+        headers: { 'content-type': 'application/json; charset=iso-8859-1' },
+      });
+      if (latin1.status !== 415 || !documents(op, 415))
+        wrong.push(`${method} ${path}: a JSON body in ISO-8859-1 gave ${latin1.status}`);
     }
     expect(wrong).toEqual([]);
   });

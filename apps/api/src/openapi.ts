@@ -44,7 +44,7 @@ const DEFAULT_DESCRIPTIONS: Record<number, string> = {
   404: 'No such resource',
   409: 'Conflicts with the current state',
   413: `The JSON body is larger than ${JSON_BODY_LIMIT_MB} MB`,
-  415: 'Unsupported content type',
+  415: 'The JSON body is not UTF-8, or its content encoding is not supported',
   422: 'Well-formed but cannot be processed',
   429: 'Too many requests; retry later',
 };
@@ -60,7 +60,7 @@ interface RouteFacts {
  * - needs a session or API key (not `@Public()`) -> 401, with the shared security;
  * - takes path, query or body input -> 400 (validation, malformed id or JSON);
  * - has a path parameter (authenticated routes) -> 404;
- * - takes a JSON body -> 413 past JSON_BODY_LIMIT_MB.
+ * - takes a JSON body -> 413 past JSON_BODY_LIMIT_MB, 415 in another charset.
  * Answers only some routes give (409, 422, 429, a public route's 401 or 404)
  * are declared on the route with @nestjs/swagger's `Api...Response` decorators.
  * Every 4xx answer carries the shared error shape (`Error`).
@@ -143,7 +143,7 @@ function derivedErrors(operation: OperationObject, route: RouteFacts): number[] 
   if (parameters.length > 0 || operation.requestBody) statuses.push(400);
   if (!route.public) statuses.push(401);
   if (inPath && !route.public) statuses.push(404);
-  if (jsonBody) statuses.push(413);
+  if (jsonBody) statuses.push(413, 415);
   return statuses;
 }
 
