@@ -41,7 +41,7 @@ const DEFAULT_DESCRIPTIONS: Record<number, string> = {
   400: 'Malformed input; `fields` names each property at fault',
   401: 'No valid session or API key',
   403: 'Not allowed to the signed-in user',
-  404: 'No such resource',
+  404: 'Nothing has this id',
   409: 'Conflicts with the current state',
   413: `The JSON body is larger than ${JSON_BODY_LIMIT_MB} MB`,
   415: 'The JSON body is not UTF-8, or its content encoding is not supported',
