@@ -183,6 +183,30 @@ describe('OpenAPI document', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('refuses cross-site cookie requests (403) and bodies of another type (415), as documented, on every unsafe method', async () => {
+    const unsafe = operations.filter((o) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(o.method));
+    expect(unsafe.length).toBeGreaterThan(20);
+    const wrong: string[] = [];
+    let refused = 0;
+    for (const { method, path, op } of unsafe) {
+      const url = withParams(path, UNKNOWN_ID);
+      const forged = await t.request(method, url, {
+        auth: false,
+        headers: { cookie: `herald_session=${t.apiKey}`, origin: 'https://elsewhere.example' },
+      });
+      if (forged.status === 403) refused += 1;
+      if ((forged.status === 403) !== documents(op, 403))
+        wrong.push(
+          `${method} ${path}: a cross-site request gave ${forged.status}; documents 403: ${documents(op, 403)}`,
+        );
+      const text = await t.request(method, url, { raw: 'hello', headers: { 'content-type': 'text/plain' } });
+      if (text.status !== 415 || !documents(op, 415))
+        wrong.push(`${method} ${path}: a text/plain body gave ${text.status}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(refused).toBeGreaterThan(20);
+  });
+
   it('describes every 4xx answer with the shared error shape the API sends', async () => {
     const error = doc.components.schemas.Error;
     for (const { method, path, op } of operations) {

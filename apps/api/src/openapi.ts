@@ -1,4 +1,4 @@
-import { IS_PUBLIC } from '@herald/common';
+import { ACCEPTS_CROSS_SITE, IS_PUBLIC } from '@herald/common';
 import type { INestApplication } from '@nestjs/common';
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
@@ -40,18 +40,22 @@ const errorSchema: SchemaObject = {
 const DEFAULT_DESCRIPTIONS: Record<number, string> = {
   400: 'Malformed input; `fields` names each property at fault',
   401: 'No valid session or API key',
-  403: 'Not allowed to the signed-in user',
+  403: "Refused as cross-site: a request signed in by cookie, or a sign-in, must come from Herald's own pages",
   404: 'Nothing has this id',
   409: 'Conflicts with the current state',
   413: `The JSON body is larger than ${JSON_BODY_LIMIT_MB} MB`,
-  415: 'The JSON body is not UTF-8, or its content encoding is not supported',
+  415: 'The body is not of a type this route takes, or JSON not in UTF-8',
   422: 'Well-formed but cannot be processed',
   429: 'Too many requests; retry later',
 };
 
 interface RouteFacts {
   public: boolean;
+  /** `@AcceptsCrossSite()`: exempt from CrossSiteGuard's same-origin check when public. */
+  acceptsCrossSite: boolean;
 }
+
+const UNSAFE_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 
 /**
  * The document /api/docs-json serves. Besides what the decorators say, every
@@ -60,6 +64,8 @@ interface RouteFacts {
  * - needs a session or API key (not `@Public()`) -> 401, with the shared security;
  * - takes path, query or body input -> 400 (validation, malformed id or JSON);
  * - has a path parameter (authenticated routes) -> 404;
+ * - POST, PUT, PATCH or DELETE -> 403 from CrossSiteGuard (unless public and
+ *   `@AcceptsCrossSite()`), 415 for a body of a type the route does not take;
  * - takes a JSON body -> 413 past JSON_BODY_LIMIT_MB, 415 in another charset.
  * Answers only some routes give (409, 422, 429, a public route's 401 or 404)
  * are declared on the route with @nestjs/swagger's `Api...Response` decorators.
@@ -104,10 +110,13 @@ function routeFacts(app: INestApplication): Map<string, RouteFacts> {
         const handler = prototype[name];
         if (name === 'constructor' || typeof handler !== 'function') continue;
         if (Reflect.getMetadata(PATH_METADATA, handler) === undefined) continue;
-        // Handler first, then controller: as the AuthGuard's Reflector reads it.
-        const isPublic = (Reflect.getMetadata(IS_PUBLIC, handler) ?? Reflect.getMetadata(IS_PUBLIC, controller)) as
-          boolean | undefined;
-        facts.set(operationId(controller.name, name), { public: isPublic === true });
+        // Handler first, then controller: as the guards' Reflector reads it.
+        const flag = (key: string) =>
+          ((Reflect.getMetadata(key, handler) ?? Reflect.getMetadata(key, controller)) as boolean | undefined) === true;
+        facts.set(operationId(controller.name, name), {
+          public: flag(IS_PUBLIC),
+          acceptsCrossSite: flag(ACCEPTS_CROSS_SITE),
+        });
       }
     }
   }
@@ -123,7 +132,7 @@ function addErrorAnswers(document: OpenAPIObject, facts: Map<string, RouteFacts>
       if (!operation) continue;
       const route = facts.get(operation.operationId ?? '');
       if (!route) throw new Error(`No route handler found for ${method.toUpperCase()} ${path}`);
-      for (const status of derivedErrors(operation, route)) {
+      for (const status of derivedErrors(method, operation, route)) {
         operation.responses[status] ??= { description: '' };
       }
       if (route.public) operation.security ??= [];
@@ -134,7 +143,7 @@ function addErrorAnswers(document: OpenAPIObject, facts: Map<string, RouteFacts>
   }
 }
 
-function derivedErrors(operation: OperationObject, route: RouteFacts): number[] {
+function derivedErrors(method: string, operation: OperationObject, route: RouteFacts): number[] {
   const parameters = (operation.parameters ?? []) as (ParameterObject | ReferenceObject)[];
   const inPath = parameters.some((p) => 'in' in p && p.in === 'path');
   const body = operation.requestBody && 'content' in operation.requestBody ? operation.requestBody.content : {};
@@ -143,7 +152,10 @@ function derivedErrors(operation: OperationObject, route: RouteFacts): number[] 
   if (parameters.length > 0 || operation.requestBody) statuses.push(400);
   if (!route.public) statuses.push(401);
   if (inPath && !route.public) statuses.push(404);
-  if (jsonBody) statuses.push(413, 415);
+  const unsafe = UNSAFE_METHODS.has(method);
+  if (unsafe && !(route.public && route.acceptsCrossSite)) statuses.push(403);
+  if (jsonBody) statuses.push(413);
+  if (jsonBody || unsafe) statuses.push(415);
   return statuses;
 }
 
