@@ -1,6 +1,15 @@
 import { HERALD_CONFIG, type HeraldConfig, Public } from '@herald/common';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import type { Response } from 'express';
 import { ApiKeysService, type ApiKeyView } from './api-keys.service.js';
@@ -42,6 +51,9 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in; sets the session cookie and returns the session token' })
+  @ApiOkResponse({ description: 'Signed in: `token` (also sent as the session cookie), `expiresAt` and `user`' })
+  @ApiUnauthorizedResponse({ description: 'The email or password is wrong' })
+  @ApiTooManyRequestsResponse({ description: 'Too many failed logins for this email or address in 15 minutes' })
   async login(@Body() body: LoginDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     const { token, expiresAt, principal } = await this.auth.login(body.email, body.password, req.ip ?? 'unknown');
     res.cookie(SESSION_COOKIE, token, {

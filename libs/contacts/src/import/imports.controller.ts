@@ -20,6 +20,7 @@ import {
   ApiCookieAuth,
   ApiOkResponse,
   ApiOperation,
+  ApiPayloadTooLargeResponse,
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
@@ -51,6 +52,7 @@ export class ImportsController {
       '`listId` when the upload cannot be imported; 413 past HERALD_IMPORT_MAX_BYTES.',
   })
   @ApiAcceptedResponse({ type: ImportCreatedDto })
+  @ApiPayloadTooLargeResponse({ description: 'The file is larger than HERALD_IMPORT_MAX_BYTES' })
   create(
     @UploadedFile() file: UploadedCsv | undefined,
     @Body() body: CreateImportDto,
