@@ -11,6 +11,7 @@
  */
 import pg from 'pg';
 import { runMigrations } from '../libs/common/src/database.js';
+import { migrations } from '../migrations/index.js';
 import { compileRules } from '../libs/segments/src/compiler.js';
 import { type AttributeType, parseRules } from '../libs/segments/src/rules.js';
 
@@ -76,7 +77,7 @@ async function prepare(): Promise<void> {
   await admin.end();
 
   console.log(`Building ${DB_NAME} with ${CONTACTS.toLocaleString('en')} contacts`);
-  await time('migrations', () => runMigrations(urlFor(DB_NAME)));
+  await time('migrations', () => runMigrations(urlFor(DB_NAME), migrations));
   const db = new pg.Client({ connectionString: urlFor(DB_NAME) });
   await db.connect();
   try {

@@ -7,6 +7,7 @@ import { HERALD_CONFIG, type HeraldConfig } from './config.js';
 import { dataSourceOptions } from './database.js';
 import { REDIS, createRedis } from './redis.js';
 import { AppSecret } from './secret.js';
+import { Db } from './sql.js';
 
 @Injectable()
 class RedisShutdown implements OnApplicationShutdown {
@@ -19,7 +20,7 @@ class RedisShutdown implements OnApplicationShutdown {
 
 /**
  * Everything a Herald process shares: the validated config, the database
- * connection, the Redis connection for queues and structured logging.
+ * connection (`Db`), the Redis connection for queues and structured logging.
  */
 @Global()
 @Module({})
@@ -38,7 +39,7 @@ export class HeraldCoreModule {
             },
           },
         }),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), migrations: [], autoLoadEntities: true }),
+        TypeOrmModule.forRoot(dataSourceOptions(config.DATABASE_URL)),
         BullModule.forRoot({ connection: { url: config.REDIS_URL }, prefix: config.HERALD_QUEUE_PREFIX }),
       ],
       providers: [
@@ -46,8 +47,9 @@ export class HeraldCoreModule {
         { provide: REDIS, useFactory: () => createRedis(config.REDIS_URL) },
         RedisShutdown,
         AppSecret,
+        Db,
       ],
-      exports: [HERALD_CONFIG, REDIS, AppSecret],
+      exports: [HERALD_CONFIG, REDIS, AppSecret, Db],
     };
   }
 }

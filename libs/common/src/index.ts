@@ -10,6 +10,7 @@ export * from './page-query.dto.js';
 export * from './redis.js';
 export * from './secret.js';
 export * from './signed-token.js';
+export * from './sql.js';
 export * from './startup.js';
 export * from './workers.js';
 export * from './http/exception.filter.js';
