@@ -13,7 +13,8 @@ import pg from 'pg';
 import { runMigrations } from '../libs/common/src/database.js';
 import { migrations } from '../migrations/index.js';
 import { compileRules } from '../libs/segments/src/compiler.js';
-import { type AttributeType, parseRules } from '../libs/segments/src/rules.js';
+import type { FieldType } from '../libs/contacts/src/index.js';
+import { parseRules } from '../libs/segments/src/rules.js';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -32,7 +33,7 @@ const urlFor = (name: string) => {
   return url.toString();
 };
 
-const FIELDS: [string, AttributeType][] = [
+const FIELDS: [string, FieldType][] = [
   ['country', 'text'],
   ['plan', 'text'],
   ['city', 'text'],
@@ -246,7 +247,7 @@ async function main(): Promise<void> {
   let failures = 0;
   try {
     const fields = new Map(
-      (await db.query<{ name: string; type: AttributeType }>('SELECT name, type FROM fields')).rows.map((r) => [
+      (await db.query<{ name: string; type: FieldType }>('SELECT name, type FROM fields')).rows.map((r) => [
         r.name,
         r.type,
       ]),
