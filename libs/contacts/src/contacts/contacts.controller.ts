@@ -1,3 +1,4 @@
+import { type Page, pageOf } from '@herald/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -8,7 +9,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ContactPage, ContactsQueryDto, ContactView, CreateContactDto, UpdateContactDto } from './contacts.dto.js';
+import { ContactsQueryDto, ContactView, CreateContactDto, UpdateContactDto } from './contacts.dto.js';
 import { ContactsService } from './contacts.service.js';
 
 @ApiTags('contacts')
@@ -20,8 +21,8 @@ export class ContactsController {
 
   @Get()
   @ApiOperation({ summary: 'Search and page through contacts' })
-  @ApiOkResponse({ type: ContactPage })
-  list(@Query() query: ContactsQueryDto): Promise<ContactPage> {
+  @ApiOkResponse({ type: pageOf(ContactView) })
+  list(@Query() query: ContactsQueryDto): Promise<Page<ContactView>> {
     return this.contacts.list(query);
   }
 

@@ -192,11 +192,3 @@ export class ContactView {
   @ApiProperty({ type: [String], description: 'Lists the contact belongs to' })
   listIds: string[];
 }
-
-export class ContactPage {
-  @ApiProperty({ type: [ContactView] })
-  items: ContactView[];
-
-  @ApiProperty({ type: String, nullable: true })
-  nextCursor: string | null;
-}

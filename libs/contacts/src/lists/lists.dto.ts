@@ -79,14 +79,6 @@ export class ListView {
   updatedAt: string;
 }
 
-export class ListPage {
-  @ApiProperty({ type: [ListView] })
-  items: ListView[];
-
-  @ApiProperty({ type: String, nullable: true })
-  nextCursor: string | null;
-}
-
 export class AddedView {
   @ApiProperty({ description: 'Memberships created; contacts already in the list are not counted' })
   added: number;
