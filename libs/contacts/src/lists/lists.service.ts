@@ -104,8 +104,7 @@ export class ListsService {
   async removeContacts(rawId: string, contactIds: string[]): Promise<{ removed: number }> {
     const id = parseId(rawId);
     await this.requireExists(this.db, id);
-    const row = await this.db.one<{ removed: number }>(REMOVE_MEMBERS, [id, contactIds]);
-    return { removed: row.removed };
+    return { removed: await this.db.execute(REMOVE_MEMBERS, [id, contactIds]) };
   }
 
   /** 404 unless list `id` exists. */

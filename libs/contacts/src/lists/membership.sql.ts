@@ -24,12 +24,9 @@ export const ADD_MEMBERS = `
   SELECT (SELECT count(*) FROM added)::int AS added,
          ARRAY(SELECT id FROM missing ORDER BY id LIMIT 20) AS missing`;
 
-/** Removes contacts $2 (bigint[]) from list $1; ids not in the list are ignored. */
+/** Removes contacts $2 (bigint[]) from list $1; ids not in the list are ignored (and not counted). */
 export const REMOVE_MEMBERS = `
-  WITH removed AS (
-    DELETE FROM list_members WHERE list_id = $1::bigint AND contact_id = ANY($2::bigint[]) RETURNING contact_id
-  )
-  SELECT count(*)::int AS removed FROM removed`;
+  DELETE FROM list_members WHERE list_id = $1::bigint AND contact_id = ANY($2::bigint[])`;
 
 /**
  * A page of lists with their member counts. The count is an index-only scan
