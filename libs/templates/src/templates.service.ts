@@ -148,35 +148,35 @@ export class TemplatesService implements OnApplicationBootstrap {
     return toView(await this.find(this.db, id));
   }
 
-  async create(dto: NewTemplate): Promise<TemplateDto> {
+  async create(input: NewTemplate): Promise<TemplateDto> {
     const row = {
-      subject: dto.subject,
-      preheader: dto.preheader ?? '',
-      format: dto.format ?? 'mjml',
-      body: dto.body,
-      text_body: dto.textBody ?? null,
+      subject: input.subject,
+      preheader: input.preheader ?? '',
+      format: input.format ?? 'mjml',
+      body: input.body,
+      text_body: input.textBody ?? null,
     };
     await this.compiler.compile(toSource(row));
     const created = await this.db.one<TemplateRow>(
       `INSERT INTO templates (name, subject, preheader, format, body, text_body)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
-      [dto.name, row.subject, row.preheader, row.format, row.body, row.text_body],
+      [input.name, row.subject, row.preheader, row.format, row.body, row.text_body],
     );
     return toView(created);
   }
 
-  async update(id: string, dto: TemplateChanges): Promise<TemplateDto> {
+  async update(id: string, input: TemplateChanges): Promise<TemplateDto> {
     // Row lock: two concurrent edits must not each validate a different merge.
     return this.db.transaction(async (m) => {
       const current = await this.find(m, id, true);
       const next: TemplateRow = {
         ...current,
-        name: dto.name ?? current.name,
-        subject: dto.subject ?? current.subject,
-        preheader: dto.preheader ?? current.preheader,
-        format: dto.format ?? current.format,
-        body: dto.body ?? current.body,
-        text_body: dto.textBody === undefined ? current.text_body : dto.textBody,
+        name: input.name ?? current.name,
+        subject: input.subject ?? current.subject,
+        preheader: input.preheader ?? current.preheader,
+        format: input.format ?? current.format,
+        body: input.body ?? current.body,
+        text_body: input.textBody === undefined ? current.text_body : input.textBody,
       };
       await this.compiler.compile(toSource(next));
       const updated = await m.one<TemplateRow>(
@@ -200,12 +200,12 @@ export class TemplatesService implements OnApplicationBootstrap {
    * pixel, and the unsubscribe and web-view links point at `/u/preview` and
    * `/w/preview`, which no token verifies.
    */
-  async preview(id: string, dto: PreviewRequest): Promise<TemplatePreviewDto> {
+  async preview(id: string, request: PreviewRequest): Promise<TemplatePreviewDto> {
     const template = await this.find(this.db, id);
-    if (dto.contactId !== undefined) parseId(dto.contactId, 'contactId');
-    const sample = dto.data === undefined ? undefined : checkSampleData(dto.data);
+    if (request.contactId !== undefined) parseId(request.contactId, 'contactId');
+    const sample = request.data === undefined ? undefined : checkSampleData(request.data);
     const contact: ContactData =
-      dto.contactId !== undefined ? await this.contacts.renderData(dto.contactId) : await this.sampleContact();
+      request.contactId !== undefined ? await this.contacts.renderData(request.contactId) : await this.sampleContact();
     if (sample) overlay(contact, sample);
 
     const compiled = await this.compiler.compile(toSource(template), { trackOpens: false, trackClicks: false });

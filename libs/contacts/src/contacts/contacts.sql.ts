@@ -13,8 +13,8 @@ export const CONTACT_COLUMNS = `
 /**
  * What `?q=` searches: email, first and last name joined by newlines, as a
  * case-insensitive substring. It has no index on purpose: a trigram index
- * made every imported row twice as expensive, while a scan of a million
- * contacts stays under a second, and a frequent term ends early on the
+ * would make every imported row markedly more expensive, while a scan stays
+ * fast at the sizes Herald targets, and a frequent term ends early on the
  * keyset LIMIT.
  */
 export const SEARCH_TEXT_SQL = `(c.email || E'\\n' || coalesce(c.first_name, '') || E'\\n' || coalesce(c.last_name, ''))`;
