@@ -1,5 +1,5 @@
 import { AuthModule } from '@herald/auth';
-import { HeraldCoreModule, type HeraldConfig } from '@herald/common';
+import { type CoreOptions, HeraldCoreModule, type HeraldConfig } from '@herald/common';
 import { ContactsModule } from '@herald/contacts';
 import { ProcessorsModule } from '@herald/processors';
 import { SegmentsModule } from '@herald/segments';
@@ -7,7 +7,7 @@ import { TemplatesModule } from '@herald/templates';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { OperationsModule } from './operations.module.js';
 
-export interface ApiOptions {
+export interface ApiOptions extends CoreOptions {
   /** Also run the job processors in this process (`npm start`). */
   withWorker: boolean;
 }
@@ -18,7 +18,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        HeraldCoreModule.forRoot(config),
+        HeraldCoreModule.forRoot(config, options),
         AuthModule,
         ContactsModule,
         SegmentsModule,
