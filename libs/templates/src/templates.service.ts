@@ -12,10 +12,10 @@ import {
 } from '@herald/common';
 import { ContactsService, FieldsService, type FieldType } from '@herald/contacts';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import type { TemplateFormat, TemplateSource, TemplateWarning } from './compiler.js';
+import type { TemplateFormat, TemplateSource, TemplateWarning } from './compile-template.js';
 import { type ContactData, renderParts, templateData } from './render.js';
 import { STARTER_TEMPLATES } from './starters/index.js';
-import { PLACEHOLDER_SENDER, TemplateCompiler } from './template-compiler.js';
+import { MessageRenderer, PLACEHOLDER_SENDER } from './message-renderer.js';
 import type { TemplateDto, TemplatePreviewDto, TemplateSummaryDto } from './templates.dto.js';
 
 /** A template as a marketer writes it; it must compile to be stored. */
@@ -45,6 +45,11 @@ export interface PreviewRequest {
 export const GMAIL_CLIP_BYTES = 102 * 1024;
 const MAX_SAMPLE_DATA_CHARS = 64 * 1024;
 const MAX_SAMPLE_DATA_DEPTH = 5;
+/**
+ * As long as a contact's text attribute may be: a template can repeat a
+ * value thousands of times, and every copy in the HTML is escaped anew.
+ */
+const MAX_SAMPLE_VALUE_CHARS = 2000;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 interface TemplateRow {
@@ -95,7 +100,7 @@ export class TemplatesService implements OnApplicationBootstrap {
 
   constructor(
     private readonly db: Db,
-    private readonly compiler: TemplateCompiler,
+    private readonly renderer: MessageRenderer,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly contacts: ContactsService,
     private readonly fields: FieldsService,
@@ -156,7 +161,7 @@ export class TemplatesService implements OnApplicationBootstrap {
       body: input.body,
       text_body: input.textBody ?? null,
     };
-    await this.compiler.compile(toSource(row));
+    await this.renderer.compile(toSource(row));
     const created = await this.db.one<TemplateRow>(
       `INSERT INTO templates (name, subject, preheader, format, body, text_body)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
@@ -178,7 +183,7 @@ export class TemplatesService implements OnApplicationBootstrap {
         body: input.body ?? current.body,
         text_body: input.textBody === undefined ? current.text_body : input.textBody,
       };
-      await this.compiler.compile(toSource(next));
+      await this.renderer.compile(toSource(next));
       const updated = await m.one<TemplateRow>(
         `UPDATE templates SET name = $2, subject = $3, preheader = $4, format = $5, body = $6, text_body = $7,
            updated_at = now()
@@ -208,7 +213,7 @@ export class TemplatesService implements OnApplicationBootstrap {
       request.contactId !== undefined ? await this.contacts.renderData(request.contactId) : await this.sampleContact();
     if (sample) overlay(contact, sample);
 
-    const compiled = await this.compiler.compile(toSource(template), { trackOpens: false, trackClicks: false });
+    const compiled = await this.renderer.compile(toSource(template), { trackOpens: false, trackClicks: false });
     const base = this.config.PUBLIC_URL.replace(/\/+$/, '');
     const rendered = renderParts(
       compiled,
@@ -277,6 +282,8 @@ function checkSampleData(data: Record<string, unknown>): Record<string, unknown>
   if (JSON.stringify(data).length > MAX_SAMPLE_DATA_CHARS)
     throw invalid(`data must be under ${MAX_SAMPLE_DATA_CHARS / 1024} KB of JSON`, { data: 'too large' });
   const walk = (value: unknown, path: string, depth: number): void => {
+    if (typeof value === 'string' && value.length > MAX_SAMPLE_VALUE_CHARS)
+      throw invalid(`${path} is longer than ${MAX_SAMPLE_VALUE_CHARS} characters`, { [path]: 'too long' });
     if (value === null || typeof value !== 'object') return;
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== Array.prototype && proto !== null)
