@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import herald from './eslint/layers.js';
 
 export default tseslint.config(
   {
@@ -9,6 +10,7 @@ export default tseslint.config(
       'coverage/**',
       'apps/dashboard/dist/**',
       'eslint.config.js',
+      'eslint/*.js',
       'test/support/ts-loader/*.mjs',
     ],
   },
@@ -18,7 +20,9 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
+    plugins: { herald },
     rules: {
+      'herald/layers': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-explicit-any': 'error',

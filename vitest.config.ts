@@ -9,7 +9,10 @@ export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   resolve: {
     alias: Object.fromEntries(
-      ['common', 'auth', 'contacts', 'segments', 'templates'].map((name) => [`@herald/${name}`, lib(name)]),
+      ['common', 'auth', 'contacts', 'segments', 'templates', 'processors'].map((name) => [
+        `@herald/${name}`,
+        lib(name),
+      ]),
     ),
   },
   test: {

@@ -4,11 +4,15 @@
  * Generates a contacts CSV, then in the same run measures
  *   (a) Herald end to end: upload through the API until GET /imports/:id says
  *       done, with the api and the worker as separate processes, and
- *   (b) `psql \copy` of the same file into a bare table with a unique index
- *       on lower(email): the floor any importer built on Postgres pays.
- * Prints rows/s of both (the baseline as the median of three loads), their
- * ratio, the CPU the worker, the api and Postgres used during (a), and the
- * worker's peak RSS (VmHWM).
+ *   (b) `psql \copy` of the same file into a table shaped and indexed like
+ *       `contacts` (identity key, unique lower(email), created_at, a GIN
+ *       entry per custom field): what loading these rows costs Postgres
+ *       with the indexes segments need, before any validation or merging.
+ * The headline is the ratio of (a) to (b), the baseline being the median of
+ * three loads; the target is >= 0.6. For context it also prints `\copy` into
+ * a bare table with only the unique email index, the CPU the worker, the api
+ * and Postgres used during (a), and the worker's peak RSS (VmHWM; target
+ * <= 300 MB).
  */
 import { execFileSync } from 'node:child_process';
 import { openAsBlob, statSync } from 'node:fs';
@@ -28,6 +32,9 @@ import {
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const COPY_RUNS = 3;
+/** Herald's rows/s over `\copy` into a table indexed like contacts, at least. */
+const TARGET_RATIO = 0.6;
+const TARGET_RSS_MB = 300;
 const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB_NAME = 'herald_bench_import';
 const PORT = process.env.BENCH_PORT ?? '3917';
@@ -134,14 +141,7 @@ async function main(): Promise<void> {
       throw new Error(`expected ${ROWS} contacts, got ${JSON.stringify(status)} / ${contacts.rows[0].n} in the table`);
     }
 
-    // (b) psql \copy of the same file into a bare table with a unique index on lower(email).
-    const bareRuns = await copyMedian(
-      db,
-      csvPath,
-      `CREATE TABLE bench_copy (email text, first_name text, last_name text, city text, score text, signup_date text);
-       CREATE UNIQUE INDEX ON bench_copy (lower(email))`,
-    );
-    // For reference, not a target: the same load into a table indexed as contacts are
+    // (b) psql \copy of the same file into a table indexed as contacts are
     // (identity key, unique lower(email), created_at, a GIN entry per custom field).
     const indexedRuns = await copyMedian(
       db,
@@ -153,10 +153,29 @@ async function main(): Promise<void> {
        CREATE INDEX ON bench_copy USING gin ((ARRAY[city, score, signup_date]))`,
       '(email, first_name, last_name, city, score, signup_date)',
     );
-    const copyMs = bareRuns.median;
+    // For context, not a target: the same load into a bare table with only the unique email index.
+    const bareRuns = await copyMedian(
+      db,
+      csvPath,
+      `CREATE TABLE bench_copy (email text, first_name text, last_name text, city text, score text, signup_date text);
+       CREATE UNIQUE INDEX ON bench_copy (lower(email))`,
+    );
 
     const heraldRate = ROWS / (heraldMs / 1000);
-    const copyRate = ROWS / (copyMs / 1000);
+    const indexedRate = ROWS / (indexedRuns.median / 1000);
+    const bareRate = ROWS / (bareRuns.median / 1000);
+    const ratio = heraldRate / indexedRate;
+    const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+    console.log('');
+    console.log(
+      `HEADLINE ratio herald / \\copy into a table indexed like contacts: ${ratio.toFixed(2)}  ` +
+        `(target >= ${TARGET_RATIO}: ${verdict(ratio >= TARGET_RATIO)})`,
+    );
+    console.log(
+      `HEADLINE worker peak RSS: ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MB`}  ` +
+        `(target <= ${TARGET_RSS_MB} MB: ${rss === undefined ? 'n/a' : verdict(rss <= TARGET_RSS_MB)}; ` +
+        `${idleRss?.toFixed(0)} MB before the import)`,
+    );
     console.log('');
     console.log(`rows                     ${fmt(ROWS)} (${(statSync(csvPath).size / 1e6).toFixed(1)} MB)`);
     console.log(
@@ -165,14 +184,10 @@ async function main(): Promise<void> {
     console.log(
       `  cpu during the import  worker ${cpu.worker.toFixed(1)} s, api ${cpu.api.toFixed(1)} s, postgres ${cpu.postgres.toFixed(1)} s`,
     );
-    console.log(`psql \\copy               ${fmt(copyRate)} rows/s  (${describe(bareRuns)})`);
-    console.log(`ratio herald / copy      ${(heraldRate / copyRate).toFixed(2)}  (target >= 0.5)`);
-    const indexedRate = ROWS / (indexedRuns.median / 1000);
-    console.log(`  reference: psql \\copy into a table indexed like contacts`);
-    console.log(`                         ${fmt(indexedRate)} rows/s  (${describe(indexedRuns)})`);
-    console.log(`  ratio herald / that    ${(heraldRate / indexedRate).toFixed(2)}`);
+    console.log(`\\copy, indexed like contacts  ${fmt(indexedRate)} rows/s  (${describe(indexedRuns)})`);
+    console.log(`context: \\copy into a bare table (unique lower(email) only)`);
     console.log(
-      `worker peak RSS          ${rss === undefined ? 'n/a' : `${rss.toFixed(0)} MB`}  (target <= 300 MB; ${idleRss?.toFixed(0)} MB before the import)`,
+      `                         ${fmt(bareRate)} rows/s  (${describe(bareRuns)}); ratio herald / bare ${(heraldRate / bareRate).toFixed(2)}`,
     );
   } finally {
     await db.end().catch(() => undefined);
@@ -189,8 +204,8 @@ interface CopyRuns {
 
 /**
  * `psql \\copy` of the CSV into `bench_copy`, made afresh by `createTable` before
- * each of COPY_RUNS loads. One load's time varied by a third from run to run
- * here (3.3 s to 4.9 s), so the median is what the ratio uses.
+ * each of COPY_RUNS loads. One load's time varies from run to run, so the
+ * median is what the ratio uses.
  */
 async function copyMedian(db: pg.Client, csvPath: string, createTable: string, columns = ''): Promise<CopyRuns> {
   const runs: number[] = [];

@@ -11,8 +11,10 @@
  */
 import pg from 'pg';
 import { runMigrations } from '../libs/common/src/database.js';
+import { migrations } from '../migrations/index.js';
 import { compileRules } from '../libs/segments/src/compiler.js';
-import { type AttributeType, parseRules } from '../libs/segments/src/rules.js';
+import type { FieldType } from '../libs/contacts/src/index.js';
+import { parseRules } from '../libs/segments/src/rules.js';
 
 const CONTACTS = Number(process.env.BENCH_CONTACTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -31,7 +33,7 @@ const urlFor = (name: string) => {
   return url.toString();
 };
 
-const FIELDS: [string, AttributeType][] = [
+const FIELDS: [string, FieldType][] = [
   ['country', 'text'],
   ['plan', 'text'],
   ['city', 'text'],
@@ -76,7 +78,7 @@ async function prepare(): Promise<void> {
   await admin.end();
 
   console.log(`Building ${DB_NAME} with ${CONTACTS.toLocaleString('en')} contacts`);
-  await time('migrations', () => runMigrations(urlFor(DB_NAME)));
+  await time('migrations', () => runMigrations(urlFor(DB_NAME), migrations));
   const db = new pg.Client({ connectionString: urlFor(DB_NAME) });
   await db.connect();
   try {
@@ -245,7 +247,7 @@ async function main(): Promise<void> {
   let failures = 0;
   try {
     const fields = new Map(
-      (await db.query<{ name: string; type: AttributeType }>('SELECT name, type FROM fields')).rows.map((r) => [
+      (await db.query<{ name: string; type: FieldType }>('SELECT name, type FROM fields')).rows.map((r) => [
         r.name,
         r.type,
       ]),

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { runMigrations } from '../libs/common/src/database.js';
+import { migrations } from '../migrations/index.js';
 import { adminUrl, databaseUrl, templateDatabaseName } from './support/databases.js';
 
 const isAlive = (pid: number): boolean => {
@@ -37,7 +38,7 @@ export async function setup(): Promise<() => Promise<void>> {
   await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)}`);
   await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
   await admin.end();
-  await runMigrations(databaseUrl(name));
+  await runMigrations(databaseUrl(name), migrations);
 
   return async () => {
     const client = new pg.Client({ connectionString: adminUrl() });

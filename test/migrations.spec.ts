@@ -21,10 +21,10 @@ describe('runMigrations', () => {
 
   it('lets processes that start together on an empty database all start', async () => {
     await admin(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
-    const results = await Promise.all([1, 2, 3].map(() => runMigrations(databaseUrl(name))));
+    const results = await Promise.all([1, 2, 3].map(() => runMigrations(databaseUrl(name), migrations)));
     // Exactly one process applied each migration; the others found it done.
     expect(results.flat().sort()).toEqual(migrations.map((m) => new m().name).sort());
     expect(results.filter((applied) => applied.length > 0)).toHaveLength(1);
-    expect(await runMigrations(databaseUrl(name))).toEqual([]);
+    expect(await runMigrations(databaseUrl(name), migrations)).toEqual([]);
   });
 });

@@ -1,9 +1,13 @@
 import { parse } from 'csv-parse/sync';
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SegmentResolver } from '../../libs/common/src/index.js';
-import { FieldsService, ListsService } from '../../libs/contacts/src/index.js';
-import { ExportService } from '../../libs/contacts/src/export/export.service.js';
+import { Db } from '../../libs/common/src/index.js';
+import {
+  ExportService,
+  FieldsService,
+  ListsService,
+  SegmentFilters,
+  type SegmentFilterSource,
+} from '../../libs/contacts/src/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 const HEADER = [
@@ -165,13 +169,13 @@ describe('CSV export', () => {
     expect(copies).toBe(0);
   });
 
-  describe('by segment (ExportService with a resolver)', () => {
-    it('answers 400 when no segment resolver is available', async () => {
+  describe('by segment (ExportService with a segment filter source)', () => {
+    it('answers 400 when no segment filter source is registered', async () => {
       const service = new ExportService(
-        t.app.get(DataSource),
+        t.app.get(Db),
         t.app.get(FieldsService),
         t.app.get(ListsService),
-        undefined,
+        new SegmentFilters(),
       );
       await expect(service.open({ segmentId: '1' })).rejects.toMatchObject({
         kind: 'invalid',
@@ -180,18 +184,15 @@ describe('CSV export', () => {
     });
 
     it('exports the contacts a segment filter selects, with bound parameters', async () => {
-      const resolver: SegmentResolver = {
+      const resolver: SegmentFilterSource = {
         contactFilter: async (segmentId, firstParam) => {
           expect(segmentId).toBe('9');
           return { sql: `c.email LIKE $${firstParam} AND c.id <> $${firstParam + 1}`, params: ['%@example.com', '0'] };
         },
       };
-      const service = new ExportService(
-        t.app.get(DataSource),
-        t.app.get(FieldsService),
-        t.app.get(ListsService),
-        resolver,
-      );
+      const filters = new SegmentFilters();
+      filters.register(resolver);
+      const service = new ExportService(t.app.get(Db), t.app.get(FieldsService), t.app.get(ListsService), filters);
       const { stream, filename } = await service.open({ segmentId: '9', listId });
       expect(filename).toMatch(/^contacts-list-\d+-segment-9-/);
       let text = '';

@@ -1,4 +1,4 @@
-import { type ContactFilter, SEGMENT_RESOLVER, type SegmentResolver } from '@herald/common';
+import { type ContactFilter, SegmentFilters } from '@herald/contacts';
 import { SegmentsService } from '@herald/segments';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -229,7 +229,7 @@ describe('segments API', () => {
     expect((await t.request('GET', '/api/v1/segments/abc')).status).toBe(400);
   });
 
-  it('serves SEGMENT_RESOLVER with parameters numbered from firstParam', async () => {
+  it('registers with the contacts lib as its segment filter source, numbering parameters from firstParam', async () => {
     const rules = {
       all: [
         { field: 'attributes.country', op: 'eq', value: 'FR' },
@@ -237,16 +237,17 @@ describe('segments API', () => {
       ],
     };
     const created = await t.request('POST', '/api/v1/segments', { body: { name: 'Resolver', rules } });
-    const resolver = t.app.get<SegmentResolver>(SEGMENT_RESOLVER);
-    const filter: ContactFilter = await resolver.contactFilter(created.body.id, 3);
+    const resolver = t.app.get(SegmentFilters).current;
+    expect(resolver).toBeInstanceOf(SegmentsService);
+    const filter: ContactFilter = await resolver!.contactFilter(created.body.id, 3);
     expect(filter.sql).toContain('$3');
     const { rows } = await t.db.query<{ email: string }>(
       `SELECT email FROM contacts c WHERE c.email <> $1 AND c.status = $2 AND ${filter.sql} ORDER BY email`,
       ['fr2@example.fr', 'subscribed', ...filter.params],
     );
     expect(rows.map((r) => r.email)).toEqual(['fr1@example.fr', 'fr3@example.fr']);
-    await expect(resolver.contactFilter('999999', 1)).rejects.toMatchObject({ kind: 'not_found' });
-    await expect(resolver.contactFilter('nope', 1)).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(resolver!.contactFilter('999999', 1)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(resolver!.contactFilter('nope', 1)).rejects.toMatchObject({ kind: 'invalid' });
   });
 
   it('filters the contacts CSV export by segment', async () => {
@@ -305,7 +306,7 @@ describe('segments API', () => {
     const read = await t.request('GET', `/api/v1/segments/${created.body.id}`);
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ count: null, countError: expect.stringMatching(/no longer exists/) });
-    await expect(t.app.get<SegmentResolver>(SEGMENT_RESOLVER).contactFilter(created.body.id, 1)).rejects.toMatchObject({
+    await expect(t.app.get(SegmentsService).contactFilter(created.body.id, 1)).rejects.toMatchObject({
       kind: 'conflict',
       fields: { 'rules.all[0].field': expect.stringMatching(/tier/) },
     });

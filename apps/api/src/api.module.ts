@@ -1,10 +1,10 @@
 import { AuthModule } from '@herald/auth';
 import { type CoreOptions, HeraldCoreModule, type HeraldConfig } from '@herald/common';
 import { ContactsModule } from '@herald/contacts';
+import { ProcessorsModule } from '@herald/processors';
 import { SegmentsModule } from '@herald/segments';
 import { TemplatesModule } from '@herald/templates';
 import { type DynamicModule, Module } from '@nestjs/common';
-import { WorkerModule } from '../../worker/src/worker.module.js';
 import { OperationsModule } from './operations.module.js';
 
 export interface ApiOptions extends CoreOptions {
@@ -24,7 +24,7 @@ export class ApiModule {
         SegmentsModule,
         TemplatesModule,
         OperationsModule,
-        ...(options.withWorker ? [WorkerModule.processors()] : []),
+        ...(options.withWorker ? [ProcessorsModule] : []),
       ],
     };
   }

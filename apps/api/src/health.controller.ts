@@ -1,9 +1,8 @@
-import { HERALD_CONFIG, type HeraldConfig, listLiveWorkers, Public, REDIS } from '@herald/common';
+import { Db, HERALD_CONFIG, type HeraldConfig, listLiveWorkers, Public, REDIS } from '@herald/common';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Redis } from 'ioredis';
-import { DataSource } from 'typeorm';
 import { withTimeout } from './with-timeout.js';
 
 type Check = 'up' | 'down';
@@ -33,7 +32,7 @@ class Health {
 @Controller()
 export class HealthController {
   constructor(
-    private readonly db: DataSource,
+    private readonly db: Db,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
@@ -50,7 +49,7 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ type: Health, description: 'The database or Redis is down' })
   async health(@Res({ passthrough: true }) res: Response): Promise<Health> {
     const [database, redis, live] = await Promise.all([
-      this.probe(() => this.db.query('SELECT 1')),
+      this.probe(() => this.db.execute('SELECT 1')),
       this.probe(() => this.redis.ping()),
       // With Redis down, no worker can be seen (and none can take jobs): 0.
       withTimeout(listLiveWorkers(this.redis, this.config.HERALD_QUEUE_PREFIX), PROBE_TIMEOUT_MS).then(

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { AuthService } from '@herald/auth';
 import { exitOnStartupFailure, prepareProcess } from '@herald/common';
+import { migrations } from '../../../migrations/index.js';
 import { createApiApp } from './app.js';
 
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
-  const config = await prepareProcess({ migrateOnly: args.has('--migrate-only') });
+  const config = await prepareProcess({ migrations, migrateOnly: args.has('--migrate-only') });
   if (args.has('--migrate-only')) return;
 
   const app = await createApiApp(config, { withWorker: args.has('--with-worker') });

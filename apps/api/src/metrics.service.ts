@@ -1,11 +1,10 @@
 import { DomainError, HERALD_CONFIG, type HeraldConfig, listLiveWorkers, REDIS } from '@herald/common';
-import { CONTACT_STATUSES, IMPORT_STATUSES } from '@herald/contacts';
+import { ContactStatistics, type CountsByStatus } from '@herald/contacts';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
 import { withTimeout } from './with-timeout.js';
 
 /** Injection token of the BullMQ `Queue` of every queue in the catalogue. */
@@ -15,14 +14,6 @@ const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as co
 
 /** A scrape must answer even when one source hangs; Prometheus times out at 10 s by default. */
 const COLLECT_TIMEOUT_MS = 5000;
-
-/*
- * Counts by status for the gauges. Both are full scans (a count cannot use an
- * index alone here); on the table sizes Herald targets they take well under a
- * second, and Prometheus asks every 15-60 s.
- */
-const CONTACTS_BY_STATUS = `SELECT status, count(*)::int AS count FROM contacts GROUP BY status`;
-const IMPORTS_BY_STATUS = `SELECT status, count(*)::int AS count FROM imports GROUP BY status`;
 
 /**
  * Prometheus metrics of this process. The registry is this app's own, not
@@ -38,7 +29,7 @@ export class MetricsService implements OnModuleInit {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     @Inject(REDIS) private readonly redis: Redis,
-    private readonly db: DataSource,
+    private readonly statistics: ContactStatistics,
     @Inject(QUEUE_LIST) private readonly queues: Queue[],
   ) {
     const token = config.HERALD_METRICS_TOKEN;
@@ -59,10 +50,10 @@ export class MetricsService implements OnModuleInit {
       gauge.set((await listLiveWorkers(this.redis, this.config.HERALD_QUEUE_PREFIX)).length);
     });
     this.gauge('herald_imports', 'Imports per status', ['status'], (gauge) =>
-      this.countByStatus(gauge, IMPORTS_BY_STATUS, IMPORT_STATUSES),
+      this.countByStatus(gauge, () => this.statistics.importsByStatus()),
     );
     this.gauge('herald_contacts', 'Contacts per status', ['status'], (gauge) =>
-      this.countByStatus(gauge, CONTACTS_BY_STATUS, CONTACT_STATUSES),
+      this.countByStatus(gauge, () => this.statistics.contactsByStatus()),
     );
   }
 
@@ -112,11 +103,9 @@ export class MetricsService implements OnModuleInit {
     });
   }
 
-  private async countByStatus(gauge: Gauge<'status'>, sql: string, known: readonly string[]): Promise<void> {
-    const rows = (await this.db.query(sql)) as { status: string; count: number }[];
-    // Known statuses are reported as 0 rather than missing, so rates and alerts see them.
-    for (const status of known) gauge.set({ status }, 0);
-    for (const row of rows) gauge.set({ status: row.status }, row.count);
+  /** Counts from the owning lib; it reports known statuses as 0 rather than missing, so rates and alerts see them. */
+  private async countByStatus(gauge: Gauge<'status'>, read: () => Promise<CountsByStatus>): Promise<void> {
+    for (const [status, count] of Object.entries(await read())) gauge.set({ status }, count);
   }
 }
 

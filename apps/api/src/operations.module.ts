@@ -1,4 +1,5 @@
 import { QUEUES } from '@herald/common';
+import { ContactsModule } from '@herald/contacts';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import type { Queue } from 'bullmq';
@@ -9,7 +10,7 @@ import { MetricsService, QUEUE_LIST } from './metrics.service.js';
 /** `/health` and `/metrics`: what an operator and a load balancer look at. */
 @Module({
   // Every queue of the catalogue, with the app's BullMQ connection and prefix, for the job counts.
-  imports: [BullModule.registerQueue(...Object.values(QUEUES).map((name) => ({ name })))],
+  imports: [ContactsModule, BullModule.registerQueue(...Object.values(QUEUES).map((name) => ({ name })))],
   controllers: [HealthController, MetricsController],
   providers: [
     MetricsService,

@@ -1,20 +1,11 @@
-import { HeraldCoreModule, type HeraldConfig, WorkerHeartbeat } from '@herald/common';
-import { ContactsWorkerModule } from '@herald/contacts';
+import { HeraldCoreModule, type HeraldConfig } from '@herald/common';
+import { ProcessorsModule } from '@herald/processors';
 import { type DynamicModule, Module } from '@nestjs/common';
 
+/** A standalone worker process: the core module and every job processor. */
 @Module({})
 export class WorkerModule {
-  /** The job processors alone, for a process that already has the core module. */
-  static processors(): DynamicModule {
-    return { module: WorkerModule, imports: [ContactsWorkerModule], providers: [WorkerHeartbeat] };
-  }
-
-  /** A standalone worker process. */
   static forRoot(config: HeraldConfig): DynamicModule {
-    return {
-      module: WorkerModule,
-      imports: [HeraldCoreModule.forRoot(config), ContactsWorkerModule],
-      providers: [WorkerHeartbeat],
-    };
+    return { module: WorkerModule, imports: [HeraldCoreModule.forRoot(config), ProcessorsModule] };
   }
 }

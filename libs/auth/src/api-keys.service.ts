@@ -1,6 +1,5 @@
-import { notFound, parseId } from '@herald/common';
+import { Db, notFound, parseId } from '@herald/common';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { newApiKey, sha256 } from './tokens.js';
 
 export interface ApiKeyView {
@@ -30,35 +29,32 @@ const toView = (r: ApiKeyRow): ApiKeyView => ({
 /** API keys belong to one user; a user sees and revokes only their own. */
 @Injectable()
 export class ApiKeysService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Db) {}
 
   async create(userId: string, name: string): Promise<ApiKeyView & { key: string }> {
     const { key, prefix } = newApiKey();
-    const rows = await this.db.query<ApiKeyRow[]>(
+    const row = await this.db.one<ApiKeyRow>(
       `INSERT INTO api_keys (user_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4)
-       RETURNING id::text, name, prefix, created_at, last_used_at`,
+       RETURNING id, name, prefix, created_at, last_used_at`,
       [userId, name, prefix, sha256(key)],
     );
-    return { ...toView(rows[0]), key };
+    return { ...toView(row), key };
   }
 
   async list(userId: string): Promise<ApiKeyView[]> {
-    const rows = await this.db.query<ApiKeyRow[]>(
-      `SELECT id::text, name, prefix, created_at, last_used_at FROM api_keys
-       WHERE user_id = $1 AND revoked_at IS NULL ORDER BY api_keys.id`,
+    const rows = await this.db.rows<ApiKeyRow>(
+      `SELECT id, name, prefix, created_at, last_used_at FROM api_keys
+       WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id`,
       [userId],
     );
     return rows.map(toView);
   }
 
   async revoke(userId: string, id: string): Promise<void> {
-    const rows = await this.db.query<{ id: string }[]>(
-      `WITH revoked AS (
-         UPDATE api_keys SET revoked_at = now()
-         WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL RETURNING id
-       ) SELECT id FROM revoked`,
+    const revoked = await this.db.execute(
+      `UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
       [parseId(id), userId],
     );
-    if (rows.length === 0) throw notFound('API key', id);
+    if (revoked === 0) throw notFound('API key', id);
   }
 }

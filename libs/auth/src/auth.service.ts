@@ -1,9 +1,8 @@
-import { DomainError, HERALD_CONFIG, type HeraldConfig, REDIS } from '@herald/common';
+import { Db, DomainError, HERALD_CONFIG, type HeraldConfig, REDIS } from '@herald/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import argon2 from 'argon2';
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import type { Principal } from '@herald/common';
 import { API_KEY_PREFIX, newSessionToken, sha256 } from './tokens.js';
 
@@ -24,26 +23,26 @@ export class AuthService {
   private decoyHash: Promise<string> | undefined;
 
   constructor(
-    private readonly db: DataSource,
+    private readonly db: Db,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
   /** Creates the first admin when there is no user at all. */
   async ensureFirstAdmin(): Promise<void> {
-    const [{ count }] = await this.db.query<{ count: number }[]>('SELECT count(*)::int AS count FROM users');
+    const { count } = await this.db.one<{ count: number }>('SELECT count(*)::int AS count FROM users');
     if (count > 0) return;
     const email = this.config.HERALD_ADMIN_EMAIL ?? DEFAULT_ADMIN_EMAIL;
     const password = this.config.HERALD_ADMIN_PASSWORD ?? randomBytes(12).toString('base64url');
     // ON CONFLICT: api processes starting together on a fresh database all get
     // here; the ones that lose the race must start, not die on the unique index.
-    const inserted = await this.db.query<unknown[]>(
+    const inserted = await this.db.execute(
       `INSERT INTO users (email, password_hash, role)
        SELECT $1, $2, 'admin' WHERE NOT EXISTS (SELECT 1 FROM users)
-       ON CONFLICT DO NOTHING RETURNING id`,
+       ON CONFLICT DO NOTHING`,
       [email, await argon2.hash(password)],
     );
-    if (inserted.length === 0) return;
+    if (inserted === 0) return;
     if (this.config.HERALD_ADMIN_PASSWORD)
       this.logger.log(`Created admin ${email} from HERALD_ADMIN_EMAIL/HERALD_ADMIN_PASSWORD`);
     else
@@ -54,11 +53,11 @@ export class AuthService {
   }
 
   async createUser(email: string, password: string, role: Principal['role'] = 'member'): Promise<string> {
-    const rows = await this.db.query<{ id: string }[]>(
-      `INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING id::text`,
+    const { id } = await this.db.one<{ id: string }>(
+      `INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING id`,
       [email.trim(), await argon2.hash(password), role],
     );
-    return rows[0].id;
+    return id;
   }
 
   async login(
@@ -77,11 +76,10 @@ export class AuthService {
     if (counts.some((count) => count > this.config.HERALD_LOGIN_MAX_FAILURES)) {
       throw new DomainError('rate_limited', 'Too many failed logins; wait 15 minutes and try again');
     }
-    const rows = await this.db.query<UserRow[]>(
-      'SELECT id::text, email, role, password_hash FROM users WHERE lower(email) = lower($1)',
+    const user = await this.db.maybeOne<UserRow>(
+      'SELECT id, email, role, password_hash FROM users WHERE lower(email) = lower($1)',
       [email.trim()],
     );
-    const user = rows[0];
     const ok = user
       ? await argon2.verify(user.password_hash, password)
       : await argon2.verify(await this.decoy(), password).then(() => false);
@@ -93,7 +91,7 @@ export class AuthService {
     const token = newSessionToken();
     const expiresAt = new Date(Date.now() + this.config.HERALD_SESSION_TTL_HOURS * 3600_000);
     // Each login also drops the user's expired sessions, so the table stays the size of the live ones.
-    await this.db.query(
+    await this.db.execute(
       `WITH expired AS (DELETE FROM sessions WHERE user_id = $1 AND expires_at <= now() RETURNING id)
        INSERT INTO sessions (user_id, token_hash, expires_at) VALUES ($1, $2, $3)`,
       [user.id, sha256(token), expiresAt],
@@ -102,7 +100,7 @@ export class AuthService {
   }
 
   async logout(token: string): Promise<void> {
-    await this.db.query('DELETE FROM sessions WHERE token_hash = $1', [sha256(token)]);
+    await this.db.execute('DELETE FROM sessions WHERE token_hash = $1', [sha256(token)]);
   }
 
   /** Resolves a bearer token or session cookie value to its user, or null. */
@@ -111,25 +109,23 @@ export class AuthService {
     if (token.startsWith(API_KEY_PREFIX)) {
       // last_used_at is kept to the minute: writing it on every request would
       // turn each API call into a write and queue a busy key's calls on one row lock.
-      const rows = await this.db.query<Omit<UserRow, 'password_hash'>[]>(
+      const user = await this.db.maybeOne<Omit<UserRow, 'password_hash'>>(
         `WITH k AS (
            SELECT id, user_id, last_used_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL
          ), touched AS (
            UPDATE api_keys a SET last_used_at = now() FROM k
            WHERE a.id = k.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')
          )
-         SELECT u.id::text, u.email, u.role FROM k JOIN users u ON u.id = k.user_id`,
+         SELECT u.id, u.email, u.role FROM k JOIN users u ON u.id = k.user_id`,
         [sha256(token)],
       );
-      const user = rows[0];
       return user ? { userId: user.id, email: user.email, role: user.role, via: 'api_key' } : null;
     }
-    const rows = await this.db.query<Omit<UserRow, 'password_hash'>[]>(
-      `SELECT u.id::text, u.email, u.role FROM sessions s JOIN users u ON u.id = s.user_id
+    const user = await this.db.maybeOne<Omit<UserRow, 'password_hash'>>(
+      `SELECT u.id, u.email, u.role FROM sessions s JOIN users u ON u.id = s.user_id
        WHERE s.token_hash = $1 AND s.expires_at > now()`,
       [sha256(token)],
     );
-    const user = rows[0];
     return user ? { userId: user.id, email: user.email, role: user.role, via: 'session' } : null;
   }
 

@@ -9,6 +9,7 @@ import { dataSourceOptions } from './database.js';
 import { loggerParams } from './logging.js';
 import { REDIS, createRedis } from './redis.js';
 import { AppSecret } from './secret.js';
+import { Db } from './sql.js';
 
 @Injectable()
 class RedisShutdown implements OnApplicationShutdown {
@@ -29,7 +30,7 @@ export interface CoreOptions {
 
 /**
  * Everything a Herald process shares: the validated config, the database
- * connection, the Redis connection for queues and structured logging.
+ * connection (`Db`), the Redis connection for queues and structured logging.
  */
 @Global()
 @Module({})
@@ -39,7 +40,7 @@ export class HeraldCoreModule {
       module: HeraldCoreModule,
       imports: [
         LoggerModule.forRoot(loggerParams(config, { destination: options.logDestination })),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), migrations: [], autoLoadEntities: true }),
+        TypeOrmModule.forRoot(dataSourceOptions(config.DATABASE_URL)),
         BullModule.forRoot({ connection: { url: config.REDIS_URL }, prefix: config.HERALD_QUEUE_PREFIX }),
       ],
       providers: [
@@ -47,8 +48,9 @@ export class HeraldCoreModule {
         { provide: REDIS, useFactory: () => createRedis(config.REDIS_URL) },
         RedisShutdown,
         AppSecret,
+        Db,
       ],
-      exports: [HERALD_CONFIG, REDIS, AppSecret],
+      exports: [HERALD_CONFIG, REDIS, AppSecret, Db],
     };
   }
 }

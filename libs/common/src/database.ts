@@ -1,6 +1,5 @@
 import pg from 'pg';
-import { DataSource, type DataSourceOptions } from 'typeorm';
-import { migrations } from '../../../migrations/index.js';
+import { DataSource, type DataSourceOptions, type MigrationInterface } from 'typeorm';
 
 /** Raised when Postgres cannot be reached; the message says what to start. */
 export class DatabaseUnavailableError extends Error {}
@@ -42,7 +41,11 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
-export function dataSourceOptions(url: string): DataSourceOptions {
+/** A migration class, as the root `migrations/` folder lists them; the app hands them in. */
+export type Migration = new () => MigrationInterface;
+
+/** The connection settings; there are no entities (docs/ARCHITECTURE.md, "Data access"). */
+export function dataSourceOptions(url: string, migrations: Migration[] = []): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -66,13 +69,13 @@ const MIGRATION_LOCK_KEY = '310617656388';
  * each apply the same migration and all but one would die on it: an advisory
  * lock makes them take turns, and the later ones find nothing left to do.
  */
-export async function runMigrations(url: string): Promise<string[]> {
+export async function runMigrations(url: string, migrations: Migration[]): Promise<string[]> {
   const lock = new pg.Client({ connectionString: url });
   await lock.connect();
   try {
     // Held until this session ends (below), or until Postgres sees the process die.
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    const dataSource = new DataSource(dataSourceOptions(url));
+    const dataSource = new DataSource(dataSourceOptions(url, migrations));
     await dataSource.initialize();
     try {
       const applied = await dataSource.runMigrations({ transaction: 'each' });

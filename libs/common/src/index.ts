@@ -1,4 +1,3 @@
-export * from './audience.js';
 export * from './config.js';
 export * from './core.module.js';
 export * from './database.js';
@@ -11,7 +10,9 @@ export * from './page-query.dto.js';
 export * from './redis.js';
 export * from './secret.js';
 export * from './signed-token.js';
+export * from './sql.js';
 export * from './startup.js';
+export * from './text.js';
 export * from './workers.js';
 export * from './http/cross-site.js';
 export * from './http/exception.filter.js';

@@ -1,5 +1,7 @@
 import { invalid } from './errors.js';
+import { ID_PATTERN } from './ids.js';
 
+/** One page of a list: `{ items, nextCursor }`, the shape of every list endpoint. */
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -19,9 +21,9 @@ export function encodeCursor(lastId: string): string {
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined || cursor === '') return undefined;
   const decoded = Buffer.from(cursor, 'base64url').toString();
-  const match = /^id:([1-9][0-9]{0,17})$/.exec(decoded);
-  if (!match) throw invalid('cursor is not one this API returned', { cursor: 'malformed cursor' });
-  return match[1];
+  const id = decoded.startsWith('id:') ? decoded.slice(3) : '';
+  if (!ID_PATTERN.test(id)) throw invalid('cursor is not one this API returned', { cursor: 'malformed cursor' });
+  return id;
 }
 
 /** Builds a page from `limit + 1` rows fetched in id order. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { HERALD_CONFIG, type HeraldConfig } from './config.js';
+import { Db } from './sql.js';
 
 /**
  * The key behind every signed token. Taken from HERALD_SECRET when set;
@@ -14,7 +14,7 @@ export class AppSecret implements OnModuleInit {
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
-    private readonly dataSource: DataSource,
+    private readonly db: Db,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -23,14 +23,11 @@ export class AppSecret implements OnModuleInit {
       return;
     }
     const candidate = randomBytes(32).toString('base64url');
-    await this.dataSource.query(
-      `INSERT INTO settings (key, value) VALUES ('app_secret', $1) ON CONFLICT (key) DO NOTHING`,
-      [candidate],
-    );
-    const rows: { value: string }[] = await this.dataSource.query(
-      `SELECT value FROM settings WHERE key = 'app_secret'`,
-    );
-    this.key = Buffer.from(rows[0].value);
+    await this.db.execute(`INSERT INTO settings (key, value) VALUES ('app_secret', $1) ON CONFLICT (key) DO NOTHING`, [
+      candidate,
+    ]);
+    const row = await this.db.one<{ value: string }>(`SELECT value FROM settings WHERE key = 'app_secret'`);
+    this.key = Buffer.from(row.value);
   }
 
   get value(): Buffer {

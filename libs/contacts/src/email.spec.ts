@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { coerceAttribute } from './attributes.js';
 import { normalizeEmail, normalizeEmailFully } from './email.js';
 
 describe('normalizeEmail', () => {
@@ -65,28 +64,5 @@ describe('normalizeEmail fast path', () => {
       'a!#$%&*+/=?^_`{|}~@example.com',
     ];
     for (const address of corpus) expect(normalizeEmail(address), address).toEqual(normalizeEmailFully(address.trim()));
-  });
-});
-
-describe('coerceAttribute', () => {
-  it('coerces each declared type', () => {
-    expect(coerceAttribute('number', ' 42.5 ')).toEqual({ ok: true, value: 42.5 });
-    expect(coerceAttribute('boolean', 'Yes')).toEqual({ ok: true, value: true });
-    expect(coerceAttribute('date', '2024-05-01')).toEqual({ ok: true, value: '2024-05-01T00:00:00.000Z' });
-    expect(coerceAttribute('date', '2024-05-01 10:30:00')).toEqual({ ok: true, value: '2024-05-01T10:30:00.000Z' });
-    expect(coerceAttribute('date', '2024-05-01T12:00:00+02:00')).toEqual({
-      ok: true,
-      value: '2024-05-01T10:00:00.000Z',
-    });
-    expect(coerceAttribute('text', '')).toEqual({ ok: true, value: null });
-  });
-
-  it('rejects wrong types and over-long text', () => {
-    expect(coerceAttribute('number', '12abc').ok).toBe(false);
-    expect(coerceAttribute('boolean', 'maybe').ok).toBe(false);
-    expect(coerceAttribute('date', '2024-02-30').ok).toBe(false);
-    expect(coerceAttribute('date', '01/05/2024').ok).toBe(false);
-    expect(coerceAttribute('text', 'x'.repeat(2001)).ok).toBe(false);
-    expect(coerceAttribute('text', { nested: true }).ok).toBe(false);
   });
 });

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
 import { compileRules } from './compiler.js';
-import { type AttributeType, parseRules, type RuleCatalogue } from './rules.js';
+import type { FieldType } from '@herald/contacts';
+import { parseRules, type RuleCatalogue } from './rules.js';
 
 /**
  * Rule → exact set of matching contacts, on a small fixed data set in a real
@@ -12,7 +13,7 @@ const DAY = 86_400_000;
 const now = Date.now();
 const daysAgo = (n: number) => new Date(now - n * DAY).toISOString();
 
-const FIELDS: [string, AttributeType][] = [
+const FIELDS: [string, FieldType][] = [
   ['country', 'text'],
   ['plan', 'text'],
   ['nickname', 'text'],
@@ -104,7 +105,7 @@ beforeAll(async () => {
       ]);
     }
   }
-  const { rows } = await db.query<{ name: string; type: AttributeType }>('SELECT name, type FROM fields');
+  const { rows } = await db.query<{ name: string; type: FieldType }>('SELECT name, type FROM fields');
   catalogue = { fields: new Map(rows.map((r) => [r.name, r.type])) };
 });
 

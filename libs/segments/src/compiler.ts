@@ -1,5 +1,6 @@
-import { type ContactFilter, invalid } from '@herald/common';
-import { ATTRIBUTE_NAME, type Condition, type GroupNode, type RuleNode, type TimeTest } from './rules.js';
+import { invalid, isoTimeSql, likeEscape } from '@herald/common';
+import { type ContactFilter, FIELD_NAME_PATTERN, inAnyListSql } from '@herald/contacts';
+import type { Condition, GroupNode, RuleNode, TimeTest } from './rules.js';
 
 /**
  * Compiles a validated rule tree into one boolean SQL expression over
@@ -78,17 +79,9 @@ function mayBeNull(c: Condition): boolean {
 /** The JSON key of an allow-listed attribute as an SQL literal. */
 function key(name: string): string {
   // Validation already guarantees this; refusing here keeps the compiler safe on its own.
-  if (!ATTRIBUTE_NAME.test(name)) throw new Error(`refusing to compile attribute name ${JSON.stringify(name)}`);
+  if (!FIELD_NAME_PATTERN.test(name)) throw new Error(`refusing to compile attribute name ${JSON.stringify(name)}`);
   return `'${name}'`;
 }
-
-/** LIKE pattern for `value` taken literally: `\`, `%` and `_` lose their meaning. */
-export function likeEscape(value: string): string {
-  return value.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-}
-
-/** Formats a timestamptz the way attribute dates are stored (UTC ISO, so string order is time order). */
-const iso = (ts: string): string => `to_char((${ts}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 function condition(c: Condition, path: string, p: Params): string {
   switch (c.kind) {
@@ -101,7 +94,7 @@ function condition(c: Condition, path: string, p: Params): string {
     case 'time':
       return time(`c.${c.column}`, c.test, p, 'timestamptz');
     case 'lists': {
-      const member = `EXISTS (SELECT 1 FROM list_members m WHERE m.contact_id = c.id AND m.list_id = ANY(${p.add(c.listIds, 'bigint[]')}))`;
+      const member = inAnyListSql(p.add(c.listIds, 'bigint[]'));
       return c.op === 'inAny' ? member : `NOT ${member}`;
     }
     case 'engagement':
@@ -142,7 +135,7 @@ function time(expr: string, test: TimeTest, p: Params, kind: 'timestamptz' | 'te
   // On a column the bound stays a plain expression so the planner can estimate it and use the btree.
   // On an attribute (always a row-by-row filter) it becomes a one-row subquery, which Postgres
   // evaluates once per query instead of formatting the same timestamp for every contact.
-  const point = (ts: string) => (kind === 'timestamptz' ? ts : `(SELECT ${iso(ts)})`);
+  const point = (ts: string) => (kind === 'timestamptz' ? ts : `(SELECT ${isoTimeSql(ts)})`);
   switch (test.op) {
     case 'range': {
       const parts: string[] = [];

@@ -1,4 +1,5 @@
-import { invalid } from '@herald/common';
+import { ID_PATTERN, invalid } from '@herald/common';
+import { CONTACT_STATUSES, type ContactStatus, FIELD_NAME_PATTERN, type FieldType } from '@herald/contacts';
 
 /**
  * The segment rule tree: the JSON a marketer builds, and the validated form
@@ -6,15 +7,6 @@ import { invalid } from '@herald/common';
  * so that every error names the exact JSON path of the node at fault
  * (`rules.all[2].any[0].op`) with a sentence a marketer can act on.
  */
-
-/** Declared types of custom attributes (`fields.type`). */
-export type AttributeType = 'text' | 'number' | 'boolean' | 'date';
-export const ATTRIBUTE_TYPES: readonly AttributeType[] = ['text', 'number', 'boolean', 'date'];
-export const CONTACT_STATUSES = ['subscribed', 'unsubscribed', 'bounced', 'complained'] as const;
-export type ContactStatus = (typeof CONTACT_STATUSES)[number];
-
-/** Same shape as `fields.name`; re-checked before a name reaches SQL. */
-export const ATTRIBUTE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 export const LIMITS = {
   /** Groups nested inside each other, the root group included. */
@@ -50,7 +42,7 @@ export type Condition =
   | { kind: 'time'; column: 'created_at' | 'updated_at'; test: TimeTest }
   | { kind: 'lists'; op: 'inAny' | 'inNone'; listIds: string[] }
   | { kind: 'engagement'; op: EngagementOp; campaignId?: string; withinDays?: number }
-  | { kind: 'presence'; name: string; type: AttributeType; op: 'set' | 'notSet' }
+  | { kind: 'presence'; name: string; type: FieldType; op: 'set' | 'notSet' }
   | {
       kind: 'attribute';
       name: string;
@@ -72,7 +64,7 @@ export type GroupNode = Extract<RuleNode, { node: 'group' }>;
 
 /** What the rules may refer to: the declared custom attributes. */
 export interface RuleCatalogue {
-  fields: ReadonlyMap<string, AttributeType>;
+  fields: ReadonlyMap<string, FieldType>;
 }
 
 /** Ops by the kind of thing a condition tests; the allow-list the API documents. */
@@ -92,7 +84,6 @@ const BUILT_IN_FIELDS = ['email', 'status', 'createdAt', 'updatedAt', 'lists', '
 // A date alone, or a date-time with an explicit zone (Z or ±hh:mm).
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
-const ID = /^[1-9][0-9]{0,17}$/;
 
 class Invalid extends Error {
   constructor(
@@ -241,7 +232,7 @@ class RuleParser {
       );
     }
     const name = field.slice('attributes.'.length);
-    if (!ATTRIBUTE_NAME.test(name)) throw new Invalid(fieldPath, `${quote(name)} is not an attribute name`);
+    if (!FIELD_NAME_PATTERN.test(name)) throw new Invalid(fieldPath, `${quote(name)} is not an attribute name`);
     const type = this.catalogue.fields.get(name);
     if (!type) throw new Invalid(fieldPath, `no custom field named ${quote(name)} is defined`);
     const base = { kind: 'attribute' as const, name };
@@ -342,7 +333,7 @@ function days(value: unknown, path: string): number {
 
 function listId(value: unknown, path: string): string {
   const id = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
-  if (typeof id !== 'string' || !ID.test(id)) throw new Invalid(path, 'must be a list id such as "42"');
+  if (typeof id !== 'string' || !ID_PATTERN.test(id)) throw new Invalid(path, 'must be a list id such as "42"');
   return id;
 }
 
@@ -418,7 +409,7 @@ function engagement(at: At, op: EngagementOp): Condition {
   const condition: Extract<Condition, { kind: 'engagement' }> = { kind: 'engagement', op };
   if (value.campaignId !== undefined) {
     const id = typeof value.campaignId === 'number' ? String(value.campaignId) : value.campaignId;
-    if (typeof id !== 'string' || !ID.test(id))
+    if (typeof id !== 'string' || !ID_PATTERN.test(id))
       throw new Invalid(`${path}.campaignId`, 'must be a campaign id such as "42"');
     condition.campaignId = id;
   }

@@ -1,4 +1,4 @@
-import { PageQueryDto, type Page } from '@herald/common';
+import { type Page, pageOf, PageQueryDto } from '@herald/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -14,7 +14,6 @@ import {
   PreviewSegmentDto,
   SegmentDetailDto,
   SegmentDto,
-  SegmentPageDto,
   SegmentPreviewDto,
   UpdateSegmentDto,
 } from './segments.dto.js';
@@ -29,7 +28,7 @@ export class SegmentsController {
 
   @Get()
   @ApiOperation({ summary: 'Saved segments, oldest first (keyset pages)' })
-  @ApiOkResponse({ type: SegmentPageDto })
+  @ApiOkResponse({ type: pageOf(SegmentDto) })
   list(@Query() query: PageQueryDto): Promise<Page<SegmentView>> {
     return this.segments.list(query.limit, query.cursor);
   }

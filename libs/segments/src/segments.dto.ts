@@ -75,11 +75,6 @@ export class SegmentDetailDto extends SegmentDto {
   countError: string | null;
 }
 
-export class SegmentPageDto {
-  @ApiProperty({ type: [SegmentDto] }) items: SegmentDto[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor: string | null;
-}
-
 export class SampleContactDto {
   @ApiProperty() id: string;
   @ApiProperty() email: string;

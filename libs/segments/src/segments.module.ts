@@ -1,16 +1,13 @@
-import { SEGMENT_RESOLVER } from '@herald/common';
-import { Global, Module } from '@nestjs/common';
+import { ContactsModule } from '@herald/contacts';
+import { Module } from '@nestjs/common';
 import { SegmentsController } from './segments.controller.js';
 import { SegmentsService } from './segments.service.js';
 
-/**
- * Global so that libs beside this one (contacts export, later campaigns)
- * inject SEGMENT_RESOLVER without importing `@herald/segments`.
- */
-@Global()
+/** Segments sit above contacts: they compile rules over contacts and run them through the contacts lib. */
 @Module({
+  imports: [ContactsModule],
   controllers: [SegmentsController],
-  providers: [SegmentsService, { provide: SEGMENT_RESOLVER, useExisting: SegmentsService }],
-  exports: [SegmentsService, SEGMENT_RESOLVER],
+  providers: [SegmentsService],
+  exports: [SegmentsService],
 })
 export class SegmentsModule {}

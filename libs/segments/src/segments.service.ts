@@ -1,6 +1,6 @@
 import {
-  type ContactFilter,
   conflict,
+  Db,
   decodeCursor,
   DomainError,
   HERALD_CONFIG,
@@ -9,21 +9,22 @@ import {
   notFound,
   type Page,
   parseId,
-  type SegmentResolver,
+  type Sql,
   toPage,
   unprocessable,
 } from '@herald/common';
-import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
-import { compileRules } from './compiler.js';
 import {
-  ATTRIBUTE_TYPES,
-  type AttributeType,
-  type GroupNode,
-  listReferences,
-  parseRules,
-  type RuleCatalogue,
-} from './rules.js';
+  type ContactFilter,
+  type ContactSample,
+  ContactsService,
+  FieldsService,
+  ListsService,
+  SegmentFilters,
+  type SegmentFilterSource,
+} from '@herald/contacts';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { compileRules } from './compiler.js';
+import { type GroupNode, listReferences, parseRules, type RuleCatalogue } from './rules.js';
 import { segmentsSql } from './segments.sql.js';
 
 export const SAMPLE_SIZE = 10;
@@ -43,21 +44,13 @@ export interface SegmentDetail extends SegmentView {
   countError: string | null;
 }
 
-export interface SampleContact {
-  id: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-  status: string;
-}
-
 export interface SegmentInput {
   name?: string;
   description?: string | null;
   rules?: unknown;
 }
 
-/** A campaign audience: a segment, lists, or a segment intersected with lists. */
+/** A campaign audience: a segment, lists, or a segment intersected with lists (`audienceFilter`). */
 export interface Audience {
   segmentId?: string;
   listIds?: string[];
@@ -72,7 +65,7 @@ interface SegmentRow {
   updated_at: Date;
 }
 
-const COLUMNS = 'id::text AS id, name, description, rules, created_at, updated_at';
+const COLUMNS = 'id, name, description, rules, created_at, updated_at';
 
 const toView = (r: SegmentRow): SegmentView => ({
   id: r.id,
@@ -87,26 +80,33 @@ const QUERY_CANCELED = '57014';
 
 /**
  * Saved segments, live counts and previews, and the contact filter other
- * libs use for a segment (CSV export, campaign audiences).
+ * libs use for a segment (CSV export, campaign audiences). Contacts, fields
+ * and lists are read through the contacts lib.
  */
 @Injectable()
-export class SegmentsService implements SegmentResolver {
+export class SegmentsService implements SegmentFilterSource, OnModuleInit {
   constructor(
-    private readonly db: DataSource,
+    private readonly db: Db,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly contacts: ContactsService,
+    private readonly fields: FieldsService,
+    private readonly lists: ListsService,
+    private readonly segmentFilters: SegmentFilters,
   ) {}
+
+  /** Lets the contacts lib's CSV export filter by segment without importing this lib. */
+  onModuleInit(): void {
+    this.segmentFilters.register(this);
+  }
 
   /** Validates rules against the declared fields and existing lists; `root` prefixes error paths. */
   async validate(rules: unknown, root = 'rules'): Promise<GroupNode> {
     const tree = parseRules(rules, await this.catalogue(), root);
     const refs = listReferences(tree);
     if (refs.length > 0) {
-      const rows = await this.db.query<{ id: string }[]>(segmentsSql.existingLists, [
-        [...new Set(refs.map((r) => r.id))],
-      ]);
-      const existing = new Set(rows.map((r) => r.id));
+      const missing = new Set(await this.lists.missing(this.db, [...new Set(refs.map((r) => r.id))]));
       const fields: Record<string, string> = {};
-      for (const ref of refs) if (!existing.has(ref.id)) fields[ref.path] ??= `list ${ref.id} does not exist`;
+      for (const ref of refs) if (missing.has(ref.id)) fields[ref.path] ??= `list ${ref.id} does not exist`;
       if (Object.keys(fields).length > 0) throw invalid(`The segment rules refer to lists that do not exist`, fields);
     }
     return tree;
@@ -120,18 +120,18 @@ export class SegmentsService implements SegmentResolver {
     compileRules(await this.validate(rules));
   }
 
-  async preview(rules: unknown): Promise<{ count: number; sample: SampleContact[] }> {
+  async preview(rules: unknown): Promise<{ count: number; sample: ContactSample[] }> {
     const filter = compileRules(await this.validate(rules));
-    return this.readOnly(async (m) => ({
-      count: await this.countWith(m, filter),
-      sample: await this.sampleWith(m, filter),
+    return this.readOnly(async (tx) => ({
+      count: await this.contacts.count(tx, filter),
+      sample: await this.contacts.sample(tx, filter, SAMPLE_SIZE),
     }));
   }
 
   async list(limit: number, cursor?: string): Promise<Page<SegmentView>> {
     const after = decodeCursor(cursor);
-    const rows = await this.db.query<SegmentRow[]>(
-      `SELECT ${COLUMNS} FROM segments WHERE ($1::bigint IS NULL OR id > $1::bigint) ORDER BY segments.id LIMIT $2`,
+    const rows = await this.db.rows<SegmentRow>(
+      `SELECT ${COLUMNS} FROM segments WHERE ($1::bigint IS NULL OR id > $1::bigint) ORDER BY id LIMIT $2`,
       [after ?? null, limit + 1],
     );
     return toPage(rows, limit, toView);
@@ -142,7 +142,7 @@ export class SegmentsService implements SegmentResolver {
     const segment = toView(await this.row(id));
     try {
       const filter = await this.savedFilter(segment, 1);
-      const count = await this.readOnly((m) => this.countWith(m, filter));
+      const count = await this.readOnly((tx) => this.contacts.count(tx, filter));
       return { ...segment, count, countError: null };
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
@@ -154,26 +154,23 @@ export class SegmentsService implements SegmentResolver {
     if (input.name === undefined) throw invalid('name is required', { name: 'is required' });
     if (input.rules === undefined) throw invalid('rules are required', { rules: 'are required' });
     await this.validateForSaving(input.rules);
-    const rows = await this.db.query<SegmentRow[]>(
+    const row = await this.db.one<SegmentRow>(
       `INSERT INTO segments (name, description, rules) VALUES ($1, $2, $3::jsonb) RETURNING ${COLUMNS}`,
       [input.name, input.description ?? null, JSON.stringify(input.rules)],
     );
-    return toView(rows[0]);
+    return toView(row);
   }
 
   async update(id: string, input: SegmentInput): Promise<SegmentView> {
     parseId(id);
     if (input.rules !== undefined) await this.validateForSaving(input.rules);
-    // Wrapped in a CTE: TypeORM returns [rows, count] for a bare UPDATE ... RETURNING.
-    const rows = await this.db.query<SegmentRow[]>(
-      `WITH updated AS (
-         UPDATE segments SET
-           name = coalesce($2, name),
-           description = CASE WHEN $3::boolean THEN $4 ELSE description END,
-           rules = coalesce($5::jsonb, rules),
-           updated_at = now()
-         WHERE id = $1 RETURNING *
-       ) SELECT ${COLUMNS} FROM updated`,
+    const row = await this.db.maybeOne<SegmentRow>(
+      `UPDATE segments SET
+         name = coalesce($2, name),
+         description = CASE WHEN $3::boolean THEN $4 ELSE description END,
+         rules = coalesce($5::jsonb, rules),
+         updated_at = now()
+       WHERE id = $1 RETURNING ${COLUMNS}`,
       [
         id,
         input.name ?? null,
@@ -182,19 +179,16 @@ export class SegmentsService implements SegmentResolver {
         input.rules === undefined ? null : JSON.stringify(input.rules),
       ],
     );
-    if (rows.length === 0) throw notFound('Segment', id);
-    return toView(rows[0]);
+    if (row === undefined) throw notFound('Segment', id);
+    return toView(row);
   }
 
   async remove(id: string): Promise<void> {
-    const rows = await this.db.query<{ id: string }[]>(
-      `WITH deleted AS (DELETE FROM segments WHERE id = $1 RETURNING id) SELECT id FROM deleted`,
-      [parseId(id)],
-    );
-    if (rows.length === 0) throw notFound('Segment', id);
+    const deleted = await this.db.execute(`DELETE FROM segments WHERE id = $1`, [parseId(id)]);
+    if (deleted === 0) throw notFound('Segment', id);
   }
 
-  /** SEGMENT_RESOLVER: the saved segment as a WHERE expression numbered from `firstParam`. */
+  /** The saved segment as a `ContactFilter`, its placeholders numbered from `firstParam`. */
   async contactFilter(segmentId: string, firstParam: number): Promise<ContactFilter> {
     return this.savedFilter(toView(await this.row(segmentId, 'segmentId')), firstParam);
   }
@@ -248,27 +242,23 @@ export class SegmentsService implements SegmentResolver {
   }
 
   private async row(id: string, field = 'id'): Promise<SegmentRow> {
-    const rows = await this.db.query<SegmentRow[]>(`SELECT ${COLUMNS} FROM segments WHERE id = $1`, [
+    const row = await this.db.maybeOne<SegmentRow>(`SELECT ${COLUMNS} FROM segments WHERE id = $1`, [
       parseId(id, field),
     ]);
-    if (rows.length === 0) throw notFound('Segment', id);
-    return rows[0];
+    if (row === undefined) throw notFound('Segment', id);
+    return row;
   }
 
   private async catalogue(): Promise<RuleCatalogue> {
-    const rows = await this.db.query<{ name: string; type: string }[]>(segmentsSql.fields);
-    const fields = new Map<string, AttributeType>();
-    for (const r of rows)
-      if ((ATTRIBUTE_TYPES as string[]).includes(r.type)) fields.set(r.name, r.type as AttributeType);
-    return { fields };
+    return { fields: await this.fields.definitions() };
   }
 
-  private async readOnly<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+  private async readOnly<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
     try {
-      return await this.db.transaction(async (m) => {
-        await m.query(segmentsSql.readOnly);
-        await m.query(segmentsSql.timeout, [String(this.config.HERALD_SEGMENT_TIMEOUT_MS)]);
-        return work(m);
+      return await this.db.transaction(async (tx) => {
+        await tx.execute(segmentsSql.readOnly);
+        await tx.execute(segmentsSql.timeout, [String(this.config.HERALD_SEGMENT_TIMEOUT_MS)]);
+        return work(tx);
       });
     } catch (error) {
       const code = (error as { code?: unknown; driverError?: { code?: unknown } }).driverError?.code;
@@ -279,23 +269,5 @@ export class SegmentsService implements SegmentResolver {
       }
       throw error;
     }
-  }
-
-  private async countWith(m: EntityManager, filter: ContactFilter): Promise<number> {
-    const rows = await m.query<{ count: string }[]>(segmentsSql.count(filter.sql), filter.params);
-    return Number(rows[0].count);
-  }
-
-  private async sampleWith(m: EntityManager, filter: ContactFilter): Promise<SampleContact[]> {
-    const rows = await m.query<
-      { id: string; email: string; first_name: string | null; last_name: string | null; status: string }[]
-    >(segmentsSql.sample(filter.sql, SAMPLE_SIZE), filter.params);
-    return rows.map((r) => ({
-      id: r.id,
-      email: r.email,
-      firstName: r.first_name,
-      lastName: r.last_name,
-      status: r.status,
-    }));
   }
 }

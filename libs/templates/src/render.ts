@@ -33,7 +33,7 @@ const HEADER_UNSAFE = /[\u0000-\u001f\u007f]+/g;
 export function templateData(contact: ContactData, system: Record<string, unknown>): RenderData {
   const attributes = contact.attributes ?? {};
   // Built by assignment: an object spread followed by more properties takes
-  // a V8 slow path that cost ~40x more here, on every recipient.
+  // a much slower V8 path, and this runs for every recipient.
   const data: RenderData = {};
   for (const name of Object.keys(attributes)) {
     // Assigning "__proto__" would replace the object's prototype instead of adding a value.

@@ -1,4 +1,4 @@
-import { PageQueryDto } from '@herald/common';
+import { type Page, pageOf, PageQueryDto } from '@herald/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -16,8 +16,8 @@ import {
   CreateTemplateDto,
   PreviewTemplateDto,
   TemplateDto,
-  TemplatePageDto,
   TemplatePreviewDto,
+  TemplateSummaryDto,
   UpdateTemplateDto,
 } from './templates.dto.js';
 import { TemplatesService } from './templates.service.js';
@@ -35,8 +35,8 @@ export class TemplatesController {
 
   @Get()
   @ApiOperation({ summary: 'Templates in id order, without their bodies' })
-  @ApiOkResponse({ type: TemplatePageDto })
-  list(@Query() query: PageQueryDto): Promise<TemplatePageDto> {
+  @ApiOkResponse({ type: pageOf(TemplateSummaryDto) })
+  list(@Query() query: PageQueryDto): Promise<Page<TemplateSummaryDto>> {
     return this.templates.list(query.limit, query.cursor);
   }
 

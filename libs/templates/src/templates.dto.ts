@@ -127,12 +127,6 @@ export class TemplateDto extends TemplateSummaryDto {
   @ApiProperty({ nullable: true, type: String }) textBody: string | null;
 }
 
-export class TemplatePageDto {
-  @ApiProperty({ type: [TemplateSummaryDto], description: 'Templates without their bodies' })
-  items: TemplateSummaryDto[];
-  @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
-}
-
 export class TemplateWarningDto {
   @ApiProperty({
     enum: [

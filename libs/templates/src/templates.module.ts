@@ -1,9 +1,11 @@
+import { ContactsModule } from '@herald/contacts';
 import { Module } from '@nestjs/common';
 import { MessageRenderer } from './message-renderer.js';
 import { TemplatesController } from './templates.controller.js';
 import { TemplatesService } from './templates.service.js';
 
 @Module({
+  imports: [ContactsModule],
   controllers: [TemplatesController],
   providers: [TemplatesService, MessageRenderer],
   exports: [TemplatesService, MessageRenderer],

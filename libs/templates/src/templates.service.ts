@@ -1,4 +1,5 @@
 import {
+  Db,
   decodeCursor,
   HERALD_CONFIG,
   type HeraldConfig,
@@ -6,22 +7,39 @@ import {
   notFound,
   type Page,
   parseId,
+  type Sql,
   toPage,
 } from '@herald/common';
+import { ContactsService, FieldsService, type FieldType } from '@herald/contacts';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
 import type { TemplateFormat, TemplateSource, TemplateWarning } from './compile-template.js';
 import { type ContactData, renderParts, templateData } from './render.js';
 import { STARTER_TEMPLATES } from './starters/index.js';
-import { PLACEHOLDER_SENDER, MessageRenderer } from './message-renderer.js';
-import type {
-  CreateTemplateDto,
-  PreviewTemplateDto,
-  TemplateDto,
-  TemplatePreviewDto,
-  TemplateSummaryDto,
-  UpdateTemplateDto,
-} from './templates.dto.js';
+import { MessageRenderer, PLACEHOLDER_SENDER } from './message-renderer.js';
+import type { TemplateDto, TemplatePreviewDto, TemplateSummaryDto } from './templates.dto.js';
+
+/** A template as a marketer writes it; it must compile to be stored. */
+export interface NewTemplate {
+  name: string;
+  subject: string;
+  /** Defaults to empty. */
+  preheader?: string;
+  /** Defaults to `mjml`. */
+  format?: TemplateFormat;
+  body: string;
+  /** A hand-written text part; null or absent derives it from the HTML. */
+  textBody?: string | null;
+}
+
+/** Absent keys stay; a null `textBody` goes back to the derived text part. */
+export type TemplateChanges = Partial<NewTemplate>;
+
+/** Whom a preview renders for: a stored contact, sample values laid over it, or both. */
+export interface PreviewRequest {
+  contactId?: string;
+  /** Values by name that replace the contact's (`first_name`) or its attributes (`plan`). */
+  data?: Record<string, unknown>;
+}
 
 /** Gmail cuts the HTML of a message above this size behind a "view entire message" link. */
 export const GMAIL_CLIP_BYTES = 102 * 1024;
@@ -47,8 +65,8 @@ interface TemplateRow {
   updated_at: Date;
 }
 
-const COLUMNS = `id::text, name, subject, preheader, format, body, text_body, starter, created_at, updated_at`;
-const SUMMARY_COLUMNS = `id::text, name, subject, preheader, format, starter, created_at, updated_at`;
+const COLUMNS = `id, name, subject, preheader, format, body, text_body, starter, created_at, updated_at`;
+const SUMMARY_COLUMNS = `id, name, subject, preheader, format, starter, created_at, updated_at`;
 
 const toSummary = (r: Omit<TemplateRow, 'body' | 'text_body'>): TemplateSummaryDto => ({
   id: r.id,
@@ -81,9 +99,11 @@ export class TemplatesService implements OnApplicationBootstrap {
   private readonly logger = new Logger(TemplatesService.name);
 
   constructor(
-    private readonly db: DataSource,
+    private readonly db: Db,
     private readonly renderer: MessageRenderer,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly contacts: ContactsService,
+    private readonly fields: FieldsService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -98,12 +118,11 @@ export class TemplatesService implements OnApplicationBootstrap {
    */
   async seedStarters(): Promise<boolean> {
     return this.db.transaction(async (m) => {
-      const claimed = await m.query<unknown[]>(
-        `INSERT INTO settings (key, value) VALUES ('templates_seeded', now()::text)
-         ON CONFLICT (key) DO NOTHING RETURNING key`,
+      const claimed = await m.execute(
+        `INSERT INTO settings (key, value) VALUES ('templates_seeded', now()::text) ON CONFLICT (key) DO NOTHING`,
       );
-      if (claimed.length === 0) return false;
-      await m.query(
+      if (claimed === 0) return false;
+      await m.execute(
         `INSERT INTO templates (name, subject, preheader, format, body, starter)
          SELECT name, subject, preheader, 'mjml', body, starter
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
@@ -123,68 +142,61 @@ export class TemplatesService implements OnApplicationBootstrap {
 
   async list(limit: number, cursor?: string): Promise<Page<TemplateSummaryDto>> {
     const after = decodeCursor(cursor);
-    const rows = await this.db.query<TemplateRow[]>(
-      // Ordered by the bigint column, not the text id the select list exposes.
-      `SELECT ${SUMMARY_COLUMNS} FROM templates t WHERE ($1::bigint IS NULL OR t.id > $1) ORDER BY t.id LIMIT $2`,
+    const rows = await this.db.rows<TemplateRow>(
+      `SELECT ${SUMMARY_COLUMNS} FROM templates WHERE ($1::bigint IS NULL OR id > $1) ORDER BY id LIMIT $2`,
       [after ?? null, limit + 1],
     );
     return toPage(rows, limit, toSummary);
   }
 
   async get(id: string): Promise<TemplateDto> {
-    return toView(await this.find(this.db.manager, id));
+    return toView(await this.find(this.db, id));
   }
 
-  async create(dto: CreateTemplateDto): Promise<TemplateDto> {
+  async create(input: NewTemplate): Promise<TemplateDto> {
     const row = {
-      subject: dto.subject,
-      preheader: dto.preheader ?? '',
-      format: dto.format ?? 'mjml',
-      body: dto.body,
-      text_body: dto.textBody ?? null,
+      subject: input.subject,
+      preheader: input.preheader ?? '',
+      format: input.format ?? 'mjml',
+      body: input.body,
+      text_body: input.textBody ?? null,
     };
     await this.renderer.compile(toSource(row));
-    const rows = await this.db.query<TemplateRow[]>(
+    const created = await this.db.one<TemplateRow>(
       `INSERT INTO templates (name, subject, preheader, format, body, text_body)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
-      [dto.name, row.subject, row.preheader, row.format, row.body, row.text_body],
+      [input.name, row.subject, row.preheader, row.format, row.body, row.text_body],
     );
-    return toView(rows[0]);
+    return toView(created);
   }
 
-  async update(id: string, dto: UpdateTemplateDto): Promise<TemplateDto> {
+  async update(id: string, input: TemplateChanges): Promise<TemplateDto> {
     // Row lock: two concurrent edits must not each validate a different merge.
     return this.db.transaction(async (m) => {
       const current = await this.find(m, id, true);
       const next: TemplateRow = {
         ...current,
-        name: dto.name ?? current.name,
-        subject: dto.subject ?? current.subject,
-        preheader: dto.preheader ?? current.preheader,
-        format: dto.format ?? current.format,
-        body: dto.body ?? current.body,
-        text_body: dto.textBody === undefined ? current.text_body : dto.textBody,
+        name: input.name ?? current.name,
+        subject: input.subject ?? current.subject,
+        preheader: input.preheader ?? current.preheader,
+        format: input.format ?? current.format,
+        body: input.body ?? current.body,
+        text_body: input.textBody === undefined ? current.text_body : input.textBody,
       };
       await this.renderer.compile(toSource(next));
-      // A CTE keeps this a SELECT, so the driver returns plain rows.
-      const rows = await m.query<TemplateRow[]>(
-        `WITH updated AS (
-           UPDATE templates SET name = $2, subject = $3, preheader = $4, format = $5, body = $6, text_body = $7,
-             updated_at = now()
-           WHERE id = $1 RETURNING *
-         ) SELECT ${COLUMNS} FROM updated`,
+      const updated = await m.one<TemplateRow>(
+        `UPDATE templates SET name = $2, subject = $3, preheader = $4, format = $5, body = $6, text_body = $7,
+           updated_at = now()
+         WHERE id = $1 RETURNING ${COLUMNS}`,
         [current.id, next.name, next.subject, next.preheader, next.format, next.body, next.text_body],
       );
-      return toView(rows[0]);
+      return toView(updated);
     });
   }
 
   async remove(id: string): Promise<void> {
-    const rows = await this.db.query<unknown[]>(
-      `WITH deleted AS (DELETE FROM templates WHERE id = $1 RETURNING id) SELECT id FROM deleted`,
-      [parseId(id)],
-    );
-    if (rows.length === 0) throw notFound('Template', id);
+    const deleted = await this.db.execute(`DELETE FROM templates WHERE id = $1`, [parseId(id)]);
+    if (deleted === 0) throw notFound('Template', id);
   }
 
   /**
@@ -193,11 +205,12 @@ export class TemplatesService implements OnApplicationBootstrap {
    * pixel, and the unsubscribe and web-view links point at `/u/preview` and
    * `/w/preview`, which no token verifies.
    */
-  async preview(id: string, dto: PreviewTemplateDto): Promise<TemplatePreviewDto> {
-    const template = await this.find(this.db.manager, id);
-    const contactId = dto.contactId === undefined ? undefined : parseId(dto.contactId, 'contactId');
-    const sample = dto.data === undefined ? undefined : checkSampleData(dto.data);
-    const contact = contactId ? await this.contact(contactId) : await this.sampleContact();
+  async preview(id: string, request: PreviewRequest): Promise<TemplatePreviewDto> {
+    const template = await this.find(this.db, id);
+    if (request.contactId !== undefined) parseId(request.contactId, 'contactId');
+    const sample = request.data === undefined ? undefined : checkSampleData(request.data);
+    const contact: ContactData =
+      request.contactId !== undefined ? await this.contacts.renderData(request.contactId) : await this.sampleContact();
     if (sample) overlay(contact, sample);
 
     const compiled = await this.renderer.compile(toSource(template), { trackOpens: false, trackClicks: false });
@@ -220,36 +233,25 @@ export class TemplatesService implements OnApplicationBootstrap {
     return { ...rendered, sizeBytes, warnings, links: compiled.links };
   }
 
-  private async find(m: EntityManager, id: string, lock = false): Promise<TemplateRow> {
-    const rows = await m.query<TemplateRow[]>(
+  private async find(m: Sql, id: string, lock = false): Promise<TemplateRow> {
+    const row = await m.maybeOne<TemplateRow>(
       `SELECT ${COLUMNS} FROM templates WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
       [parseId(id)],
     );
-    if (rows.length === 0) throw notFound('Template', id);
-    return rows[0];
-  }
-
-  private async contact(id: string): Promise<ContactData> {
-    const rows = await this.db.query<ContactData[]>(
-      `SELECT email, first_name, last_name, attributes FROM contacts WHERE id = $1`,
-      [id],
-    );
-    if (rows.length === 0) throw notFound('Contact', id);
-    return { ...rows[0], attributes: { ...(rows[0].attributes ?? {}) } };
+    if (row === undefined) throw notFound('Template', id);
+    return row;
   }
 
   /** A made-up contact with a plausible value for every custom field, so previews show them filled in. */
   private async sampleContact(): Promise<ContactData> {
-    const fields = await this.db.query<{ name: string; type: string; label: string | null }[]>(
-      `SELECT name, type, label FROM fields ORDER BY name`,
-    );
+    const fields = (await this.fields.all()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const attributes: Record<string, unknown> = {};
     for (const f of fields) attributes[f.name] = sampleValue(f.type, f.label ?? f.name);
     return { email: 'jane.doe@example.com', first_name: 'Jane', last_name: 'Doe', attributes };
   }
 }
 
-function sampleValue(type: string, label: string): unknown {
+function sampleValue(type: FieldType, label: string): unknown {
   switch (type) {
     case 'number':
       return 42;
@@ -257,7 +259,7 @@ function sampleValue(type: string, label: string): unknown {
       return true;
     case 'date':
       return new Date().toISOString().slice(0, 10);
-    default:
+    case 'text':
       return `Sample ${label}`;
   }
 }

@@ -1,3 +1,4 @@
+import { type Page, pageOf } from '@herald/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -10,7 +11,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { ContactPage, ContactsQueryDto, ContactView, CreateContactDto, UpdateContactDto } from './contacts.dto.js';
+import { ContactsQueryDto, ContactView, CreateContactDto, UpdateContactDto } from './contacts.dto.js';
 import { ContactsService } from './contacts.service.js';
 
 @ApiTags('contacts')
@@ -22,9 +23,9 @@ export class ContactsController {
 
   @Get()
   @ApiOperation({ summary: 'Search and page through contacts' })
-  @ApiOkResponse({ type: ContactPage })
+  @ApiOkResponse({ type: pageOf(ContactView) })
   @ApiNotFoundResponse({ description: 'No list `listId`' })
-  list(@Query() query: ContactsQueryDto): Promise<ContactPage> {
+  list(@Query() query: ContactsQueryDto): Promise<Page<ContactView>> {
     return this.contacts.list(query);
   }
 

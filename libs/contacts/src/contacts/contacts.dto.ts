@@ -1,4 +1,4 @@
-import { PageQueryDto } from '@herald/common';
+import { ID_PATTERN, PageQueryDto } from '@herald/common';
 import { ApiProperty, type ApiPropertyOptions, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -15,7 +15,6 @@ import {
 import type { AttributeValue } from '../attributes.js';
 import { CONTACT_STATUSES, type ContactStatus } from '../status.js';
 
-export const ID_PATTERN = /^[1-9][0-9]{0,17}$/;
 export const MAX_NAME_LENGTH = 200;
 
 /**
@@ -197,12 +196,4 @@ export class ContactView {
 
   @ApiProperty({ type: [String], description: 'Lists the contact belongs to' })
   listIds: string[];
-}
-
-export class ContactPage {
-  @ApiProperty({ type: [ContactView] })
-  items: ContactView[];
-
-  @ApiProperty({ type: String, nullable: true })
-  nextCursor: string | null;
 }

@@ -1,15 +1,60 @@
-import { conflict, decodeCursor, invalid, notFound, type Page, parseId, toPage } from '@herald/common';
+import { conflict, Db, decodeCursor, invalid, notFound, type Page, parseId, type Sql, toPage } from '@herald/common';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
 import type { AttributeValue } from '../attributes.js';
+import type { ContactFilter } from '../contact-filter.js';
 import { isPgError, PG_UNIQUE_VIOLATION } from '../db-errors.js';
 import { FieldsService } from '../fields/fields.service.js';
 import { ListsService } from '../lists/lists.service.js';
 import { type ContactStatus, statusForReason } from '../status.js';
 import { emailHashSql } from '../suppressions/email-hash.js';
 import { requireEmail, SuppressionsService } from '../suppressions/suppressions.service.js';
-import type { ContactsQueryDto, ContactView, CreateContactDto, UpdateContactDto } from './contacts.dto.js';
-import { CONTACT_COLUMNS, pageQuery } from './contacts.sql.js';
+import type { ContactView } from './contacts.dto.js';
+import { CONTACT_COLUMNS, contactsSql, pageQuery } from './contacts.sql.js';
+
+/** A new contact; only `email` is required. */
+export interface NewContact {
+  email: string;
+  firstName?: string | null;
+  lastName?: string | null;
+  /** Defaults to subscribed; a suppressed address is never stored as subscribed. */
+  status?: ContactStatus;
+  /** Values for declared fields, checked and coerced against them. */
+  attributes?: Record<string, unknown>;
+  consentSource?: string | null;
+  /** An ISO 8601 time. */
+  consentAt?: string | null;
+  listIds?: string[];
+}
+
+/** Changes to a contact: absent keys stay, `null` clears; attributes are merged (a null value removes one). */
+export type ContactChanges = Omit<NewContact, 'email' | 'listIds'> & { email?: string };
+
+/** Which contacts to list: one keyset page, optionally filtered. */
+export interface ContactQuery {
+  limit: number;
+  cursor?: string;
+  /** Case-insensitive substring of email, first or last name. */
+  q?: string;
+  listId?: string;
+  status?: ContactStatus;
+}
+
+/** A sample row of a filter (a segment preview). */
+export interface ContactSample {
+  id: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  status: ContactStatus;
+}
+
+/** What a template renders for one contact (`{{first_name}}`, `{{attributes.plan}}`). */
+export interface ContactRenderData {
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  attributes: Record<string, unknown>;
+}
 
 interface ContactRow {
   id: string;
@@ -63,23 +108,51 @@ const duplicateEmail = (email: string) =>
 @Injectable()
 export class ContactsService {
   constructor(
-    private readonly db: DataSource,
+    private readonly db: Db,
     private readonly fields: FieldsService,
     private readonly lists: ListsService,
     private readonly suppressions: SuppressionsService,
   ) {}
 
-  async list(query: ContactsQueryDto): Promise<Page<ContactView>> {
-    if (query.listId !== undefined) await this.lists.requireExists(this.db.manager, query.listId);
+  async list(query: ContactQuery): Promise<Page<ContactView>> {
+    if (query.listId !== undefined) await this.lists.requireExists(this.db, query.listId);
     const { text, params } = pageQuery({ ...query, after: decodeCursor(query.cursor) });
-    return toPage(await this.db.query<ContactRow[]>(text, params), query.limit, toView);
+    return toPage(await this.db.rows<ContactRow>(text, params), query.limit, toView);
   }
 
   async get(id: string): Promise<ContactView> {
-    return toView(await this.find(this.db.manager, parseId(id)));
+    return toView(await this.find(this.db, parseId(id)));
   }
 
-  async create(input: CreateContactDto): Promise<ContactView> {
+  /** How many contacts `filter` selects, inside the caller's transaction (which may set a timeout). */
+  async count(tx: Sql, filter: ContactFilter): Promise<number> {
+    return (await tx.one<{ count: number }>(contactsSql.count(filter.sql), filter.params)).count;
+  }
+
+  /** The first `limit` contacts `filter` selects, by id. */
+  async sample(tx: Sql, filter: ContactFilter, limit: number): Promise<ContactSample[]> {
+    const rows = await tx.rows<Omit<ContactRow, 'list_ids' | 'attributes' | 'consent_source'>>(
+      contactsSql.sample(filter.sql, limit),
+      filter.params,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      email: r.email,
+      firstName: r.first_name,
+      lastName: r.last_name,
+      status: r.status,
+    }));
+  }
+
+  /** A contact as a template renders it; 404 naming `field` when there is none. */
+  async renderData(rawId: string, field = 'contactId'): Promise<ContactRenderData> {
+    const id = parseId(rawId, field);
+    const row = await this.db.maybeOne<ContactRenderData>(contactsSql.renderData, [id]);
+    if (row === undefined) throw notFound('Contact', id);
+    return { ...row, attributes: { ...row.attributes } };
+  }
+
+  async create(input: NewContact): Promise<ContactView> {
     const email = requireEmail(input.email);
     const consentAt = timestamp(input.consentAt, 'consentAt');
     const attributes = await this.fields.check(input.attributes ?? {});
@@ -93,9 +166,9 @@ export class ContactsService {
       const status = reason !== undefined && requested === 'subscribed' ? statusForReason(reason) : requested;
       let id: string;
       try {
-        const rows = await m.query<{ id: string }[]>(
+        const row = await m.one<{ id: string }>(
           `INSERT INTO contacts (email, first_name, last_name, status, attributes, consent_source, consent_at)
-           VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) RETURNING id::text`,
+           VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) RETURNING id`,
           [
             email,
             input.firstName ?? null,
@@ -106,7 +179,7 @@ export class ContactsService {
             consentAt ?? null,
           ],
         );
-        id = rows[0].id;
+        id = row.id;
       } catch (error) {
         if (isPgError(error, PG_UNIQUE_VIOLATION, 'contacts_email_key')) throw duplicateEmail(email);
         throw error;
@@ -117,7 +190,7 @@ export class ContactsService {
     });
   }
 
-  async update(rawId: string, input: UpdateContactDto): Promise<ContactView> {
+  async update(rawId: string, input: ContactChanges): Promise<ContactView> {
     const id = parseId(rawId);
     const newEmail = input.email === undefined ? undefined : requireEmail(input.email);
     const consentAt = timestamp(input.consentAt, 'consentAt');
@@ -154,10 +227,7 @@ export class ContactsService {
         );
       }
       try {
-        await m.query(
-          `WITH changed AS (UPDATE contacts SET ${sets.join(', ')} WHERE id = $1 RETURNING id) SELECT id FROM changed`,
-          params,
-        );
+        await m.execute(`UPDATE contacts SET ${sets.join(', ')} WHERE id = $1`, params);
       } catch (error) {
         if (isPgError(error, PG_UNIQUE_VIOLATION, 'contacts_email_key')) throw duplicateEmail(email);
         throw error;
@@ -177,39 +247,31 @@ export class ContactsService {
   async remove(rawId: string): Promise<void> {
     const id = parseId(rawId);
     await this.db.transaction(async (m) => {
-      const rows = await m.query<{ email: string; status: ContactStatus; email_hash: string }[]>(
-        `WITH gone AS (DELETE FROM contacts WHERE id = $1 RETURNING email, status)
-         SELECT email, status, ${emailHashSql('email')} AS email_hash FROM gone`,
+      const gone = await m.maybeOne<{ email: string; status: ContactStatus; email_hash: string }>(
+        `DELETE FROM contacts WHERE id = $1 RETURNING email, status, ${emailHashSql('email')} AS email_hash`,
         [id],
       );
-      if (rows.length === 0) throw notFound('Contact', rawId);
-      const { email, status, email_hash: hash } = rows[0];
-      await m.query(
-        `WITH cleared AS (UPDATE suppressions SET email = NULL WHERE email_hash = $1 RETURNING id) SELECT id FROM cleared`,
-        [hash],
-      );
+      if (gone === undefined) throw notFound('Contact', rawId);
+      const { email, status, email_hash: hash } = gone;
+      await m.execute(`UPDATE suppressions SET email = NULL WHERE email_hash = $1`, [hash]);
       if (status !== 'subscribed') {
-        await m.query(
+        await m.execute(
           `INSERT INTO suppressions (email, email_hash, reason, source) VALUES (NULL, $1, $2, 'erasure')
            ON CONFLICT (email_hash) DO NOTHING`,
           [hash, status],
         );
       }
       // Import error reports quote the failing row's address.
-      await m.query(
-        `WITH scrubbed AS (UPDATE import_errors SET email = NULL WHERE lower(email) = lower($1) RETURNING import_id)
-         SELECT count(*) FROM scrubbed`,
-        [email],
-      );
+      await m.execute(`UPDATE import_errors SET email = NULL WHERE lower(email) = lower($1)`, [email]);
     });
   }
 
-  private async find(m: EntityManager, id: string, forUpdate = false): Promise<ContactRow> {
-    const rows = await m.query<ContactRow[]>(
+  private async find(m: Sql, id: string, forUpdate = false): Promise<ContactRow> {
+    const row = await m.maybeOne<ContactRow>(
       `SELECT ${CONTACT_COLUMNS} FROM contacts c WHERE c.id = $1${forUpdate ? ' FOR UPDATE' : ''}`,
       [id],
     );
-    if (rows.length === 0) throw notFound('Contact', id);
-    return rows[0];
+    if (row === undefined) throw notFound('Contact', id);
+    return row;
   }
 }

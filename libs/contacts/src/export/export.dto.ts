@@ -1,6 +1,6 @@
+import { ID_PATTERN } from '@herald/common';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
-import { ID_PATTERN } from '../contacts/contacts.dto.js';
 
 export class ExportQueryDto {
   @ApiPropertyOptional({ description: 'Only members of this list', example: '3' })

@@ -1,20 +1,24 @@
-import { type ContactFilter, DomainError, invalid, SEGMENT_RESOLVER, type SegmentResolver } from '@herald/common';
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Db, DomainError, invalid, type PooledClient } from '@herald/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import type { ContactFilter } from '../contact-filter.js';
 import { FieldsService } from '../fields/fields.service.js';
 import { ListsService } from '../lists/lists.service.js';
-import type { ExportQueryDto } from './export.dto.js';
 import { CREATE_EXPORT_IDS, exportQuery, fillExportIds } from './export.sql.js';
+import { SegmentFilters } from './segment-filters.js';
 
 /**
  * Exports hold a pool connection for as long as the download lasts; this
  * many at once per process leaves the rest of the pool to the API.
  */
 export const MAX_CONCURRENT_EXPORTS = 3;
+
+/** Which contacts to export: all, a list's members, a segment's matches, or both intersected. */
+export interface ExportRequest {
+  listId?: string;
+  segmentId?: string;
+}
 
 export interface CsvExport {
   stream: Readable;
@@ -49,21 +53,22 @@ export class ExportService {
   private running = 0;
 
   constructor(
-    private readonly db: DataSource,
+    private readonly db: Db,
     private readonly fields: FieldsService,
     private readonly lists: ListsService,
-    @Optional() @Inject(SEGMENT_RESOLVER) private readonly segments?: SegmentResolver,
+    private readonly segmentFilters: SegmentFilters,
   ) {}
 
-  async open(query: ExportQueryDto): Promise<CsvExport> {
-    const { listId, segmentId } = query;
-    if (segmentId !== undefined && this.segments === undefined) {
+  async open(request: ExportRequest): Promise<CsvExport> {
+    const { listId, segmentId } = request;
+    const segments = this.segmentFilters.current;
+    if (segmentId !== undefined && segments === undefined) {
       throw invalid('segmentId: segments are not available', { segmentId: 'segments are not available' });
     }
-    if (listId !== undefined) await this.lists.requireExists(this.db.manager, listId);
+    if (listId !== undefined) await this.lists.requireExists(this.db, listId);
     // Resolved before taking a connection: an unknown segment is a 404, not a held client.
     const segment: ContactFilter | undefined =
-      segmentId === undefined ? undefined : await this.segments?.contactFilter(segmentId, 1);
+      segmentId === undefined ? undefined : await segments?.contactFilter(segmentId, 1);
     const fields = [...(await this.fields.definitions())];
     const sql = exportQuery(fields, { listId, idsTable: segment !== undefined });
 
@@ -71,9 +76,10 @@ export class ExportService {
       throw new DomainError('rate_limited', `At most ${MAX_CONCURRENT_EXPORTS} exports run at once; retry shortly`);
     }
     this.running += 1;
-    let client: pg.PoolClient | undefined;
+    let pooled: PooledClient | undefined;
     try {
-      client = await this.pool().connect();
+      pooled = await this.db.pooledClient();
+      const { client } = pooled;
       if (segment !== undefined) {
         // COPY takes no parameters: the segment's ids go to a temp table
         // first, with the filter's values bound as usual.
@@ -83,11 +89,11 @@ export class ExportService {
       }
     } catch (error) {
       this.running -= 1;
-      client?.release(true);
+      pooled?.release(true);
       throw error;
     }
-    const stream = client.query(copyTo(sql));
-    this.watch(stream, client, segment !== undefined);
+    const stream = pooled.client.query(copyTo(sql));
+    this.watch(stream, pooled, segment !== undefined);
     // COPY always sends the header line first, so waiting for it turns a
     // failing query into an ordinary error response instead of a cut one.
     await firstChunk(stream);
@@ -95,7 +101,7 @@ export class ExportService {
   }
 
   /** Returns the connection exactly once: to the pool after a full read, destroyed otherwise. */
-  private watch(stream: Readable, client: pg.PoolClient, inTransaction: boolean): void {
+  private watch(stream: Readable, { client, release }: PooledClient, inTransaction: boolean): void {
     let done = false;
     const finish = (error?: Error) => {
       if (done) return;
@@ -104,27 +110,23 @@ export class ExportService {
       if (error !== undefined) {
         // Mid-COPY the connection's protocol state is unknown: close it
         // rather than hand it to the next query.
-        client.release(true);
+        release(true);
         if (!/premature close|aborted/i.test(error.message)) this.logger.warn({ err: error }, 'contact export failed');
         return;
       }
       if (!inTransaction) {
-        client.release();
+        release();
         return;
       }
       // Ends the transaction, which drops the temp table.
       client.query('ROLLBACK').then(
-        () => client.release(),
-        () => client.release(true),
+        () => release(),
+        () => release(true),
       );
     };
     stream.once('end', () => finish());
     stream.once('error', (error: Error) => finish(error));
     stream.once('close', () => finish(new Error('export aborted before the end')));
-  }
-
-  private pool(): pg.Pool {
-    return (this.db.driver as PostgresDriver).master as pg.Pool;
   }
 
   private filename(listId?: string, segmentId?: string): string {

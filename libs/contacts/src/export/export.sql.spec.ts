@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportQuery, safeCell } from './export.sql.js';
+import { exportQuery } from './export.sql.js';
 
 describe('exportQuery', () => {
   it('lists the fixed columns, then one quoted column per field', () => {
@@ -32,9 +32,5 @@ describe('exportQuery', () => {
     const sql = exportQuery([], { listId: '42', idsTable: true });
     expect(sql).toContain("m.list_id = '42'::bigint");
     expect(sql).toContain('c.id IN (SELECT id FROM export_ids)');
-  });
-
-  it('neutralises an operator expression as a whole', () => {
-    expect(safeCell("c.attributes->>'x'")).toContain("'''' || (c.attributes->>'x')");
   });
 });

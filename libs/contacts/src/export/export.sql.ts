@@ -1,3 +1,4 @@
+import { isoTimeSql, safeCellSql } from '@herald/common';
 import pg from 'pg';
 import type { FieldType } from '../attributes.js';
 
@@ -8,29 +9,14 @@ import type { FieldType } from '../attributes.js';
  * that passed `parseId` (digits only, quoted as a literal regardless).
  */
 
-/**
- * Spreadsheet formula neutralisation: a cell whose first character is `=`,
- * `+`, `-`, `@`, tab or CR gets a leading `'`, which spreadsheets show as
- * text instead of evaluating (OWASP "CSV injection").
- */
-export function safeCell(expr: string): string {
-  // `expr` is parenthesised: `'' || a->>'b'` would parse as `('' || a)->>'b'`.
-  return `(CASE WHEN left((${expr}), 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || (${expr}) ELSE (${expr}) END)`;
-}
-
-/** ISO 8601 in UTC, as the API shows times, whatever the session's DateStyle. */
-function isoTime(expr: string): string {
-  return `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-}
-
 function attributeCell(name: string, type: FieldType): string {
   const value = `c.attributes->>${pg.escapeLiteral(name)}`;
   // A JSON number or boolean cannot hold a formula, and `-5` must stay a
   // number for the spreadsheet; anything else is treated as text.
   if (type === 'number' || type === 'boolean') {
-    return `(CASE WHEN jsonb_typeof(c.attributes->${pg.escapeLiteral(name)}) IN ('number', 'boolean') THEN ${value} ELSE ${safeCell(value)} END)`;
+    return `(CASE WHEN jsonb_typeof(c.attributes->${pg.escapeLiteral(name)}) IN ('number', 'boolean') THEN ${value} ELSE ${safeCellSql(value)} END)`;
   }
-  return safeCell(value);
+  return safeCellSql(value);
 }
 
 export interface ExportFilter {
@@ -41,14 +27,14 @@ export interface ExportFilter {
 
 export function exportQuery(fields: [string, FieldType][], filter: ExportFilter): string {
   const columns = [
-    `${safeCell('c.email')} AS email`,
-    `${safeCell('c.first_name')} AS first_name`,
-    `${safeCell('c.last_name')} AS last_name`,
+    `${safeCellSql('c.email')} AS email`,
+    `${safeCellSql('c.first_name')} AS first_name`,
+    `${safeCellSql('c.last_name')} AS last_name`,
     'c.status AS status',
-    `${safeCell('c.consent_source')} AS consent_source`,
-    `${isoTime('c.consent_at')} AS consent_at`,
-    `${isoTime('c.created_at')} AS created_at`,
-    `${isoTime('c.updated_at')} AS updated_at`,
+    `${safeCellSql('c.consent_source')} AS consent_source`,
+    `${isoTimeSql('c.consent_at')} AS consent_at`,
+    `${isoTimeSql('c.created_at')} AS created_at`,
+    `${isoTimeSql('c.updated_at')} AS updated_at`,
     ...fields.map(([name, type]) => `${attributeCell(name, type)} AS ${pg.escapeIdentifier(name)}`),
   ];
   const where: string[] = [];

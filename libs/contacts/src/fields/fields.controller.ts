@@ -1,3 +1,4 @@
+import { type Page, pageOf } from '@herald/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -9,7 +10,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { CreateFieldDto, FieldPage, FieldsQueryDto, FieldView } from './fields.dto.js';
+import { CreateFieldDto, FieldsQueryDto, FieldView } from './fields.dto.js';
 import { FieldsService } from './fields.service.js';
 
 @ApiTags('fields')
@@ -21,8 +22,8 @@ export class FieldsController {
 
   @Get()
   @ApiOperation({ summary: 'Custom attribute definitions' })
-  @ApiOkResponse({ type: FieldPage })
-  list(@Query() query: FieldsQueryDto): Promise<FieldPage> {
+  @ApiOkResponse({ type: pageOf(FieldView) })
+  list(@Query() query: FieldsQueryDto): Promise<Page<FieldView>> {
     return this.fields.list(query.limit, query.cursor);
   }
 

@@ -45,11 +45,3 @@ export class FieldView {
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 }
-
-export class FieldPage {
-  @ApiProperty({ type: [FieldView] })
-  items: FieldView[];
-
-  @ApiProperty({ type: String, nullable: true })
-  nextCursor: string | null;
-}

@@ -1,9 +1,22 @@
-import { conflict, decodeCursor, invalid, notFound, type Page, parseId, toPage } from '@herald/common';
+import { conflict, Db, decodeCursor, invalid, notFound, type Page, parseId, toPage } from '@herald/common';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { type AttributeValue, coerceAttribute, type FieldType } from '../attributes.js';
 import { isPgError, PG_UNIQUE_VIOLATION } from '../db-errors.js';
-import type { CreateFieldDto, FieldView } from './fields.dto.js';
+import type { FieldView } from './fields.dto.js';
+
+/** A custom field declaration; `name` matches FIELD_NAME_PATTERN. */
+export interface NewField {
+  name: string;
+  type: FieldType;
+  label?: string | null;
+}
+
+/** A declared field as other libs see it (segment rules, template previews). */
+export interface FieldDefinition {
+  name: string;
+  type: FieldType;
+  label: string | null;
+}
 
 /**
  * Names a field may not take: they are the contact's own columns, so an
@@ -49,13 +62,13 @@ const toView = (r: FieldRow): FieldView => ({
 /** Custom attribute definitions: the schema `contacts.attributes` is checked against. */
 @Injectable()
 export class FieldsService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Db) {}
 
   async list(limit: number, cursor?: string): Promise<Page<FieldView>> {
     const after = decodeCursor(cursor);
-    const rows = await this.db.query<FieldRow[]>(
-      `SELECT id::text, name, type, label, created_at FROM fields
-       WHERE ($1::bigint IS NULL OR id > $1) ORDER BY fields.id LIMIT $2`,
+    const rows = await this.db.rows<FieldRow>(
+      `SELECT id, name, type, label, created_at FROM fields
+       WHERE ($1::bigint IS NULL OR id > $1) ORDER BY id LIMIT $2`,
       [after ?? null, limit + 1],
     );
     return toPage(rows, limit, toView);
@@ -63,23 +76,26 @@ export class FieldsService {
 
   /** Every definition, by name. The table is small and read per write, so it never goes stale across processes. */
   async definitions(): Promise<Map<string, FieldType>> {
-    const rows = await this.db.query<{ name: string; type: FieldType }[]>('SELECT name, type FROM fields ORDER BY id');
-    return new Map(rows.map((r) => [r.name, r.type]));
+    return new Map((await this.all()).map((f) => [f.name, f.type]));
   }
 
-  async create(input: CreateFieldDto): Promise<FieldView> {
+  /** Every declared field, oldest first. */
+  all(): Promise<FieldDefinition[]> {
+    return this.db.rows<FieldDefinition>('SELECT name, type, label FROM fields ORDER BY id');
+  }
+
+  async create(input: NewField): Promise<FieldView> {
     if (RESERVED_FIELD_NAMES.has(input.name)) {
       throw invalid(`${input.name} is a built-in contact property`, {
         name: 'reserved: this is a built-in contact property',
       });
     }
     try {
-      const rows = await this.db.query<FieldRow[]>(
-        `INSERT INTO fields (name, type, label) VALUES ($1, $2, $3)
-         RETURNING id::text, name, type, label, created_at`,
+      const row = await this.db.one<FieldRow>(
+        `INSERT INTO fields (name, type, label) VALUES ($1, $2, $3) RETURNING id, name, type, label, created_at`,
         [input.name, input.type, input.label ?? null],
       );
-      return toView(rows[0]);
+      return toView(row);
     } catch (error) {
       if (isPgError(error, PG_UNIQUE_VIOLATION)) {
         throw conflict(`A field named ${input.name} already exists`, { name: 'already exists' });
@@ -95,14 +111,11 @@ export class FieldsService {
    */
   async remove(id: string): Promise<void> {
     await this.db.transaction(async (m) => {
-      const rows = await m.query<{ name: string }[]>(
-        'WITH gone AS (DELETE FROM fields WHERE id = $1 RETURNING name) SELECT name FROM gone',
-        [parseId(id)],
-      );
-      if (rows.length === 0) throw notFound('Field', id);
-      await m.query(
+      const gone = await m.maybeOne<{ name: string }>('DELETE FROM fields WHERE id = $1 RETURNING name', [parseId(id)]);
+      if (gone === undefined) throw notFound('Field', id);
+      await m.execute(
         `UPDATE contacts SET attributes = attributes - $1::text, updated_at = now() WHERE attributes ? $1::text`,
-        [rows[0].name],
+        [gone.name],
       );
     });
   }

@@ -1,3 +1,4 @@
+import { type Page, pageOf } from '@herald/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -11,7 +12,6 @@ import {
 import {
   AddedView,
   CreateListDto,
-  ListPage,
   ListsQueryDto,
   ListView,
   MembershipDto,
@@ -29,8 +29,8 @@ export class ListsController {
 
   @Get()
   @ApiOperation({ summary: 'Lists, with member counts' })
-  @ApiOkResponse({ type: ListPage })
-  list(@Query() query: ListsQueryDto): Promise<ListPage> {
+  @ApiOkResponse({ type: pageOf(ListView) })
+  list(@Query() query: ListsQueryDto): Promise<Page<ListView>> {
     return this.lists.list(query.limit, query.cursor);
   }
 

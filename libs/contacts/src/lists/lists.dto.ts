@@ -1,4 +1,4 @@
-import { PageQueryDto } from '@herald/common';
+import { ID_PATTERN, PageQueryDto } from '@herald/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -11,7 +11,7 @@ import {
   MaxLength,
   ValidateIf,
 } from 'class-validator';
-import { ID_PATTERN, NoNul } from '../contacts/contacts.dto.js';
+import { NoNul } from '../contacts/contacts.dto.js';
 
 export const MAX_MEMBERSHIP_BATCH = 10_000;
 
@@ -77,14 +77,6 @@ export class ListView {
 
   @ApiProperty({ format: 'date-time' })
   updatedAt: string;
-}
-
-export class ListPage {
-  @ApiProperty({ type: [ListView] })
-  items: ListView[];
-
-  @ApiProperty({ type: String, nullable: true })
-  nextCursor: string | null;
 }
 
 export class AddedView {

@@ -1,9 +1,16 @@
-import { decodeCursor, invalid, notFound, type Page, parseId, toPage } from '@herald/common';
+import { Db, decodeCursor, invalid, notFound, type Page, parseId, type Sql, toPage } from '@herald/common';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
 import { isPgError, PG_FOREIGN_KEY_VIOLATION } from '../db-errors.js';
-import type { CreateListDto, ListView, UpdateListDto } from './lists.dto.js';
-import { ADD_MEMBERS, LIST_COLUMNS, REMOVE_MEMBERS } from './membership.sql.js';
+import type { ListView } from './lists.dto.js';
+import { ADD_MEMBERS, LIST_COLUMNS, MISSING_LISTS, REMOVE_MEMBERS } from './membership.sql.js';
+
+export interface NewList {
+  name: string;
+  description?: string | null;
+}
+
+/** Absent keys stay; a null description clears it. */
+export type ListChanges = Partial<NewList>;
 
 interface ListRow {
   id: string;
@@ -26,12 +33,12 @@ const toView = (r: ListRow): ListView => ({
 /** Lists and their membership. A list holds contacts of any status; sending skips the suppressed. */
 @Injectable()
 export class ListsService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Db) {}
 
   async list(limit: number, cursor?: string): Promise<Page<ListView>> {
     const after = decodeCursor(cursor);
-    const rows = await this.db.query<ListRow[]>(
-      `SELECT ${LIST_COLUMNS} FROM lists l WHERE ($1::bigint IS NULL OR l.id > $1) ORDER BY l.id LIMIT $2`,
+    const rows = await this.db.rows<ListRow>(
+      `SELECT ${LIST_COLUMNS} FROM lists l WHERE ($1::bigint IS NULL OR l.id > $1) ORDER BY id LIMIT $2`,
       [after ?? null, limit + 1],
     );
     return toPage(rows, limit, toView);
@@ -41,36 +48,30 @@ export class ListsService {
     return toView(await this.find(parseId(id)));
   }
 
-  async create(input: CreateListDto): Promise<ListView> {
-    const rows = await this.db.query<{ id: string }[]>(
-      'INSERT INTO lists (name, description) VALUES ($1, $2) RETURNING id::text',
+  async create(input: NewList): Promise<ListView> {
+    const { id } = await this.db.one<{ id: string }>(
+      'INSERT INTO lists (name, description) VALUES ($1, $2) RETURNING id',
       [input.name, input.description ?? null],
     );
-    return toView(await this.find(rows[0].id));
+    return toView(await this.find(id));
   }
 
-  async update(rawId: string, input: UpdateListDto): Promise<ListView> {
+  async update(rawId: string, input: ListChanges): Promise<ListView> {
     const id = parseId(rawId);
     const params: unknown[] = [id];
     const bind = (value: unknown) => `$${params.push(value)}`;
     const sets = ['updated_at = now()'];
     if (input.name !== undefined) sets.push(`name = ${bind(input.name)}`);
     if (input.description !== undefined) sets.push(`description = ${bind(input.description)}`);
-    const rows = await this.db.query<{ id: string }[]>(
-      `WITH changed AS (UPDATE lists SET ${sets.join(', ')} WHERE id = $1 RETURNING id) SELECT id::text FROM changed`,
-      params,
-    );
-    if (rows.length === 0) throw notFound('List', rawId);
+    const changed = await this.db.execute(`UPDATE lists SET ${sets.join(', ')} WHERE id = $1`, params);
+    if (changed === 0) throw notFound('List', rawId);
     return toView(await this.find(id));
   }
 
   /** Deletes the list and its memberships; the contacts stay. */
   async remove(rawId: string): Promise<void> {
-    const rows = await this.db.query<{ id: string }[]>(
-      'WITH gone AS (DELETE FROM lists WHERE id = $1 RETURNING id) SELECT id FROM gone',
-      [parseId(rawId)],
-    );
-    if (rows.length === 0) throw notFound('List', rawId);
+    const deleted = await this.db.execute('DELETE FROM lists WHERE id = $1', [parseId(rawId)]);
+    if (deleted === 0) throw notFound('List', rawId);
   }
 
   /**
@@ -80,9 +81,9 @@ export class ListsService {
    */
   async addContacts(rawId: string, contactIds: string[]): Promise<{ added: number }> {
     const id = parseId(rawId);
-    await this.requireExists(this.db.manager, id);
+    await this.requireExists(this.db, id);
     try {
-      const [row] = await this.db.query<{ added: number; missing: string[] }[]>(ADD_MEMBERS, [id, contactIds]);
+      const row = await this.db.one<{ added: number; missing: string[] }>(ADD_MEMBERS, [id, contactIds]);
       if (row.missing.length > 0) {
         const reason = `no contact with id ${row.missing.join(', ')}${row.missing.length === 20 ? ', …' : ''}`;
         throw invalid(`contactIds: ${reason}; nothing was added`, { contactIds: reason });
@@ -91,7 +92,7 @@ export class ListsService {
     } catch (error) {
       // A list or contact deleted while the statement ran.
       if (isPgError(error, PG_FOREIGN_KEY_VIOLATION)) {
-        await this.requireExists(this.db.manager, id);
+        await this.requireExists(this.db, id);
         throw invalid('contactIds: a contact was deleted meanwhile; nothing was added', {
           contactIds: 'a contact was deleted meanwhile',
         });
@@ -102,35 +103,35 @@ export class ListsService {
 
   async removeContacts(rawId: string, contactIds: string[]): Promise<{ removed: number }> {
     const id = parseId(rawId);
-    await this.requireExists(this.db.manager, id);
-    const [row] = await this.db.query<{ removed: number }[]>(REMOVE_MEMBERS, [id, contactIds]);
-    return { removed: row.removed };
+    await this.requireExists(this.db, id);
+    return { removed: await this.db.execute(REMOVE_MEMBERS, [id, contactIds]) };
   }
 
   /** 404 unless list `id` exists. */
-  async requireExists(m: EntityManager, id: string): Promise<void> {
-    const rows = await m.query<unknown[]>('SELECT 1 FROM lists WHERE id = $1', [id]);
-    if (rows.length === 0) throw notFound('List', id);
+  async requireExists(m: Sql, id: string): Promise<void> {
+    if ((await m.maybeOne('SELECT 1 FROM lists WHERE id = $1', [id])) === undefined) throw notFound('List', id);
+  }
+
+  /** The ids in `ids` (distinct, in their first order) that name no list. */
+  async missing(m: Sql, ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    return (await m.rows<{ id: string }>(MISSING_LISTS, [ids])).map((r) => r.id);
   }
 
   /** 400 on `field` naming every id in `ids` that is not a list. */
-  async requireAllExist(m: EntityManager, ids: string[], field: string): Promise<void> {
-    if (ids.length === 0) return;
-    const rows = await m.query<{ id: string }[]>(
-      `SELECT x::text AS id FROM unnest($1::bigint[]) AS x WHERE NOT EXISTS (SELECT 1 FROM lists l WHERE l.id = x)`,
-      [ids],
-    );
-    if (rows.length > 0) {
-      const reason = `no list with id ${rows.map((r) => r.id).join(', ')}`;
+  async requireAllExist(m: Sql, ids: string[], field: string): Promise<void> {
+    const missing = await this.missing(m, ids);
+    if (missing.length > 0) {
+      const reason = `no list with id ${missing.join(', ')}`;
       throw invalid(`${field}: ${reason}`, { [field]: reason });
     }
   }
 
   /** Adds one contact to `listIds` inside the caller's transaction (ids checked by requireAllExist). */
-  async addMembers(m: EntityManager, listIds: string[], contactId: string): Promise<void> {
+  async addMembers(m: Sql, listIds: string[], contactId: string): Promise<void> {
     if (listIds.length === 0) return;
     try {
-      await m.query(
+      await m.execute(
         `INSERT INTO list_members (list_id, contact_id) SELECT x, $2::bigint FROM unnest($1::bigint[]) AS x
          ON CONFLICT DO NOTHING`,
         [listIds, contactId],
@@ -145,8 +146,8 @@ export class ListsService {
   }
 
   private async find(id: string): Promise<ListRow> {
-    const rows = await this.db.query<ListRow[]>(`SELECT ${LIST_COLUMNS} FROM lists l WHERE l.id = $1`, [id]);
-    if (rows.length === 0) throw notFound('List', id);
-    return rows[0];
+    const row = await this.db.maybeOne<ListRow>(`SELECT ${LIST_COLUMNS} FROM lists l WHERE l.id = $1`, [id]);
+    if (row === undefined) throw notFound('List', id);
+    return row;
   }
 }

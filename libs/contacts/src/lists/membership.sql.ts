@@ -22,14 +22,11 @@ export const ADD_MEMBERS = `
     RETURNING contact_id
   )
   SELECT (SELECT count(*) FROM added)::int AS added,
-         ARRAY(SELECT id::text FROM missing ORDER BY missing.id LIMIT 20) AS missing`;
+         ARRAY(SELECT id FROM missing ORDER BY id LIMIT 20) AS missing`;
 
-/** Removes contacts $2 (bigint[]) from list $1; ids not in the list are ignored. */
+/** Removes contacts $2 (bigint[]) from list $1; ids not in the list are ignored (and not counted). */
 export const REMOVE_MEMBERS = `
-  WITH removed AS (
-    DELETE FROM list_members WHERE list_id = $1::bigint AND contact_id = ANY($2::bigint[]) RETURNING contact_id
-  )
-  SELECT count(*)::int AS removed FROM removed`;
+  DELETE FROM list_members WHERE list_id = $1::bigint AND contact_id = ANY($2::bigint[])`;
 
 /**
  * A page of lists with their member counts. The count is an index-only scan
@@ -37,5 +34,14 @@ export const REMOVE_MEMBERS = `
  * few million members each.
  */
 export const LIST_COLUMNS = `
-  l.id::text, l.name, l.description, l.created_at, l.updated_at,
+  l.id, l.name, l.description, l.created_at, l.updated_at,
   (SELECT count(*) FROM list_members m WHERE m.list_id = l.id)::int AS member_count`;
+
+/**
+ * Which of the list ids $1 (bigint[]) name no list, each once, in the order
+ * first given (rules and audiences naming a deleted list are refused).
+ */
+export const MISSING_LISTS = `
+  SELECT x AS id FROM unnest($1::bigint[]) WITH ORDINALITY AS u (x, n)
+  WHERE NOT EXISTS (SELECT 1 FROM lists l WHERE l.id = u.x)
+  GROUP BY x ORDER BY min(n)`;

@@ -1,3 +1,4 @@
+import { type Page, pageOf } from '@herald/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -9,7 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CreateSuppressionDto, SuppressionPage, SuppressionsQueryDto, SuppressionView } from './suppressions.dto.js';
+import { CreateSuppressionDto, SuppressionsQueryDto, SuppressionView } from './suppressions.dto.js';
 import { SuppressionsService } from './suppressions.service.js';
 
 @ApiTags('suppressions')
@@ -21,8 +22,8 @@ export class SuppressionsController {
 
   @Get()
   @ApiOperation({ summary: 'Addresses that never receive marketing mail' })
-  @ApiOkResponse({ type: SuppressionPage })
-  list(@Query() query: SuppressionsQueryDto): Promise<SuppressionPage> {
+  @ApiOkResponse({ type: pageOf(SuppressionView) })
+  list(@Query() query: SuppressionsQueryDto): Promise<Page<SuppressionView>> {
     return this.suppressions.list(query.limit, query.cursor, query.email);
   }
 

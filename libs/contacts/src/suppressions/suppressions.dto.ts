@@ -53,11 +53,3 @@ export class SuppressionView {
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 }
-
-export class SuppressionPage {
-  @ApiProperty({ type: [SuppressionView] })
-  items: SuppressionView[];
-
-  @ApiProperty({ type: String, nullable: true })
-  nextCursor: string | null;
-}

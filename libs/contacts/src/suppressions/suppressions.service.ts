@@ -1,10 +1,17 @@
-import { decodeCursor, invalid, notFound, type Page, parseId, toPage } from '@herald/common';
+import { Db, decodeCursor, invalid, notFound, type Page, parseId, type Sql, toPage } from '@herald/common';
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
 import { normalizeEmail } from '../email.js';
 import { type ContactStatus, statusForReasonSql, type SuppressionReason } from '../status.js';
 import { emailHashSql } from './email-hash.js';
-import type { CreateSuppressionDto, SuppressionView } from './suppressions.dto.js';
+import type { SuppressionView } from './suppressions.dto.js';
+
+export interface NewSuppression {
+  email: string;
+  /** Defaults to `manual`. */
+  reason?: SuppressionReason;
+  /** Where it came from, for operators; defaults to `api`. */
+  source?: string;
+}
 
 interface SuppressionRow {
   id: string;
@@ -15,9 +22,7 @@ interface SuppressionRow {
   created_at: Date;
 }
 
-// `id` comes back as text (bigint ids are strings in the API): order by the
-// qualified column, or ORDER BY would sort the text alias.
-const COLUMNS = 'id::text, email, email_hash, reason, source, created_at';
+const COLUMNS = 'id, email, email_hash, reason, source, created_at';
 
 const toView = (r: SuppressionRow): SuppressionView => ({
   id: r.id,
@@ -36,22 +41,22 @@ export function requireEmail(raw: string, field = 'email'): string {
 }
 
 /**
- * The addresses that must never receive marketing mail (ARCHITECTURE
- * invariant 7). Entries are keyed by the address hash; the plaintext goes
+ * The addresses that must never receive marketing mail (docs/ARCHITECTURE.md,
+ * invariant 2: suppression wins). Entries are keyed by the address hash; the plaintext goes
  * when its contact is erased.
  */
 @Injectable()
 export class SuppressionsService {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Db) {}
 
   async list(limit: number, cursor?: string, email?: string): Promise<Page<SuppressionView>> {
     const after = decodeCursor(cursor);
     const address = email === undefined ? null : requireEmail(email);
-    const rows = await this.db.query<SuppressionRow[]>(
+    const rows = await this.db.rows<SuppressionRow>(
       `SELECT ${COLUMNS} FROM suppressions
        WHERE ($1::bigint IS NULL OR id > $1)
          AND ($2::text IS NULL OR email_hash = ${emailHashSql('$2::text')})
-       ORDER BY suppressions.id LIMIT $3`,
+       ORDER BY id LIMIT $3`,
       [after ?? null, address, limit + 1],
     );
     return toPage(rows, limit, toView);
@@ -62,21 +67,19 @@ export class SuppressionsService {
    * Idempotent: an address already suppressed keeps its first entry, which is
    * returned with `created: false`.
    */
-  async create(input: CreateSuppressionDto): Promise<{ suppression: SuppressionView; created: boolean }> {
+  async create(input: NewSuppression): Promise<{ suppression: SuppressionView; created: boolean }> {
     const email = requireEmail(input.email);
     return this.db.transaction(async (m) => {
       const inserted = await this.record(m, email, input.reason ?? 'manual', input.source ?? 'api');
       const row =
         inserted ??
-        (
-          await m.query<SuppressionRow[]>(
-            `SELECT ${COLUMNS} FROM suppressions WHERE email_hash = ${emailHashSql('$1::text')}`,
-            [email],
-          )
-        )[0];
+        (await m.one<SuppressionRow>(
+          `SELECT ${COLUMNS} FROM suppressions WHERE email_hash = ${emailHashSql('$1::text')}`,
+          [email],
+        ));
       // Only subscribed contacts change: an address already bounced or
       // complained keeps the more telling status.
-      await m.query(
+      await m.execute(
         `UPDATE contacts SET status = ${statusForReasonSql('$2::text')}, updated_at = now()
          WHERE lower(email) = lower($1) AND status = 'subscribed'`,
         [email, row.reason],
@@ -87,41 +90,32 @@ export class SuppressionsService {
 
   /** Removes the entry. Nobody is resubscribed: that takes an explicit contact update. */
   async remove(id: string): Promise<void> {
-    const rows = await this.db.query<{ id: string }[]>(
-      'WITH gone AS (DELETE FROM suppressions WHERE id = $1 RETURNING id) SELECT id FROM gone',
-      [parseId(id)],
-    );
-    if (rows.length === 0) throw notFound('Suppression', id);
+    const deleted = await this.db.execute('DELETE FROM suppressions WHERE id = $1', [parseId(id)]);
+    if (deleted === 0) throw notFound('Suppression', id);
   }
 
   /** Adds an entry inside the caller's transaction; undefined when the address was already suppressed. */
-  async record(
-    m: EntityManager,
-    email: string,
-    reason: SuppressionReason,
-    source: string,
-  ): Promise<SuppressionRow | undefined> {
-    const rows = await m.query<SuppressionRow[]>(
+  async record(m: Sql, email: string, reason: SuppressionReason, source: string): Promise<SuppressionRow | undefined> {
+    return m.maybeOne<SuppressionRow>(
       `INSERT INTO suppressions (email, email_hash, reason, source)
        VALUES ($1, ${emailHashSql('$1::text')}, $2, $3)
        ON CONFLICT (email_hash) DO NOTHING
        RETURNING ${COLUMNS}`,
       [email, reason, source],
     );
-    return rows[0];
   }
 
   /** Why `email` is suppressed, if it is. */
-  async reasonFor(m: EntityManager, email: string): Promise<SuppressionReason | undefined> {
-    const rows = await m.query<{ reason: SuppressionReason }[]>(
+  async reasonFor(m: Sql, email: string): Promise<SuppressionReason | undefined> {
+    const row = await m.maybeOne<{ reason: SuppressionReason }>(
       `SELECT reason FROM suppressions WHERE email_hash = ${emailHashSql('$1::text')}`,
       [email],
     );
-    return rows[0]?.reason;
+    return row?.reason;
   }
 
   /** Records the suppression a non-subscribed status implies (reason = the status). */
-  async recordStatus(m: EntityManager, email: string, status: ContactStatus, source: string): Promise<void> {
+  async recordStatus(m: Sql, email: string, status: ContactStatus, source: string): Promise<void> {
     if (status !== 'subscribed') await this.record(m, email, status, source);
   }
 }

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import type pg from 'pg';
+import { DataSource, type QueryRunner } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+
+/**
+ * How every lib talks to Postgres: SQL text with `$n` parameters, rows typed
+ * by the caller. Columns come back as the pg driver gives them: bigint ids as
+ * strings, timestamptz as Date, jsonb parsed. See docs/ARCHITECTURE.md,
+ * "Data access".
+ */
+export interface Sql {
+  /** Every row the statement returns. */
+  rows<T>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** The first row, or undefined when there is none. */
+  maybeOne<T>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
+  /** The one row a statement always returns (an INSERT ... RETURNING, a count); none is a bug. */
+  one<T>(text: string, params?: readonly unknown[]): Promise<T>;
+  /** Runs a statement for its effect; returns how many rows it inserted, updated or deleted. */
+  execute(text: string, params?: readonly unknown[]): Promise<number>;
+}
+
+/** A connection of the pool for what plain queries cannot do (COPY streams); see `Db.pooledClient`. */
+export interface PooledClient {
+  client: pg.PoolClient;
+  /**
+   * Gives the connection back exactly once. `destroy` closes it instead, for
+   * a connection left in an unknown protocol state (a COPY cut short).
+   */
+  release(destroy?: boolean): void;
+}
+
+async function run(runner: QueryRunner, text: string, params: readonly unknown[] | undefined) {
+  // The structured result carries the rows and the row count whatever the command.
+  return runner.query(text, params ? [...params] : undefined, true) as Promise<{
+    records: unknown[];
+    affected?: number;
+  }>;
+}
+
+/** `Sql` over one TypeORM query runner: a transaction, or a single statement. */
+class RunnerSql implements Sql {
+  constructor(private readonly runner: QueryRunner) {}
+
+  async rows<T>(text: string, params?: readonly unknown[]): Promise<T[]> {
+    return (await run(this.runner, text, params)).records as T[];
+  }
+
+  async maybeOne<T>(text: string, params?: readonly unknown[]): Promise<T | undefined> {
+    return (await this.rows<T>(text, params))[0];
+  }
+
+  async one<T>(text: string, params?: readonly unknown[]): Promise<T> {
+    const rows = await this.rows<T>(text, params);
+    if (rows.length === 0) throw new Error(`expected a row from: ${text.trim().slice(0, 80)}`);
+    return rows[0];
+  }
+
+  async execute(text: string, params?: readonly unknown[]): Promise<number> {
+    return (await run(this.runner, text, params)).affected ?? 0;
+  }
+}
+
+/**
+ * The database, injectable everywhere (HeraldCoreModule). Statements run on
+ * TypeORM's pool; `transaction` hands its work an `Sql` bound to one
+ * connection, which services pass to each other's methods that must join it.
+ */
+@Injectable()
+export class Db implements Sql {
+  constructor(private readonly dataSource: DataSource) {}
+
+  rows<T>(text: string, params?: readonly unknown[]): Promise<T[]> {
+    return this.once((sql) => sql.rows<T>(text, params));
+  }
+
+  maybeOne<T>(text: string, params?: readonly unknown[]): Promise<T | undefined> {
+    return this.once((sql) => sql.maybeOne<T>(text, params));
+  }
+
+  one<T>(text: string, params?: readonly unknown[]): Promise<T> {
+    return this.once((sql) => sql.one<T>(text, params));
+  }
+
+  execute(text: string, params?: readonly unknown[]): Promise<number> {
+    return this.once((sql) => sql.execute(text, params));
+  }
+
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((manager) => {
+      if (manager.queryRunner === undefined) throw new Error('a TypeORM transaction always has a query runner');
+      return work(new RunnerSql(manager.queryRunner));
+    });
+  }
+
+  /**
+   * A raw pg client from the same pool, for streams (`COPY ... TO STDOUT`).
+   * The caller owns it until `release`; holding it holds a pool slot.
+   */
+  async pooledClient(): Promise<PooledClient> {
+    // TypeORM's driver API for a master connection; its release callback
+    // destroys the connection when given an error, as pg-pool does.
+    const driver = this.dataSource.driver as PostgresDriver;
+    const [client, release] = (await driver.obtainMasterConnection()) as [pg.PoolClient, (error?: Error) => void];
+    let released = false;
+    return {
+      client,
+      release: (destroy = false) => {
+        if (released) return;
+        released = true;
+        release(destroy ? new Error('connection discarded') : undefined);
+      },
+    };
+  }
+
+  private async once<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      return await work(new RunnerSql(runner));
+    } finally {
+      await runner.release();
+    }
+  }
+}

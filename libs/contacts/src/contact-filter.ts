@@ -1,0 +1,24 @@
+/**
+ * A selection of contacts as SQL, the way segments (and later campaign
+ * audiences) hand one to this lib: a boolean expression over the `contacts`
+ * table aliased as `c`, with its bound values. Such an expression reads the
+ * columns `c.id`, `c.email`, `c.status`, `c.attributes`, `c.created_at` and
+ * `c.updated_at`, and other tables of this lib only through the functions
+ * below; this lib runs it (`ContactsService.count`, `sample`, CSV export).
+ */
+export interface ContactFilter {
+  /** A boolean SQL expression over `contacts c`. */
+  sql: string;
+  /** Bound values; the expression numbers them from its `firstParam` on ($n). */
+  params: unknown[];
+}
+
+/**
+ * "The contact is on at least one of these lists", where `listIds` is a
+ * placeholder for a `bigint[]` (`$3::bigint[]`). An EXISTS over the
+ * membership primary key and contact index, never NULL, so `NOT` of it
+ * becomes an anti-join.
+ */
+export function inAnyListSql(listIds: string): string {
+  return `EXISTS (SELECT 1 FROM list_members m WHERE m.contact_id = c.id AND m.list_id = ANY(${listIds}))`;
+}

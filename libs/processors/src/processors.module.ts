@@ -1,0 +1,15 @@
+import { WorkerHeartbeat } from '@herald/common';
+import { ContactsWorkerModule } from '@herald/contacts';
+import { Module } from '@nestjs/common';
+
+/**
+ * Every lib's job processors and the worker heartbeat: what makes a process
+ * a worker. The worker app loads it on its own; the api app loads it too
+ * under `npm start` (`--with-worker`). Both expect the core module already
+ * loaded. A lib with processors adds its worker module here.
+ */
+@Module({
+  imports: [ContactsWorkerModule],
+  providers: [WorkerHeartbeat],
+})
+export class ProcessorsModule {}
