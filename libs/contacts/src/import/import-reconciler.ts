@@ -1,8 +1,7 @@
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/common';
+import { Db, HERALD_CONFIG, type HeraldConfig } from '@herald/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { enqueueImport, IMPORT_QUEUE } from './import-queue.js';
 import { importLockKey, UNFINISHED_IMPORTS } from './import.sql.js';
 import { UploadStore } from './upload-store.js';
@@ -21,7 +20,7 @@ export class ImportReconciler implements OnApplicationBootstrap, OnApplicationSh
   private running: Promise<void> | undefined;
 
   constructor(
-    private readonly db: DataSource,
+    private readonly db: Db,
     private readonly uploads: UploadStore,
     @InjectQueue(IMPORT_QUEUE) private readonly queue: Queue,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -44,7 +43,7 @@ export class ImportReconciler implements OnApplicationBootstrap, OnApplicationSh
 
   async reconcile(): Promise<void> {
     const [lockSpace] = importLockKey('1');
-    const rows = await this.db.query<{ id: string; locked: boolean }[]>(UNFINISHED_IMPORTS, [lockSpace]);
+    const rows = await this.db.rows<{ id: string; locked: boolean }>(UNFINISHED_IMPORTS, [lockSpace]);
     const orphans = rows.filter((r) => !r.locked);
     for (const { id } of orphans) await enqueueImport(this.queue, id, true);
     if (orphans.length > 0) this.logger.log({ imports: orphans.map((r) => r.id) }, 'import.reconciled');

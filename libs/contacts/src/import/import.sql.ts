@@ -263,10 +263,6 @@ export const DELETE_UPLOAD = `DELETE FROM import_uploads WHERE id = $1`;
  * api that stopped mid-upload, and any a failed request left behind.
  */
 export const DELETE_ABANDONED_UPLOADS = `
-  WITH gone AS (
-    DELETE FROM import_uploads u
-    WHERE u.created_at < now() - interval '1 day'
-      AND NOT EXISTS (SELECT 1 FROM imports i WHERE i.upload_id = u.id AND i.status IN ('queued', 'running'))
-    RETURNING 1
-  )
-  SELECT count(*)::int AS n FROM gone`;
+  DELETE FROM import_uploads u
+  WHERE u.created_at < now() - interval '1 day'
+    AND NOT EXISTS (SELECT 1 FROM imports i WHERE i.upload_id = u.id AND i.status IN ('queued', 'running'))`;

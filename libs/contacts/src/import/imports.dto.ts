@@ -1,3 +1,4 @@
+import { ID_PATTERN } from '@herald/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import type { UnknownColumns } from './mapping.js';
@@ -15,7 +16,7 @@ export class CreateImportDto {
 
   @ApiPropertyOptional({ description: 'Add every imported contact to this list.', example: '42' })
   @IsOptional()
-  @Matches(/^[1-9][0-9]{0,17}$/, { message: 'listId must be an id such as "42"' })
+  @Matches(ID_PATTERN, { message: 'listId must be an id such as "42"' })
   listId?: string;
 
   @ApiPropertyOptional({

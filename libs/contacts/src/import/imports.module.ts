@@ -1,8 +1,7 @@
-import { HERALD_CONFIG, type HeraldConfig } from '@herald/common';
+import { Db, HERALD_CONFIG, type HeraldConfig } from '@herald/common';
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
-import { DataSource } from 'typeorm';
 import { IMPORT_QUEUE } from './import-queue.js';
 import { ImportsController } from './imports.controller.js';
 import { ImportsService } from './imports.service.js';
@@ -15,8 +14,8 @@ import { UploadStore } from './upload-store.js';
   imports: [
     BullModule.registerQueue({ name: IMPORT_QUEUE }),
     MulterModule.registerAsync({
-      inject: [HERALD_CONFIG, DataSource],
-      useFactory: (config: HeraldConfig, db: DataSource) => ({
+      inject: [HERALD_CONFIG, Db],
+      useFactory: (config: HeraldConfig, db: Db) => ({
         storage: new PostgresCsvStorage(new UploadStore(db)),
         limits: { fileSize: config.HERALD_IMPORT_MAX_BYTES, files: 1, fields: 10, fieldSize: 100_000, parts: 12 },
       }),

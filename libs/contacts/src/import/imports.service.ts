@@ -1,8 +1,7 @@
-import { decodeCursor, invalid, notFound, type Page, parseId, toPage } from '@herald/common';
+import { Db, decodeCursor, invalid, notFound, type Page, parseId, safeCell, toPage } from '@herald/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { DataSource } from 'typeorm';
 import { enqueueImport, IMPORT_QUEUE } from './import-queue.js';
 import type { ImportOptions } from './import-claim.js';
 import type { ImportDto, ImportMode, ImportStatus } from './imports.dto.js';
@@ -50,10 +49,6 @@ const IMPORT_COLUMNS = `id, status, file_name, size_bytes::float8 AS size_bytes,
 
 const ERRORS_PAGE = 5000;
 
-/** Spreadsheet apps run a cell that starts with one of these as a formula. */
-const FORMULA_START = /^[=+\-@\t\r]/;
-export const neutraliseCell = (cell: string): string => (FORMULA_START.test(cell) ? `'${cell}` : cell);
-
 /**
  * The upload's own name, shown back as `fileName`. An RFC 5987 `filename*`
  * can smuggle in any character, and Postgres text cannot hold NUL.
@@ -68,7 +63,7 @@ export class ImportsService {
   private readonly logger = new Logger(ImportsService.name);
 
   constructor(
-    private readonly db: DataSource,
+    private readonly db: Db,
     @InjectQueue(IMPORT_QUEUE) private readonly queue: Queue,
   ) {}
 
@@ -86,8 +81,8 @@ export class ImportsService {
     if (inspection.rows === 0) throw invalid('The file has a header but no data rows', { file: 'no data rows' });
     const columns = planColumns(inspection.header, input.mapping ?? {}, input.unknownColumns ?? 'ignore');
     if (input.listId !== undefined) {
-      const list = await this.db.query<unknown[]>('SELECT 1 FROM lists WHERE id = $1', [input.listId]);
-      if (list.length === 0) throw invalid(`List ${input.listId} does not exist`, { listId: 'no list with this id' });
+      const list = await this.db.maybeOne('SELECT 1 FROM lists WHERE id = $1', [input.listId]);
+      if (list === undefined) throw invalid(`List ${input.listId} does not exist`, { listId: 'no list with this id' });
     }
     const options: ImportOptions = {
       encoding: inspection.encoding,
@@ -95,7 +90,7 @@ export class ImportsService {
       columns,
       totalRows: inspection.rows,
     };
-    const rows = await this.db.query<{ id: string }[]>(
+    const { id } = await this.db.one<{ id: string }>(
       `INSERT INTO imports (file_name, upload_id, size_bytes, list_id, mode, options, created_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
       [
@@ -108,12 +103,11 @@ export class ImportsService {
         input.createdBy,
       ],
     );
-    const id = rows[0].id;
     try {
       await enqueueImport(this.queue, id);
     } catch (error) {
       // Without a job the import would wait for the next worker start; say so now instead.
-      await this.db.query(`UPDATE imports SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`, [
+      await this.db.execute(`UPDATE imports SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`, [
         id,
         'the job queue is unavailable',
       ]);
@@ -124,15 +118,15 @@ export class ImportsService {
   }
 
   async get(id: string): Promise<ImportDto> {
-    const rows = await this.db.query<ImportRow[]>(`SELECT ${IMPORT_COLUMNS} FROM imports WHERE id = $1`, [parseId(id)]);
-    if (rows.length === 0) throw notFound('Import', id);
-    return toView(rows[0]);
+    const row = await this.db.maybeOne<ImportRow>(`SELECT ${IMPORT_COLUMNS} FROM imports WHERE id = $1`, [parseId(id)]);
+    if (row === undefined) throw notFound('Import', id);
+    return toView(row);
   }
 
   /** Newest first. */
   async list(limit: number, cursor: string | undefined): Promise<Page<ImportDto>> {
     const before = decodeCursor(cursor);
-    const rows = await this.db.query<ImportRow[]>(
+    const rows = await this.db.rows<ImportRow>(
       `SELECT ${IMPORT_COLUMNS} FROM imports WHERE ($1::bigint IS NULL OR id < $1) ORDER BY id DESC LIMIT $2`,
       [before ?? null, limit + 1],
     );
@@ -149,12 +143,12 @@ export class ImportsService {
     yield ['row', 'email', 'reason'];
     let after = 0;
     for (;;) {
-      const rows = await this.db.query<{ row_number: string; email: string | null; reason: string }[]>(
+      const rows = await this.db.rows<{ row_number: string; email: string | null; reason: string }>(
         `SELECT row_number, email, reason FROM import_errors
          WHERE import_id = $1 AND row_number > $2 ORDER BY row_number LIMIT $3`,
         [id, after, ERRORS_PAGE],
       );
-      for (const r of rows) yield [r.row_number, neutraliseCell(r.email ?? ''), neutraliseCell(r.reason)];
+      for (const r of rows) yield [r.row_number, safeCell(r.email ?? ''), safeCell(r.reason)];
       if (rows.length < ERRORS_PAGE) return;
       after = Number(rows[rows.length - 1].row_number);
     }

@@ -1,7 +1,7 @@
+import { Db } from '@herald/common';
 import { Injectable } from '@nestjs/common';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { DataSource } from 'typeorm';
 import { CsvInspector, type Inspection } from './csv-format.js';
 import * as sql from './import.sql.js';
 
@@ -40,7 +40,7 @@ const DEFLATE = { level: zlib.constants.Z_BEST_SPEED };
  */
 @Injectable()
 export class UploadStore {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: Db) {}
 
   /**
    * Stores `source` while `CsvInspector` looks at it (encoding, delimiter,
@@ -48,7 +48,7 @@ export class UploadStore {
    * upload is answered. A write that fails part-way leaves nothing behind.
    */
   async write(source: AsyncIterable<Buffer>): Promise<StoredUpload> {
-    const [{ id }] = await this.db.query<{ id: string }[]>(sql.CREATE_UPLOAD);
+    const { id } = await this.db.one<{ id: string }>(sql.CREATE_UPLOAD);
     const inspector = new CsvInspector();
     let size = 0;
     let seq = 0;
@@ -75,7 +75,7 @@ export class UploadStore {
       }
       if (pendingBytes > 0) await flush();
       await inflight;
-      await this.db.query(sql.COMPLETE_UPLOAD, [id, size, seq]);
+      await this.db.execute(sql.COMPLETE_UPLOAD, [id, size, seq]);
     } catch (error) {
       await inflight.catch(() => undefined);
       await this.discard(id).catch(() => undefined);
@@ -90,9 +90,9 @@ export class UploadStore {
    * wholly stored.
    */
   async *read(id: string | null): AsyncGenerator<Buffer> {
-    const rows = id === null ? [] : await this.db.query<{ chunks: number }[]>(sql.UPLOAD_CHUNKS, [id]);
-    if (rows.length === 0 || id === null) throw new UploadMissing();
-    const chunks = rows[0].chunks;
+    const upload = id === null ? undefined : await this.db.maybeOne<{ chunks: number }>(sql.UPLOAD_CHUNKS, [id]);
+    if (upload === undefined || id === null) throw new UploadMissing();
+    const { chunks } = upload;
     let next = chunks > 0 ? this.chunk(id, 0) : undefined;
     for (let seq = 0; next !== undefined; seq += 1) {
       const current = await next;
@@ -102,23 +102,22 @@ export class UploadStore {
   }
 
   async discard(id: string): Promise<void> {
-    await this.db.query(sql.DELETE_UPLOAD, [id]);
+    await this.db.execute(sql.DELETE_UPLOAD, [id]);
   }
 
   /** Removes uploads that no unfinished import needs, a day after they began. */
   async discardAbandoned(): Promise<number> {
-    const [{ n }] = await this.db.query<{ n: number }[]>(sql.DELETE_ABANDONED_UPLOADS);
-    return n;
+    return this.db.execute(sql.DELETE_ABANDONED_UPLOADS);
   }
 
   private async storeChunk(id: string, seq: number, chunk: Buffer): Promise<void> {
-    await this.db.query(sql.INSERT_UPLOAD_CHUNK, [id, seq, await deflate(chunk, DEFLATE)]);
+    await this.db.execute(sql.INSERT_UPLOAD_CHUNK, [id, seq, await deflate(chunk, DEFLATE)]);
   }
 
   private chunk(id: string, seq: number): Promise<Buffer> {
-    const read = this.db.query<{ data: Buffer }[]>(sql.UPLOAD_CHUNK, [id, seq]).then((rows) => {
-      if (rows.length === 0) throw new UploadMissing();
-      return inflate(rows[0].data);
+    const read = this.db.maybeOne<{ data: Buffer }>(sql.UPLOAD_CHUNK, [id, seq]).then((row) => {
+      if (row === undefined) throw new UploadMissing();
+      return inflate(row.data);
     });
     // Read ahead: a reader that stops early never awaits it, and its failure must not go unhandled.
     read.catch(() => undefined);
