@@ -138,11 +138,13 @@ export class UsersService {
         );
       }
       const rows = await m.query<UserRow[]>(
-        `UPDATE users SET role = $2,
-           deactivated_at = CASE WHEN $3::boolean THEN NULL ELSE coalesce(deactivated_at, now()) END,
-           password_token_hash = CASE WHEN $3::boolean THEN password_token_hash END,
-           password_token_expires_at = CASE WHEN $3::boolean THEN password_token_expires_at END
-         WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+        `WITH changed AS (
+           UPDATE users SET role = $2,
+             deactivated_at = CASE WHEN $3::boolean THEN NULL ELSE coalesce(deactivated_at, now()) END,
+             password_token_hash = CASE WHEN $3::boolean THEN password_token_hash END,
+             password_token_expires_at = CASE WHEN $3::boolean THEN password_token_expires_at END
+           WHERE id = $1 RETURNING *
+         ) SELECT ${USER_COLUMNS} FROM changed`,
         [id, role, active],
       );
       if (!active) await m.query('DELETE FROM sessions WHERE user_id = $1', [id]);
