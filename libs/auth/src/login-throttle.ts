@@ -51,6 +51,7 @@ export class LoginThrottle {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {
+    // Under the installation's name in Redis, apart from its queues and heartbeats.
     this.namespace = `${config.HERALD_QUEUE_PREFIX}:login-throttle`;
   }
 

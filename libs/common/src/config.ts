@@ -47,7 +47,8 @@ export const CONFIG_VARIABLES = {
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
       .default('herald'),
-    description: 'Prefix of every Redis key Herald writes, to share a Redis between installs.',
+    description:
+      'Names this installation in Redis: its queues and every other key (login throttle, worker heartbeats) start with it, to share a Redis between installs.',
   },
   HERALD_MIGRATE_ON_START: {
     schema: bool.default(true),
