@@ -49,7 +49,7 @@ export class AuthService {
     else
       // Printed once, on purpose: this is the only way to learn the generated password.
       this.logger.warn(
-        `Created local admin ${email} with password ${password} — change it or set HERALD_ADMIN_PASSWORD`,
+        `Created local admin ${email} with password ${password} — change it (POST /api/v1/users/:id/password-link) or set HERALD_ADMIN_PASSWORD`,
       );
   }
 
