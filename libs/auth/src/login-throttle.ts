@@ -78,7 +78,9 @@ export class LoginThrottle {
       .ttl(attempt.clientKey)
       .get(attempt.addressKey)
       .exec();
-    const [pairCount, , pairTtl, clientCount, , clientTtl, addressFailures] = (results ?? []).map(([error, value]) => {
+    // Without WATCH a transaction is never aborted; failing closed all the same.
+    if (!results) throw new Error('login throttle: Redis transaction aborted');
+    const [pairCount, , pairTtl, clientCount, , clientTtl, addressFailures] = results.map(([error, value]) => {
       if (error) throw error;
       return Number(value ?? 0);
     });
