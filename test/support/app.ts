@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +46,7 @@ export interface RequestOptions {
  * database and Redis key prefix of this test file's own.
  */
 export async function startTestApp(
-  options: { withWorker?: boolean; env?: Record<string, string> } = {},
+  options: { withWorker?: boolean; env?: Record<string, string>; logDestination?: DestinationStream } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'herald-test-'));
@@ -59,7 +60,10 @@ export async function startTestApp(
     PORT: '0',
     ...options.env,
   });
-  const app = await createApiApp(config, { withWorker: options.withWorker ?? false });
+  const app = await createApiApp(config, {
+    withWorker: options.withWorker ?? false,
+    logDestination: options.logDestination,
+  });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

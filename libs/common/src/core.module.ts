@@ -3,8 +3,10 @@ import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicat
 import type { Redis } from 'ioredis';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { HERALD_CONFIG, type HeraldConfig } from './config.js';
 import { dataSourceOptions } from './database.js';
+import { loggerParams } from './logging.js';
 import { REDIS, createRedis } from './redis.js';
 import { AppSecret } from './secret.js';
 
@@ -17,6 +19,14 @@ class RedisShutdown implements OnApplicationShutdown {
   }
 }
 
+export interface CoreOptions {
+  /**
+   * Where log lines go instead of stdout. The logger is built once per
+   * process, so only the first module created in a process decides.
+   */
+  logDestination?: DestinationStream;
+}
+
 /**
  * Everything a Herald process shares: the validated config, the database
  * connection, the Redis connection for queues and structured logging.
@@ -24,20 +34,11 @@ class RedisShutdown implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class HeraldCoreModule {
-  static forRoot(config: HeraldConfig): DynamicModule {
+  static forRoot(config: HeraldConfig, options: CoreOptions = {}): DynamicModule {
     return {
       module: HeraldCoreModule,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.LOG_LEVEL,
-            autoLogging: { ignore: (req) => req.url === '/health' },
-            redact: {
-              paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-              censor: '[redacted]',
-            },
-          },
-        }),
+        LoggerModule.forRoot(loggerParams(config, { destination: options.logDestination })),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.DATABASE_URL), migrations: [], autoLoadEntities: true }),
         BullModule.forRoot({ connection: { url: config.REDIS_URL }, prefix: config.HERALD_QUEUE_PREFIX }),
       ],

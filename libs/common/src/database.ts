@@ -49,6 +49,9 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrations,
     migrationsTableName: 'migrations',
     synchronize: false,
+    // TypeORM's own logger prints failing and slow queries with their bound
+    // parameters (addresses, key hashes). Failures reach the log only as
+    // errors, through the `err` serializer of logging.ts, which drops them.
     logging: false,
     extra: { max: 10 },
   };

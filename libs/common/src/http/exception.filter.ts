@@ -67,6 +67,7 @@ export function toErrorBody(exception: unknown, logger: Logger): ErrorBody {
     };
   }
   const errorId = randomUUID();
+  // The `err` serializer (logging.ts) keeps the type, code and frames, never a query's parameters.
   logger.error({ err: exception, errorId }, 'unhandled error');
   return {
     statusCode: 500,
