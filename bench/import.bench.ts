@@ -12,7 +12,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { openAsBlob, statSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { generateContactsCsv } from './lib/generate.js';
@@ -70,7 +70,6 @@ async function main(): Promise<void> {
     HERALD_QUEUE_PREFIX: `herald-bench-${process.pid}`,
     HERALD_ADMIN_EMAIL: ADMIN.email,
     HERALD_ADMIN_PASSWORD: ADMIN.password,
-    HERALD_DATA_DIR: join(DATA_DIR, 'herald'),
     LOG_LEVEL: 'warn',
   };
   const api = startNode('api', 'dist/apps/api/src/main.js', env);
@@ -179,7 +178,6 @@ async function main(): Promise<void> {
     await db.end().catch(() => undefined);
     if (worker) await stop(worker);
     await stop(api);
-    await rm(join(DATA_DIR, 'herald'), { recursive: true, force: true });
     if (!process.env.BENCH_KEEP_DB) await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   }
 }

@@ -3,6 +3,7 @@ import { Templates1764300300000 } from './1764300300000-Templates.js';
 import { Segments1764300400000 } from './1764300400000-Segments.js';
 import { ImportLanes1764300500000 } from './1764300500000-ImportLanes.js';
 import { ContactSuffixScan1764300600000 } from './1764300600000-ContactSuffixScan.js';
+import { ImportUploads1764300750000 } from './1764300750000-ImportUploads.js';
 import { UserManagement1764300800000 } from './1764300800000-UserManagement.js';
 
 /**
@@ -15,5 +16,6 @@ export const migrations = [
   Segments1764300400000,
   ImportLanes1764300500000,
   ContactSuffixScan1764300600000,
+  ImportUploads1764300750000,
   UserManagement1764300800000,
 ];

@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
@@ -117,6 +118,36 @@ describe('an import survives its worker going away', () => {
     worker = undefined;
     return { id, data, done };
   }
+
+  it('keeps the upload in Postgres, chunk by chunk, for any worker until its import ends', async () => {
+    // Over two 1 MiB chunks, so the reader crosses chunk boundaries mid-record.
+    const lines = ['email,first_name'];
+    for (let i = 1; i <= 60_000; i += 1) lines.push(`chunked${i}@example.com,Chunked ${i}`);
+    const file = Buffer.from(lines.join('\n'));
+    expect(file.length).toBeGreaterThan(2 * 1024 * 1024);
+    const res = await upload(t, file, { mode: 'upsert' });
+    expect(res.status).toBe(202);
+    const stored = await t.db.query<{ data: Buffer }>(
+      `SELECT c.data FROM imports i JOIN import_upload_chunks c ON c.upload_id = i.upload_id
+       WHERE i.id = $1 ORDER BY c.seq`,
+      [res.body.id],
+    );
+    expect(stored.rows).toHaveLength(3);
+    // Each chunk is a MiB of the file, deflated.
+    expect(Buffer.concat(stored.rows.map((r) => inflateRawSync(r.data))).equals(file)).toBe(true);
+
+    await startWorker();
+    const done = await waitFor(
+      () => row(res.body.id),
+      (r) => r.status !== 'running' && r.status !== 'queued',
+    );
+    expect(done).toMatchObject({ status: 'done', rows_read: 60_000, inserted: 60_000, failed: 0 });
+    const left = await t.db.query(`SELECT count(*)::int AS n FROM import_uploads`);
+    expect(left.rows[0].n).toBe(0);
+    await worker?.close();
+    worker = undefined;
+    await t.db.query('TRUNCATE contacts CASCADE');
+  });
 
   it('resumes after a shutdown mid-import without duplicates or double counts', async () => {
     const { data, done } = await interruptAndResume(false);

@@ -1,8 +1,9 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { fixture, upload, waitForImport } from '../fixtures/csv/index.js';
+import { ImportRunner } from '../../libs/contacts/src/import/import-runner.js';
+import { UploadStore } from '../../libs/contacts/src/import/upload-store.js';
 
 describe('imports', () => {
   let t: TestApp;
@@ -10,6 +11,9 @@ describe('imports', () => {
     t = await startTestApp({ withWorker: true });
   });
   afterAll(async () => t.close());
+
+  const storedUploads = async () =>
+    (await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM import_uploads')).rows[0].n;
 
   const contact = async (email: string) =>
     (await t.db.query('SELECT * FROM contacts WHERE lower(email) = lower($1)', [email])).rows[0];
@@ -38,8 +42,8 @@ describe('imports', () => {
         { name: 'tags', type: 'text' },
       ]),
     );
-    // A finished import's upload is removed from disk.
-    expect(await readdir(join(t.config.HERALD_DATA_DIR, 'uploads'))).toEqual([]);
+    // A finished import's upload is removed.
+    expect(await storedUploads()).toBe(0);
   });
 
   it('imports a Brevo export (semicolons) into a list', async () => {
@@ -210,6 +214,75 @@ describe('imports', () => {
     expect(resubscribe.status).toBe(409);
   });
 
+  describe('says why an import failed without naming anything of the server', () => {
+    /** No absolute path, host directory or database object in what the API answers. */
+    const expectNothingInternal = (body: unknown) => {
+      const text = JSON.stringify(body);
+      for (const internal of [process.cwd(), tmpdir(), '/tmp/', 'relation', 'constraint', 'ENOENT']) {
+        expect(text).not.toContain(internal);
+      }
+    };
+
+    it('an upload that is no longer stored', async () => {
+      const row = await t.db.query<{ id: string }>(
+        `INSERT INTO imports (file_name, size_bytes, mode, status, options)
+         VALUES ('gone.csv', 10, 'upsert', 'running', $1) RETURNING id`,
+        [JSON.stringify({ encoding: 'utf-8', delimiter: ',', columns: [], totalRows: 1 })],
+      );
+      const id = row.rows[0].id;
+      expect(await t.app.get(ImportRunner).run(id, new AbortController().signal)).toBe('failed');
+      const res = await t.request('GET', `/api/v1/imports/${id}`);
+      expect(res.body).toMatchObject({
+        status: 'failed',
+        error: 'the uploaded file is no longer stored; upload it again',
+      });
+      expectNothingInternal(res.body);
+      expectNothingInternal((await t.request('GET', '/api/v1/imports')).body);
+    });
+
+    it('a database error', async () => {
+      await t.db.query(`ALTER TABLE contacts ADD CONSTRAINT no_boom CHECK (first_name IS DISTINCT FROM 'Boom')`);
+      try {
+        const res = await upload(t, Buffer.from('email,first_name\nboom@example.com,Boom\n'));
+        const done = await waitForImport(t, res.body.id);
+        expect(done).toMatchObject({
+          status: 'failed',
+          error: 'the import stopped on an internal error; the worker log has it as import.failed',
+        });
+        expectNothingInternal(done);
+        expect(await storedUploads()).toBe(0);
+      } finally {
+        await t.db.query(`ALTER TABLE contacts DROP CONSTRAINT no_boom`);
+      }
+    });
+  });
+
+  it('removes uploads no import claimed a day after they began, and keeps those an import waits on', async () => {
+    const storedAt = async (age: string) =>
+      (
+        await t.db.query<{ id: string }>(
+          `INSERT INTO import_uploads (size_bytes, chunks, created_at) VALUES (0, 0, now() - $1::interval) RETURNING id`,
+          [age],
+        )
+      ).rows[0].id;
+    const abandoned = await storedAt('2 days');
+    const recent = await storedAt('1 hour');
+    const waitedOn = await storedAt('2 days');
+    // An import waits on it; with the status changed after the insert, no worker is told to run it.
+    await t.db.query(
+      `INSERT INTO imports (file_name, size_bytes, mode, status, upload_id) VALUES ('w.csv', 0, 'upsert', 'failed', $1)`,
+      [waitedOn],
+    );
+    await t.db.query(`UPDATE imports SET status = 'queued' WHERE upload_id = $1`, [waitedOn]);
+    // What the reconciler runs every HERALD_RECONCILE_SECONDS.
+    expect(await t.app.get(UploadStore).discardAbandoned()).toBe(1);
+    const left = await t.db.query<{ id: string }>(`SELECT id FROM import_uploads ORDER BY id`);
+    expect(left.rows.map((r) => r.id)).toEqual([recent, waitedOn]);
+    expect(left.rows.map((r) => r.id)).not.toContain(abandoned);
+    await t.db.query(`DELETE FROM imports WHERE upload_id = $1`, [waitedOn]);
+    await t.db.query(`DELETE FROM import_uploads`);
+  });
+
   it('lists imports newest first with a cursor, and answers unknown or malformed ids', async () => {
     const first = await t.request('GET', '/api/v1/imports?limit=2');
     expect(first.status).toBe(200);
@@ -249,7 +322,7 @@ describe('imports', () => {
       expect(res.status).toBe(400);
       expect(res.body.fields).toHaveProperty(culprit);
       expect((await t.db.query('SELECT count(*)::int AS n FROM imports')).rows[0].n).toBe(before);
-      expect(await readdir(join(t.config.HERALD_DATA_DIR, 'uploads'))).toEqual([]);
+      expect(await storedUploads()).toBe(0);
     });
 
     it('names row 2 for the 10 MB field', async () => {
@@ -293,8 +366,7 @@ describe('imports over the size limit', () => {
     const res = await upload(t, big);
     expect(res.status).toBe(413);
     expect(res.body.fields).toHaveProperty('file');
-    const left = await readdir(join(t.config.HERALD_DATA_DIR, 'uploads')).catch(() => []);
-    expect(left).toEqual([]);
+    expect((await t.db.query('SELECT count(*)::int AS n FROM import_uploads')).rows[0].n).toBe(0);
     expect((await t.db.query('SELECT count(*)::int AS n FROM imports')).rows[0].n).toBe(0);
     expect((await upload(t, Buffer.from('email\nsmall@example.com\n'))).status).toBe(202);
   });

@@ -139,7 +139,7 @@ describe('suppressions', () => {
     const c = await contact({ email: 'Forget.Me@example.com', firstName: 'Forget', listIds: [list.id] });
     await t.request('PATCH', `/api/v1/contacts/${c.id}`, { body: { status: 'unsubscribed' } });
     const imp = await t.db.query(
-      `INSERT INTO imports (file_name, file_path, size_bytes, mode) VALUES ('a.csv', '/tmp/a.csv', 1, 'upsert') RETURNING id`,
+      `INSERT INTO imports (file_name, size_bytes, mode) VALUES ('a.csv', 1, 'upsert') RETURNING id`,
     );
     await t.db.query(`INSERT INTO import_errors (import_id, row_number, email, reason) VALUES ($1, 2, $2, 'x')`, [
       imp.rows[0].id,

@@ -2,9 +2,6 @@ import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { createApiApp } from '../../apps/api/src/app.js';
 import { ApiKeysService, AuthService } from '../../libs/auth/src/index.js';
@@ -49,13 +46,11 @@ export async function startTestApp(
   options: { withWorker?: boolean; env?: Record<string, string>; logDestination?: DestinationStream } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
-  const dataDir = await mkdtemp(join(tmpdir(), 'herald-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
     REDIS_URL: process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
     HERALD_QUEUE_PREFIX: `herald-test-${randomBytes(5).toString('hex')}`,
-    HERALD_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
     PORT: '0',
     ...options.env,
@@ -103,7 +98,6 @@ export async function startTestApp(
       await app.close();
       await db.end();
       await database.drop();
-      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -11,25 +11,36 @@ import type { INestApplication } from '@nestjs/common';
 import { RequestMethod } from '@nestjs/common';
 import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { ApiModule, type ApiOptions } from './api.module.js';
+import { createApiDocument, JSON_BODY_LIMIT_MB } from './openapi.js';
 
 /** Routes outside `/api/v1`: used by browsers and mail clients, not API callers. */
 const UNPREFIXED = ['health', 'metrics', 't/{*path}', 'u/{*path}', 'w/{*path}'];
 
-export async function createApiApp(config: HeraldConfig, options: ApiOptions): Promise<INestApplication> {
+/**
+ * `preview` wires the routes without creating any provider, so nothing
+ * connects to Postgres or Redis: enough to build the OpenAPI document.
+ */
+export async function createApiApp(
+  config: HeraldConfig,
+  options: ApiOptions,
+  { preview = false }: { preview?: boolean } = {},
+): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config, options), {
     bufferLogs: true,
     bodyParser: false,
+    preview,
+    ...(preview ? { logger: false } : {}),
   });
-  app.useLogger(app.get(Logger));
+  if (!preview) app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback');
   app.use(logRequestsRefusedEarly(() => PinoLogger.root));
   // Form bodies are parsed for the routes that document them (public forms);
   // CrossSiteGuard refuses them everywhere else with 415.
-  app.useBodyParser('json', { limit: '1mb' });
+  app.useBodyParser('json', { limit: `${JSON_BODY_LIMIT_MB}mb` });
   app.useBodyParser('urlencoded', { limit: '64kb', extended: false });
   app.use(rejectUnsafeInput);
   app.use(cookieParser());
@@ -40,16 +51,6 @@ export async function createApiApp(config: HeraldConfig, options: ApiOptions): P
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Herald API')
-      .setDescription('Contacts, lists, imports, segments, templates and campaigns.')
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key or a session token' })
-      .addCookieAuth('herald_session')
-      .build(),
-  );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  SwaggerModule.setup('api/docs', app, createApiDocument(app), { jsonDocumentUrl: 'api/docs-json' });
   return app;
 }

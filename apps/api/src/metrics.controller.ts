@@ -20,7 +20,7 @@ export class MetricsController {
   // HERALD_METRICS_TOKEN is set the service checks that token instead.
   @Public()
   @Get('metrics')
-  @ApiBearerAuth()
+  @ApiBearerAuth('metricsToken')
   @ApiOperation({
     summary: 'Prometheus metrics',
     description:

@@ -4,9 +4,12 @@ import {
   ApiBearerAuth,
   ApiCookieAuth,
   ApiNoContentResponse,
+  ApiOkResponse,
   ApiOperation,
   ApiProperty,
   ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import type { CookieOptions, Response } from 'express';
@@ -62,6 +65,9 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in; sets the session cookie and returns the session token' })
+  @ApiOkResponse({ description: 'Signed in: `token` (also sent as the session cookie), `expiresAt` and `user`' })
+  @ApiUnauthorizedResponse({ description: 'The email or password is wrong' })
+  @ApiTooManyRequestsResponse({ description: 'Too many failed logins for this email or address in 15 minutes' })
   async login(@Body() body: LoginDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     const { token, expiresAt, principal } = await this.auth.login(body.email, body.password, req.ip ?? 'unknown');
     res.cookie(SESSION_COOKIE, token, { ...this.cookieOptions(), expires: expiresAt });

@@ -77,10 +77,6 @@ export const CONFIG_VARIABLES = {
     description:
       'Failed logins allowed per email from one client within 15 minutes before 429; a client gets 5 times as many across all emails.',
   },
-  HERALD_DATA_DIR: {
-    schema: z.string().default('.data'),
-    description: 'Directory for uploaded import files.',
-  },
   HERALD_IMPORT_MAX_BYTES: {
     schema: positiveInt.default(1024 * 1024 * 1024),
     description: 'Largest CSV upload accepted (bytes); larger uploads get 413.',
@@ -88,6 +84,10 @@ export const CONFIG_VARIABLES = {
   HERALD_IMPORT_BATCH_ROWS: {
     schema: positiveInt.default(50_000),
     description: 'Rows per COPY batch of one import lane.',
+  },
+  HERALD_IMPORT_BATCH_BYTES: {
+    schema: positiveInt.default(16 * 1024 * 1024),
+    description: 'Bytes of staged rows per COPY batch of one import lane; wide rows reach it before the row count.',
   },
   HERALD_IMPORT_LANES: {
     schema: positiveInt.max(8).default(2),

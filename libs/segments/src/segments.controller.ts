@@ -7,6 +7,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import {
   CreateSegmentDto,
@@ -44,6 +45,9 @@ export class SegmentsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Count the contacts matching rules now, with a small sample' })
   @ApiOkResponse({ type: SegmentPreviewDto })
+  @ApiUnprocessableEntityResponse({
+    description: 'Counting took longer than HERALD_SEGMENT_TIMEOUT_MS and was stopped',
+  })
   preview(@Body() body: PreviewSegmentDto): Promise<SegmentPreviewDto> {
     return this.segments.preview(body.rules);
   }

@@ -27,7 +27,7 @@ export class CreateSegmentDto extends PreviewSegmentDto {
   @MaxLength(200)
   name: string;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 2000 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
@@ -42,7 +42,7 @@ export class UpdateSegmentDto {
   @MaxLength(200)
   name?: string;
 
-  @ApiPropertyOptional({ nullable: true, maxLength: 2000, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000, description: 'null clears it' })
   @ValidateIf((_o, v) => v !== null && v !== undefined)
   @IsString()
   @MaxLength(2000)

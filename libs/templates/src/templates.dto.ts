@@ -41,6 +41,7 @@ export class CreateTemplateDto {
   body: string;
 
   @ApiPropertyOptional({
+    type: String,
     nullable: true,
     description: 'Hand-written text part; when null the text part is generated from the HTML',
   })
@@ -83,7 +84,7 @@ export class UpdateTemplateDto {
   @MaxLength(MAX_BODY_CHARS)
   body?: string;
 
-  @ApiPropertyOptional({ nullable: true, description: 'null removes the hand-written text part' })
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'null removes the hand-written text part' })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_TEXT_BODY_CHARS)

@@ -1,9 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiConflictResponse,
   ApiCookieAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
@@ -21,6 +23,7 @@ export class ContactsController {
   @Get()
   @ApiOperation({ summary: 'Search and page through contacts' })
   @ApiOkResponse({ type: ContactPage })
+  @ApiNotFoundResponse({ description: 'No list `listId`' })
   list(@Query() query: ContactsQueryDto): Promise<ContactPage> {
     return this.contacts.list(query);
   }
@@ -28,6 +31,7 @@ export class ContactsController {
   @Post()
   @ApiOperation({ summary: 'Create a contact' })
   @ApiCreatedResponse({ type: ContactView })
+  @ApiConflictResponse({ description: 'A contact with this address exists' })
   create(@Body() body: CreateContactDto): Promise<ContactView> {
     return this.contacts.create(body);
   }
@@ -42,6 +46,9 @@ export class ContactsController {
   @Patch(':id')
   @ApiOperation({ summary: 'Update a contact; attributes merge, null removes one' })
   @ApiOkResponse({ type: ContactView })
+  @ApiConflictResponse({
+    description: 'Another contact has this address, or `subscribed` was asked for a suppressed address',
+  })
   update(@Param('id') id: string, @Body() body: UpdateContactDto): Promise<ContactView> {
     return this.contacts.update(id, body);
   }

@@ -30,8 +30,14 @@ const IfPresent = () => ValidateIf((_object: object, value: unknown) => value !=
 
 const ATTRIBUTES_SCHEMA: ApiPropertyOptions = {
   type: 'object',
-  additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }], nullable: true },
+  additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
   example: { plan: 'pro', seats: 5 },
+};
+
+/** As written: OpenAPI 3.0 puts `nullable` beside a `type`, so null rides on the string branch. */
+const ATTRIBUTES_INPUT_SCHEMA: ApiPropertyOptions = {
+  ...ATTRIBUTES_SCHEMA,
+  additionalProperties: { oneOf: [{ type: 'string', nullable: true }, { type: 'number' }, { type: 'boolean' }] },
 };
 
 export class CreateContactDto {
@@ -40,14 +46,14 @@ export class CreateContactDto {
   @MaxLength(320)
   email: string;
 
-  @ApiPropertyOptional({ example: 'Jane', maxLength: MAX_NAME_LENGTH, nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'Jane', maxLength: MAX_NAME_LENGTH, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_NAME_LENGTH)
   @NoNul()
   firstName?: string | null;
 
-  @ApiPropertyOptional({ example: 'Doe', maxLength: MAX_NAME_LENGTH, nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'Doe', maxLength: MAX_NAME_LENGTH, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_NAME_LENGTH)
@@ -63,19 +69,19 @@ export class CreateContactDto {
   @IsIn(CONTACT_STATUSES)
   status?: ContactStatus;
 
-  @ApiPropertyOptional({ ...ATTRIBUTES_SCHEMA, description: 'Values for defined fields (GET /api/v1/fields).' })
+  @ApiPropertyOptional({ ...ATTRIBUTES_INPUT_SCHEMA, description: 'Values for defined fields (GET /api/v1/fields).' })
   @IfPresent()
   @IsObject()
   attributes?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ example: 'signup form', maxLength: MAX_NAME_LENGTH, nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'signup form', maxLength: MAX_NAME_LENGTH, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_NAME_LENGTH)
   @NoNul()
   consentSource?: string | null;
 
-  @ApiPropertyOptional({ example: '2024-05-01T10:00:00Z', format: 'date-time', nullable: true })
+  @ApiPropertyOptional({ type: String, example: '2024-05-01T10:00:00Z', format: 'date-time', nullable: true })
   @IsOptional()
   @IsISO8601({ strict: true })
   consentAt?: string | null;
@@ -95,14 +101,14 @@ export class UpdateContactDto {
   @MaxLength(320)
   email?: string;
 
-  @ApiPropertyOptional({ maxLength: MAX_NAME_LENGTH, nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, maxLength: MAX_NAME_LENGTH, nullable: true, description: 'null clears it' })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_NAME_LENGTH)
   @NoNul()
   firstName?: string | null;
 
-  @ApiPropertyOptional({ maxLength: MAX_NAME_LENGTH, nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, maxLength: MAX_NAME_LENGTH, nullable: true, description: 'null clears it' })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_NAME_LENGTH)
@@ -119,21 +125,21 @@ export class UpdateContactDto {
   status?: ContactStatus;
 
   @ApiPropertyOptional({
-    ...ATTRIBUTES_SCHEMA,
+    ...ATTRIBUTES_INPUT_SCHEMA,
     description: 'Merged into the stored attributes; a null value removes that attribute.',
   })
   @IfPresent()
   @IsObject()
   attributes?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ maxLength: MAX_NAME_LENGTH, nullable: true })
+  @ApiPropertyOptional({ type: String, maxLength: MAX_NAME_LENGTH, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(MAX_NAME_LENGTH)
   @NoNul()
   consentSource?: string | null;
 
-  @ApiPropertyOptional({ format: 'date-time', nullable: true })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true })
   @IsOptional()
   @IsISO8601({ strict: true })
   consentAt?: string | null;

@@ -1,5 +1,15 @@
 import { Controller, Get, Logger, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCookieAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { ExportQueryDto } from './export.dto.js';
@@ -27,6 +37,9 @@ export class ExportController {
   })
   @ApiProduces('text/csv')
   @ApiOkResponse({ description: 'The CSV file', schema: { type: 'string' } })
+  @ApiNotFoundResponse({ description: 'No list `listId` or segment `segmentId`' })
+  @ApiConflictResponse({ description: 'The segment refers to a field or list deleted since it was saved' })
+  @ApiTooManyRequestsResponse({ description: 'Too many exports are running at once; retry shortly' })
   async export(@Query() query: ExportQueryDto, @Res() res: Response): Promise<void> {
     const { stream, filename } = await this.exports.open(query);
     res.status(200).set({

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiConflictResponse,
   ApiCookieAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -28,6 +29,7 @@ export class FieldsController {
   @Post()
   @ApiOperation({ summary: 'Define a custom attribute (name and type)' })
   @ApiCreatedResponse({ type: FieldView })
+  @ApiConflictResponse({ description: 'A field with this name exists' })
   create(@Body() body: CreateFieldDto): Promise<FieldView> {
     return this.fields.create(body);
   }

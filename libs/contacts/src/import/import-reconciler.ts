@@ -5,12 +5,14 @@ import { Queue } from 'bullmq';
 import { DataSource } from 'typeorm';
 import { enqueueImport, IMPORT_QUEUE } from './import-queue.js';
 import { importLockKey, UNFINISHED_IMPORTS } from './import.sql.js';
+import { UploadStore } from './upload-store.js';
 
 /**
  * Postgres is the truth: at worker start, and then every
  * HERALD_RECONCILE_SECONDS, every import that is queued or running without a
  * live runner gets a job back — Redis may have lost it, or its worker died
- * holding it.
+ * holding it. It also removes uploads that never became an import (an api
+ * stopped mid-upload).
  */
 @Injectable()
 export class ImportReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -20,6 +22,7 @@ export class ImportReconciler implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     private readonly db: DataSource,
+    private readonly uploads: UploadStore,
     @InjectQueue(IMPORT_QUEUE) private readonly queue: Queue,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
@@ -45,5 +48,7 @@ export class ImportReconciler implements OnApplicationBootstrap, OnApplicationSh
     const orphans = rows.filter((r) => !r.locked);
     for (const { id } of orphans) await enqueueImport(this.queue, id, true);
     if (orphans.length > 0) this.logger.log({ imports: orphans.map((r) => r.id) }, 'import.reconciled');
+    const abandoned = await this.uploads.discardAbandoned();
+    if (abandoned > 0) this.logger.log({ uploads: abandoned }, 'import.uploads_discarded');
   }
 }

@@ -195,15 +195,21 @@ export const LANES = `
 export const START_IMPORT = `
   UPDATE imports SET status = 'running', started_at = coalesce(started_at, now())
   WHERE id = $1 AND status IN ('queued', 'running')
-  RETURNING id::text, file_path, size_bytes::float8 AS size_bytes, list_id::text, mode, options`;
+  RETURNING upload_id, size_bytes::float8 AS size_bytes, list_id, mode, options`;
 
-export const FINISH_IMPORT = `
-  UPDATE imports SET status = 'done', bytes_read = size_bytes, finished_at = now(), error = NULL
-  WHERE id = $1 AND status = 'running'`;
-
-export const FAIL_IMPORT = `
-  UPDATE imports SET status = 'failed', error = $2, finished_at = now()
-  WHERE id = $1 AND status IN ('queued', 'running')`;
+/**
+ * The import's end, `done` or `failed` ($2, with $3 the reason), and the end
+ * of its upload, in one statement: no file outlives its import, and none
+ * goes while it may still be read.
+ */
+export const END_IMPORT = `
+  WITH ended AS (
+    UPDATE imports SET status = $2::text, error = $3::text, finished_at = now(),
+      bytes_read = CASE WHEN $2::text = 'done' THEN size_bytes ELSE bytes_read END
+    WHERE id = $1 AND status IN ('queued', 'running')
+    RETURNING upload_id
+  )
+  DELETE FROM import_uploads WHERE id IN (SELECT upload_id FROM ended)`;
 
 /** Text fields for columns that go to attributes and have no definition yet. */
 export const ENSURE_TEXT_FIELDS = `
@@ -227,8 +233,40 @@ export const TRY_LOCK_IMPORT = `SELECT pg_try_advisory_lock($1, $2::int) AS ok`;
  * two-key advisory lock shows its keys as classid and objid, objsubid 2.
  */
 export const UNFINISHED_IMPORTS = `
-  SELECT i.id::text,
+  SELECT i.id,
          EXISTS (SELECT 1 FROM pg_locks l
                  WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
                    AND l.classid = $1::bigint::oid AND l.objid = (i.id % 2147483647)::oid) AS locked
   FROM imports i WHERE i.status IN ('queued', 'running') ORDER BY i.id`;
+
+/*
+ * Uploads: the file of an import, kept as numbered chunks in Postgres from
+ * the upload until the import ends, readable by a worker on any machine.
+ */
+
+export const CREATE_UPLOAD = `INSERT INTO import_uploads DEFAULT VALUES RETURNING id`;
+
+export const INSERT_UPLOAD_CHUNK = `INSERT INTO import_upload_chunks (upload_id, seq, data) VALUES ($1, $2, $3)`;
+
+/** Marks the upload whole: a reader expects exactly `chunks` chunks. */
+export const COMPLETE_UPLOAD = `UPDATE import_uploads SET size_bytes = $2, chunks = $3 WHERE id = $1`;
+
+export const UPLOAD_CHUNKS = `SELECT chunks FROM import_uploads WHERE id = $1 AND chunks IS NOT NULL`;
+
+export const UPLOAD_CHUNK = `SELECT data FROM import_upload_chunks WHERE upload_id = $1 AND seq = $2`;
+
+/** Its chunks go with it (ON DELETE CASCADE); an import that pointed at it keeps its counts. */
+export const DELETE_UPLOAD = `DELETE FROM import_uploads WHERE id = $1`;
+
+/**
+ * Uploads no unfinished import needs, a day after they began: those of an
+ * api that stopped mid-upload, and any a failed request left behind.
+ */
+export const DELETE_ABANDONED_UPLOADS = `
+  WITH gone AS (
+    DELETE FROM import_uploads u
+    WHERE u.created_at < now() - interval '1 day'
+      AND NOT EXISTS (SELECT 1 FROM imports i WHERE i.upload_id = u.id AND i.status IN ('queued', 'running'))
+    RETURNING 1
+  )
+  SELECT count(*)::int AS n FROM gone`;

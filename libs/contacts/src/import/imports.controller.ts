@@ -1,4 +1,4 @@
-import { CurrentUser, PageQueryDto, type Principal } from '@herald/common';
+import { CurrentUser, invalid, PageQueryDto, type Principal } from '@herald/common';
 import {
   Body,
   Controller,
@@ -20,6 +20,7 @@ import {
   ApiCookieAuth,
   ApiOkResponse,
   ApiOperation,
+  ApiPayloadTooLargeResponse,
   ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
@@ -28,6 +29,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CreateImportDto, ImportCreatedDto, ImportDto, ImportPageDto } from './imports.dto.js';
 import { ImportsService } from './imports.service.js';
+import { parseMapping } from './mapping.js';
 import { UploadErrorsInterceptor } from './upload-errors.interceptor.js';
 import type { UploadedCsv } from './upload-storage.js';
 
@@ -50,12 +52,22 @@ export class ImportsController {
       '`listId` when the upload cannot be imported; 413 past HERALD_IMPORT_MAX_BYTES.',
   })
   @ApiAcceptedResponse({ type: ImportCreatedDto })
+  @ApiPayloadTooLargeResponse({ description: 'The file is larger than HERALD_IMPORT_MAX_BYTES' })
   create(
     @UploadedFile() file: UploadedCsv | undefined,
     @Body() body: CreateImportDto,
     @CurrentUser() user: Principal,
   ): Promise<ImportCreatedDto> {
-    return this.imports.create(file, body, user.userId);
+    if (!file) throw invalid('Attach the CSV file as the multipart part "file"', { file: 'no file uploaded' });
+    return this.imports.create({
+      upload: file.upload,
+      fileName: file.originalname,
+      listId: body.listId,
+      mapping: parseMapping(body.mapping),
+      mode: body.mode,
+      unknownColumns: body.unknownColumns,
+      createdBy: user.userId,
+    });
   }
 
   @Get()

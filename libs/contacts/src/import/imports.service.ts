@@ -2,13 +2,27 @@ import { decodeCursor, invalid, notFound, type Page, parseId, toPage } from '@he
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { rm } from 'node:fs/promises';
 import { DataSource } from 'typeorm';
 import { enqueueImport, IMPORT_QUEUE } from './import-queue.js';
-import type { CreateImportDto, ImportDto, ImportMode, ImportStatus } from './imports.dto.js';
-import { parseMapping, planColumns } from './mapping.js';
-import type { ImportOptions } from './import-runner.js';
-import type { UploadedCsv } from './upload-storage.js';
+import type { ImportOptions } from './import-claim.js';
+import type { ImportDto, ImportMode, ImportStatus } from './imports.dto.js';
+import { type MappingTarget, planColumns, type UnknownColumns } from './mapping.js';
+import type { StoredUpload } from './upload-store.js';
+
+/** A new import, as any caller (the HTTP API, a CLI) describes it. */
+export interface NewImport {
+  /** The file, already in `UploadStore`. */
+  upload: StoredUpload;
+  /** The name the file had on the uploader's machine; shown back, never used as a path. */
+  fileName: string;
+  listId?: string;
+  /** CSV header → target; other headers of common exports are recognised. */
+  mapping?: Record<string, MappingTarget>;
+  mode?: ImportMode;
+  unknownColumns?: UnknownColumns;
+  /** The user who asked for it, if one did. */
+  createdBy: string | null;
+}
 
 interface ImportRow {
   id: string;
@@ -29,7 +43,7 @@ interface ImportRow {
   finished_at: Date | null;
 }
 
-const IMPORT_COLUMNS = `id::text, status, file_name, size_bytes::float8 AS size_bytes, mode, list_id::text,
+const IMPORT_COLUMNS = `id, status, file_name, size_bytes::float8 AS size_bytes, mode, list_id,
   rows_read::float8 AS rows_read, bytes_read::float8 AS bytes_read, inserted::float8 AS inserted,
   updated::float8 AS updated, skipped::float8 AS skipped, failed::float8 AS failed, error,
   created_at, started_at, finished_at`;
@@ -59,58 +73,54 @@ export class ImportsService {
   ) {}
 
   /**
-   * Accepts an upload already on disk: rejects it (and removes the file)
-   * unless it is a readable CSV with an email column and a valid mapping,
-   * then records the import and queues its job.
+   * Accepts a stored upload: rejects it unless it is a readable CSV with an
+   * email column and a valid mapping, then records the import and queues its
+   * job. A rejected upload stays stored; the caller discards it (over HTTP,
+   * `UploadErrorsInterceptor` does).
    */
-  async create(file: UploadedCsv | undefined, dto: CreateImportDto, userId: string | null): Promise<{ id: string }> {
-    if (!file) throw invalid('Attach the CSV file as the multipart part "file"', { file: 'no file uploaded' });
+  async create(input: NewImport): Promise<{ id: string }> {
+    const { upload } = input;
+    const { inspection } = upload;
+    if (inspection.problem)
+      throw invalid(`The file cannot be imported: ${inspection.problem.reason}`, { file: inspection.problem.reason });
+    if (inspection.rows === 0) throw invalid('The file has a header but no data rows', { file: 'no data rows' });
+    const columns = planColumns(inspection.header, input.mapping ?? {}, input.unknownColumns ?? 'ignore');
+    if (input.listId !== undefined) {
+      const list = await this.db.query<unknown[]>('SELECT 1 FROM lists WHERE id = $1', [input.listId]);
+      if (list.length === 0) throw invalid(`List ${input.listId} does not exist`, { listId: 'no list with this id' });
+    }
+    const options: ImportOptions = {
+      encoding: inspection.encoding,
+      delimiter: inspection.delimiter,
+      columns,
+      totalRows: inspection.rows,
+    };
+    const rows = await this.db.query<{ id: string }[]>(
+      `INSERT INTO imports (file_name, upload_id, size_bytes, list_id, mode, options, created_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+      [
+        displayName(input.fileName),
+        upload.id,
+        upload.size,
+        input.listId ?? null,
+        input.mode ?? 'upsert',
+        JSON.stringify(options),
+        input.createdBy,
+      ],
+    );
+    const id = rows[0].id;
     try {
-      const { inspection } = file;
-      if (inspection.problem)
-        throw invalid(`The file cannot be imported: ${inspection.problem.reason}`, { file: inspection.problem.reason });
-      if (inspection.rows === 0) throw invalid('The file has a header but no data rows', { file: 'no data rows' });
-      const columns = planColumns(inspection.header, parseMapping(dto.mapping), dto.unknownColumns ?? 'ignore');
-      if (dto.listId !== undefined) {
-        const list = await this.db.query<unknown[]>('SELECT 1 FROM lists WHERE id = $1', [dto.listId]);
-        if (list.length === 0) throw invalid(`List ${dto.listId} does not exist`, { listId: 'no list with this id' });
-      }
-      const options: ImportOptions = {
-        encoding: inspection.encoding,
-        delimiter: inspection.delimiter,
-        columns,
-        totalRows: inspection.rows,
-      };
-      const rows = await this.db.query<{ id: string }[]>(
-        `INSERT INTO imports (file_name, file_path, size_bytes, list_id, mode, options, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id::text`,
-        [
-          displayName(file.originalname),
-          file.path,
-          file.size,
-          dto.listId ?? null,
-          dto.mode ?? 'upsert',
-          JSON.stringify(options),
-          userId,
-        ],
-      );
-      const id = rows[0].id;
-      try {
-        await enqueueImport(this.queue, id);
-      } catch (error) {
-        // Without a job the import would wait for the next worker start; say so now instead.
-        await this.db.query(`UPDATE imports SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`, [
-          id,
-          'the job queue is unavailable',
-        ]);
-        throw error;
-      }
-      this.logger.log({ importId: id, rows: inspection.rows, bytes: file.size }, 'import.queued');
-      return { id };
+      await enqueueImport(this.queue, id);
     } catch (error) {
-      await rm(file.path, { force: true });
+      // Without a job the import would wait for the next worker start; say so now instead.
+      await this.db.query(`UPDATE imports SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`, [
+        id,
+        'the job queue is unavailable',
+      ]);
       throw error;
     }
+    this.logger.log({ importId: id, rows: inspection.rows, bytes: upload.size }, 'import.queued');
+    return { id };
   }
 
   async get(id: string): Promise<ImportDto> {
@@ -123,7 +133,7 @@ export class ImportsService {
   async list(limit: number, cursor: string | undefined): Promise<Page<ImportDto>> {
     const before = decodeCursor(cursor);
     const rows = await this.db.query<ImportRow[]>(
-      `SELECT ${IMPORT_COLUMNS} FROM imports WHERE ($1::bigint IS NULL OR id < $1) ORDER BY imports.id DESC LIMIT $2`,
+      `SELECT ${IMPORT_COLUMNS} FROM imports WHERE ($1::bigint IS NULL OR id < $1) ORDER BY id DESC LIMIT $2`,
       [before ?? null, limit + 1],
     );
     return toPage(rows, limit, toView);
@@ -140,7 +150,7 @@ export class ImportsService {
     let after = 0;
     for (;;) {
       const rows = await this.db.query<{ row_number: string; email: string | null; reason: string }[]>(
-        `SELECT row_number::text, email, reason FROM import_errors
+        `SELECT row_number, email, reason FROM import_errors
          WHERE import_id = $1 AND row_number > $2 ORDER BY row_number LIMIT $3`,
         [id, after, ERRORS_PAGE],
       );

@@ -8,30 +8,39 @@ import {
   PayloadTooLargeException,
 } from '@nestjs/common';
 import type { Request } from 'express';
-import { rm } from 'node:fs/promises';
 import { catchError, from, mergeMap, type Observable, throwError } from 'rxjs';
+import type { UploadedCsv } from './upload-storage.js';
+import { UploadStore } from './upload-store.js';
 
 /**
- * Wraps the upload route: when anything after the upload fails (validation
- * of the other form fields, the service's checks) the stored file is removed
- * before the error is answered, so a rejected upload leaves nothing on disk.
+ * Wraps the upload route, and is the one place a rejected upload is
+ * discarded: when anything after the upload fails (validation of the other
+ * form fields, the service's checks, queueing) the stored file is removed
+ * before the error is answered, so a rejected upload leaves nothing behind.
  * Also turns multer's bare "File too large" into a 413 naming `file`.
  */
 @Injectable()
 export class UploadErrorsInterceptor implements NestInterceptor {
-  constructor(@Inject(HERALD_CONFIG) private readonly config: HeraldConfig) {}
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly uploads: UploadStore,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request>();
+    const stored = () => (req.file as Partial<UploadedCsv> | undefined)?.upload;
     return next
       .handle()
       .pipe(
         catchError((error: unknown) =>
-          from(req.file?.path ? rm(req.file.path, { force: true }) : Promise.resolve()).pipe(
-            mergeMap(() => throwError(() => this.describe(error))),
-          ),
+          from(this.discard(stored()?.id)).pipe(mergeMap(() => throwError(() => this.describe(error)))),
         ),
       );
+  }
+
+  private async discard(uploadId: string | undefined): Promise<void> {
+    // The error being answered matters more than a failed clean-up; the reconciler sweeps what is left.
+    if (uploadId !== undefined) await this.uploads.discard(uploadId).catch(() => undefined);
   }
 
   private describe(error: unknown): unknown {

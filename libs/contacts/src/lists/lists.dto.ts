@@ -23,7 +23,7 @@ export class CreateListDto {
   @NoNul()
   name: string;
 
-  @ApiPropertyOptional({ maxLength: 2000, nullable: true })
+  @ApiPropertyOptional({ type: String, maxLength: 2000, nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
@@ -40,7 +40,7 @@ export class UpdateListDto {
   @NoNul()
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: 2000, nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, maxLength: 2000, nullable: true, description: 'null clears it' })
   @IsOptional()
   @IsString()
   @MaxLength(2000)

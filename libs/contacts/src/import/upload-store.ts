@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { DataSource } from 'typeorm';
+import { CsvInspector, type Inspection } from './csv-format.js';
+import * as sql from './import.sql.js';
+
+/** An upload kept in Postgres, with what the inspector found in it. */
+export interface StoredUpload {
+  id: string;
+  size: number;
+  inspection: Inspection;
+}
+
+/** The upload an import was to read is no longer stored (its import ended, or it was removed). */
+export class UploadMissing extends Error {
+  constructor() {
+    super('the uploaded file is no longer stored; upload it again');
+  }
+}
+
+/** Bytes of the file per stored chunk: few statements per file, little memory per read. */
+export const UPLOAD_CHUNK_BYTES = 1024 * 1024;
+
+const deflate = promisify(zlib.deflateRaw);
+const inflate = promisify(zlib.inflateRaw);
+/**
+ * Chunks are stored deflated at the fastest level: CSV shrinks to about a
+ * third, which is that much less for Postgres to write, log and read back,
+ * for little CPU off the event loop (zlib runs on libuv's thread pool).
+ */
+const DEFLATE = { level: zlib.constants.Z_BEST_SPEED };
+
+/**
+ * Where import files wait for a worker: in Postgres, as numbered chunks,
+ * so an api and a worker on different machines share them without a
+ * shared disk. A file is streamed in and out one chunk at a time, never
+ * held whole in memory. Its import deletes it when it ends (`END_IMPORT`);
+ * the reconciler removes what no import claimed.
+ */
+@Injectable()
+export class UploadStore {
+  constructor(private readonly db: DataSource) {}
+
+  /**
+   * Stores `source` while `CsvInspector` looks at it (encoding, delimiter,
+   * header, runaway records), so a broken file can be rejected before the
+   * upload is answered. A write that fails part-way leaves nothing behind.
+   */
+  async write(source: AsyncIterable<Buffer>): Promise<StoredUpload> {
+    const [{ id }] = await this.db.query<{ id: string }[]>(sql.CREATE_UPLOAD);
+    const inspector = new CsvInspector();
+    let size = 0;
+    let seq = 0;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    // One chunk goes to the database while the next one arrives.
+    let inflight: Promise<void> = Promise.resolve();
+    const flush = async () => {
+      const chunk = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      await inflight;
+      inflight = this.storeChunk(id, seq, chunk);
+      inflight.catch(() => undefined); // awaited before the next chunk or at the end
+      seq += 1;
+    };
+    try {
+      for await (const part of source) {
+        size += part.length;
+        inspector.write(part);
+        pending.push(part);
+        pendingBytes += part.length;
+        if (pendingBytes >= UPLOAD_CHUNK_BYTES) await flush();
+      }
+      if (pendingBytes > 0) await flush();
+      await inflight;
+      await this.db.query(sql.COMPLETE_UPLOAD, [id, size, seq]);
+    } catch (error) {
+      await inflight.catch(() => undefined);
+      await this.discard(id).catch(() => undefined);
+      throw error;
+    }
+    return { id, size, inspection: inspector.finish() };
+  }
+
+  /**
+   * The stored file, chunk by chunk, the next chunk read while the caller
+   * works on this one. Throws `UploadMissing` when it is not (or no longer)
+   * wholly stored.
+   */
+  async *read(id: string | null): AsyncGenerator<Buffer> {
+    const rows = id === null ? [] : await this.db.query<{ chunks: number }[]>(sql.UPLOAD_CHUNKS, [id]);
+    if (rows.length === 0 || id === null) throw new UploadMissing();
+    const chunks = rows[0].chunks;
+    let next = chunks > 0 ? this.chunk(id, 0) : undefined;
+    for (let seq = 0; next !== undefined; seq += 1) {
+      const current = await next;
+      next = seq + 1 < chunks ? this.chunk(id, seq + 1) : undefined;
+      yield current;
+    }
+  }
+
+  async discard(id: string): Promise<void> {
+    await this.db.query(sql.DELETE_UPLOAD, [id]);
+  }
+
+  /** Removes uploads that no unfinished import needs, a day after they began. */
+  async discardAbandoned(): Promise<number> {
+    const [{ n }] = await this.db.query<{ n: number }[]>(sql.DELETE_ABANDONED_UPLOADS);
+    return n;
+  }
+
+  private async storeChunk(id: string, seq: number, chunk: Buffer): Promise<void> {
+    await this.db.query(sql.INSERT_UPLOAD_CHUNK, [id, seq, await deflate(chunk, DEFLATE)]);
+  }
+
+  private chunk(id: string, seq: number): Promise<Buffer> {
+    const read = this.db.query<{ data: Buffer }[]>(sql.UPLOAD_CHUNK, [id, seq]).then((rows) => {
+      if (rows.length === 0) throw new UploadMissing();
+      return inflate(rows[0].data);
+    });
+    // Read ahead: a reader that stops early never awaits it, and its failure must not go unhandled.
+    read.catch(() => undefined);
+    return read;
+  }
+}
