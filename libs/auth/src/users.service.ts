@@ -118,9 +118,6 @@ export class UsersService {
    */
   async update(rawId: string, change: UserChange): Promise<UserView> {
     const id = parseId(rawId);
-    if (change.role === undefined && change.active === undefined) {
-      throw new DomainError('invalid', 'Send role, active or both', { role: 'role or active is required' });
-    }
     const row = await this.db.transaction(async (m) => {
       // Locking every active admin serialises changes to the set of admins:
       // two admins demoting each other at once cannot both succeed.
@@ -128,6 +125,9 @@ export class UsersService {
         `SELECT id::text FROM users WHERE role = 'admin' AND deactivated_at IS NULL ORDER BY id FOR UPDATE`,
       );
       const current = await this.find(m, id, true);
+      if (change.role === undefined && change.active === undefined) {
+        throw new DomainError('invalid', 'Send role, active or both', { role: 'role or active is required' });
+      }
       const role = change.role ?? current.role;
       const active = change.active ?? current.deactivated_at === null;
       const staysActiveAdmin = role === 'admin' && active;
