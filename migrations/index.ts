@@ -4,6 +4,7 @@ import { Segments1764300400000 } from './1764300400000-Segments.js';
 import { ImportLanes1764300500000 } from './1764300500000-ImportLanes.js';
 import { ContactSuffixScan1764300600000 } from './1764300600000-ContactSuffixScan.js';
 import { ImportUploads1764300750000 } from './1764300750000-ImportUploads.js';
+import { UserManagement1764300800000 } from './1764300800000-UserManagement.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
@@ -16,4 +17,5 @@ export const migrations = [
   ImportLanes1764300500000,
   ContactSuffixScan1764300600000,
   ImportUploads1764300750000,
+  UserManagement1764300800000,
 ];

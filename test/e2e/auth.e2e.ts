@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { AuthService } from '../../libs/auth/src/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -33,6 +34,16 @@ describe('auth', () => {
     expect(login.status).toBe(200);
     const left = await t.db.query(`SELECT count(*)::int AS n FROM sessions WHERE token_hash = 'expired-session'`);
     expect(left.rows[0].n).toBe(0);
+  });
+
+  it('does not mark the session cookie Secure when PUBLIC_URL is http', async () => {
+    expect(t.config.PUBLIC_URL).toMatch(/^http:/);
+    const login = await t.request('POST', '/api/v1/auth/login', {
+      auth: false,
+      body: { email: t.adminEmail, password: t.adminPassword },
+    });
+    expect(login.headers.get('set-cookie')).toMatch(/^herald_session=/);
+    expect(login.headers.get('set-cookie')).not.toMatch(/;\s*Secure/i);
   });
 
   it('logs in with a session cookie and a token, and logs out', async () => {
@@ -72,9 +83,91 @@ describe('auth', () => {
         auth: false,
         body: { email: 'victim@example.com', password: 'wrong password' },
       });
+    const responses = [];
+    for (let i = 0; i < 4; i += 1) responses.push(await attempt());
+    expect(responses.map((r) => r.status)).toEqual([401, 401, 401, 429]);
+    const retryAfter = Number(responses[3].headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    expect(responses[3].body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
+  });
+
+  // The app trusts X-Forwarded-For from loopback: each test below speaks for clients of its own.
+  const loginFrom = (ip: string, email: string, password: string) =>
+    t.request('POST', '/api/v1/auth/login', {
+      auth: false,
+      headers: { 'x-forwarded-for': ip },
+      body: { email, password },
+    });
+
+  it("does not let an attacker's failed guesses lock the user out from another client", async () => {
+    const attacker = '203.0.113.10';
+    const guesses = [];
+    for (let i = 0; i < 4; i += 1) guesses.push((await loginFrom(attacker, t.adminEmail, 'guess ' + i)).status);
+    expect(guesses).toEqual([401, 401, 401, 429]);
+    // The attacker stays refused, even with the right password...
+    expect((await loginFrom(attacker, t.adminEmail, t.adminPassword)).status).toBe(429);
+    // ...while the admin, from their own address, signs in.
+    expect((await loginFrom('198.51.100.20', t.adminEmail, t.adminPassword)).status).toBe(200);
+  });
+
+  it('throttles a client that tries one password over many addresses', { timeout: 120_000 }, async () => {
+    const sprayer = '203.0.113.30';
+    // 3 failures per address, and 5 times that per client over all addresses.
+    const statuses = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => loginFrom(sprayer, `user${i}@example.com`, 'Summer2026!')),
+    ).then((responses) => responses.map((r) => r.status));
+    expect(statuses).toEqual(Array(15).fill(401));
+    expect((await loginFrom(sprayer, 'user15@example.com', 'Summer2026!')).status).toBe(429);
+    expect((await loginFrom('198.51.100.31', 'user0@example.com', 'Summer2026!')).status).toBe(401);
+  });
+
+  it('counts an IPv6 client by its /64, so fresh addresses in it are no fresh tries', async () => {
     const statuses = [];
-    for (let i = 0; i < 4; i += 1) statuses.push((await attempt()).status);
+    for (let i = 1; i <= 4; i += 1) {
+      statuses.push((await loginFrom(`2001:db8:7:7::${i}`, 'v6@example.com', 'wrong password')).status);
+    }
     expect(statuses).toEqual([401, 401, 401, 429]);
+    expect((await loginFrom('2001:db8:7:8::1', 'v6@example.com', 'wrong password')).status).toBe(401);
+  });
+
+  it(
+    'gives each client fewer tries at an address under a distributed attack, never refusing a right password',
+    {
+      timeout: 120_000,
+    },
+    async () => {
+      const email = 'target@example.com';
+      const password = 'target password 2026';
+      await t.app.get(AuthService).createUser(email, password, 'member');
+      // Three clients spend their 3 tries each: 9 failures, 3 times the limit, from anywhere.
+      const attackers = ['203.0.113.41', '203.0.113.42', '203.0.113.43'].flatMap((ip) => [ip, ip, ip]);
+      const statuses = await Promise.all(attackers.map((ip) => loginFrom(ip, email, 'wrong password')));
+      expect(statuses.map((r) => r.status)).toEqual(Array(9).fill(401));
+      // A new client now gets one try at this address, not three.
+      expect((await loginFrom('203.0.113.44', email, 'wrong password')).status).toBe(401);
+      expect((await loginFrom('203.0.113.44', email, 'wrong password')).status).toBe(429);
+      // The user, from a client of their own, still signs in at the first try.
+      expect((await loginFrom('198.51.100.45', email, password)).status).toBe(200);
+      // Other addresses are untouched.
+      expect((await loginFrom('203.0.113.46', t.adminEmail, 'wrong password')).status).toBe(401);
+      expect((await loginFrom('203.0.113.46', t.adminEmail, 'wrong password')).status).toBe(401);
+    },
+  );
+
+  it('keeps its counters in a namespace of their own, each with an expiry', async () => {
+    const redis = new Redis(t.config.REDIS_URL);
+    try {
+      const keys = await redis.keys(`${t.config.HERALD_QUEUE_PREFIX}:*`);
+      const throttle = keys.filter((key) => key.startsWith(`${t.config.HERALD_QUEUE_PREFIX}:login-throttle:`));
+      expect(throttle.length).toBeGreaterThan(0);
+      expect(keys.filter((key) => key.includes('login') && !throttle.includes(key))).toEqual([]);
+      for (const key of throttle) expect(await redis.ttl(key), key).toBeGreaterThan(0);
+      // No address in the clear: they are hashed.
+      expect(throttle.filter((key) => key.includes('@'))).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('counts a burst of parallel guesses before checking any of them', async () => {
@@ -201,5 +294,25 @@ describe('first admin', () => {
     expect(login.status).toBe(200);
     expect(login.body).toMatchObject({ user: { email: 'owner@example.com', role: 'admin' } });
     expect((await t.db.query('SELECT count(*)::int AS n FROM users')).rows[0].n).toBe(1);
+  });
+});
+
+describe('session cookie behind https', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // NODE_ENV stays "test": the public address alone decides.
+    t = await startTestApp({ env: { PUBLIC_URL: 'https://mail.example.com' } });
+  });
+  afterAll(async () => t.close());
+
+  it('is Secure whenever PUBLIC_URL is https, and so is its removal', async () => {
+    const login = await t.request<{ token: string }>('POST', '/api/v1/auth/login', {
+      auth: false,
+      body: { email: t.adminEmail, password: t.adminPassword },
+    });
+    expect(login.status).toBe(200);
+    expect(login.headers.get('set-cookie')).toMatch(/^herald_session=[^;]+;.*;\s*Secure/i);
+    const logout = await t.request('POST', '/api/v1/auth/logout', { auth: login.body.token });
+    expect(logout.headers.get('set-cookie')).toMatch(/^herald_session=;.*;\s*Secure/i);
   });
 });

@@ -3,6 +3,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res 
 import {
   ApiBearerAuth,
   ApiCookieAuth,
+  ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
@@ -11,11 +12,15 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import type { Response } from 'express';
+import type { CookieOptions, Response } from 'express';
 import { ApiKeysService, type ApiKeyView } from './api-keys.service.js';
 import { requestToken, SESSION_COOKIE } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
+import { SetPasswordDto } from './users.dto.js';
+import { UsersService } from './users.service.js';
 import { type AuthenticatedRequest, CurrentUser, type Principal } from '@herald/common';
+
+const isHttps = (url: string): boolean => new URL(url).protocol === 'https:';
 
 export class LoginDto {
   @ApiProperty({ example: 'admin@example.com' })
@@ -44,8 +49,17 @@ export class CreateApiKeyDto {
 export class AuthController {
   constructor(
     private readonly auth: AuthService,
+    private readonly users: UsersService,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
+
+  /**
+   * Secure whenever browsers reach Herald over https, whatever NODE_ENV says:
+   * a session cookie sent over plain http can be read on the way.
+   */
+  private cookieOptions(): CookieOptions {
+    return { httpOnly: true, sameSite: 'lax', secure: isHttps(this.config.PUBLIC_URL), path: '/' };
+  }
 
   @Public()
   @Post('login')
@@ -56,13 +70,7 @@ export class AuthController {
   @ApiTooManyRequestsResponse({ description: 'Too many failed logins for this email or address in 15 minutes' })
   async login(@Body() body: LoginDto, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     const { token, expiresAt, principal } = await this.auth.login(body.email, body.password, req.ip ?? 'unknown');
-    res.cookie(SESSION_COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: this.config.NODE_ENV === 'production',
-      expires: expiresAt,
-      path: '/',
-    });
+    res.cookie(SESSION_COOKIE, token, { ...this.cookieOptions(), expires: expiresAt });
     return {
       token,
       expiresAt: expiresAt.toISOString(),
@@ -78,7 +86,19 @@ export class AuthController {
   async logout(@Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response): Promise<void> {
     const token = requestToken(req);
     if (token) await this.auth.logout(token);
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.clearCookie(SESSION_COOKIE, this.cookieOptions());
+  }
+
+  @Public()
+  @Post('set-password')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Choose a password with a one-time link from an admin',
+    description: 'The link works once and ends the other sessions of its user; then sign in as usual.',
+  })
+  @ApiNoContentResponse()
+  async setPassword(@Body() body: SetPasswordDto): Promise<void> {
+    await this.users.setPassword(body.token, body.password);
   }
 
   @Get('me')

@@ -1,19 +1,19 @@
-import { Db, DomainError, HERALD_CONFIG, type HeraldConfig, REDIS } from '@herald/common';
+import { Db, DomainError, HERALD_CONFIG, type HeraldConfig } from '@herald/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import argon2 from 'argon2';
-import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '@herald/common';
+import { LoginThrottle } from './login-throttle.js';
 import { API_KEY_PREFIX, newSessionToken, sha256 } from './tokens.js';
 
-const LOGIN_WINDOW_SECONDS = 15 * 60;
 export const DEFAULT_ADMIN_EMAIL = 'admin@herald.localhost';
 
 interface UserRow {
   id: string;
   email: string;
   role: Principal['role'];
-  password_hash: string;
+  password_hash: string | null;
+  deactivated: boolean;
 }
 
 @Injectable()
@@ -24,7 +24,7 @@ export class AuthService {
 
   constructor(
     private readonly db: Db,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly throttle: LoginThrottle,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
@@ -48,7 +48,7 @@ export class AuthService {
     else
       // Printed once, on purpose: this is the only way to learn the generated password.
       this.logger.warn(
-        `Created local admin ${email} with password ${password} — change it or set HERALD_ADMIN_PASSWORD`,
+        `Created local admin ${email} with password ${password} — change it (POST /api/v1/users/:id/password-link) or set HERALD_ADMIN_PASSWORD`,
       );
   }
 
@@ -65,29 +65,22 @@ export class AuthService {
     password: string,
     ip: string,
   ): Promise<{ token: string; expiresAt: Date; principal: Principal }> {
-    const keys = [`login:email:${sha256(email.trim().toLowerCase())}`, `login:ip:${ip}`].map(
-      (k) => `${this.config.HERALD_QUEUE_PREFIX}:${k}`,
-    );
-    // Count the attempt before checking the password: a check-then-count lets a
-    // burst of parallel guesses all pass the check before any of them is counted.
-    const tx = this.redis.multi();
-    for (const key of keys) tx.incr(key).expire(key, LOGIN_WINDOW_SECONDS, 'NX');
-    const counts = ((await tx.exec()) ?? []).filter((_, i) => i % 2 === 0).map(([, count]) => Number(count));
-    if (counts.some((count) => count > this.config.HERALD_LOGIN_MAX_FAILURES)) {
-      throw new DomainError('rate_limited', 'Too many failed logins; wait 15 minutes and try again');
-    }
+    const attempt = await this.throttle.count(email, ip);
     const user = await this.db.maybeOne<UserRow>(
-      'SELECT id, email, role, password_hash FROM users WHERE lower(email) = lower($1)',
+      `SELECT id, email, role, password_hash, deactivated_at IS NOT NULL AS deactivated
+       FROM users WHERE lower(email) = lower($1)`,
       [email.trim()],
     );
-    const ok = user
+    // Invited users have no password yet: they are checked against the decoy too.
+    const ok = user?.password_hash
       ? await argon2.verify(user.password_hash, password)
       : await argon2.verify(await this.decoy(), password).then(() => false);
     if (!user || !ok) {
       throw new DomainError('unauthorized', 'Email or password is wrong', { password: 'does not match' });
     }
-    // Only failures count: a success clears its email's count and takes itself back off its IP's.
-    await this.redis.multi().del(keys[0]).decr(keys[1]).exec();
+    // Said only to whoever knows the password; still counted as a failure.
+    if (user.deactivated) throw new DomainError('forbidden', 'This account is deactivated; ask an admin');
+    await this.throttle.succeeded(attempt);
     const token = newSessionToken();
     const expiresAt = new Date(Date.now() + this.config.HERALD_SESSION_TTL_HOURS * 3600_000);
     // Each login also drops the user's expired sessions, so the table stays the size of the live ones.
@@ -103,27 +96,32 @@ export class AuthService {
     await this.db.execute('DELETE FROM sessions WHERE token_hash = $1', [sha256(token)]);
   }
 
-  /** Resolves a bearer token or session cookie value to its user, or null. */
+  /**
+   * Resolves a bearer token or session cookie value to its user, or null.
+   * Read on every request, so a deactivation or a role change counts at once.
+   */
   async authenticate(token: string): Promise<Principal | null> {
     if (token.length > 200) return null;
     if (token.startsWith(API_KEY_PREFIX)) {
       // last_used_at is kept to the minute: writing it on every request would
       // turn each API call into a write and queue a busy key's calls on one row lock.
-      const user = await this.db.maybeOne<Omit<UserRow, 'password_hash'>>(
+      const user = await this.db.maybeOne<Omit<UserRow, 'password_hash' | 'deactivated'>>(
         `WITH k AS (
-           SELECT id, user_id, last_used_at FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL
+           SELECT a.id, a.last_used_at, u.id AS user_id, u.email, u.role
+           FROM api_keys a JOIN users u ON u.id = a.user_id
+           WHERE a.key_hash = $1 AND a.revoked_at IS NULL AND u.deactivated_at IS NULL
          ), touched AS (
            UPDATE api_keys a SET last_used_at = now() FROM k
            WHERE a.id = k.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')
          )
-         SELECT u.id, u.email, u.role FROM k JOIN users u ON u.id = k.user_id`,
+         SELECT user_id AS id, email, role FROM k`,
         [sha256(token)],
       );
       return user ? { userId: user.id, email: user.email, role: user.role, via: 'api_key' } : null;
     }
-    const user = await this.db.maybeOne<Omit<UserRow, 'password_hash'>>(
+    const user = await this.db.maybeOne<Omit<UserRow, 'password_hash' | 'deactivated'>>(
       `SELECT u.id, u.email, u.role FROM sessions s JOIN users u ON u.id = s.user_id
-       WHERE s.token_hash = $1 AND s.expires_at > now()`,
+       WHERE s.token_hash = $1 AND s.expires_at > now() AND u.deactivated_at IS NULL`,
       [sha256(token)],
     );
     return user ? { userId: user.id, email: user.email, role: user.role, via: 'session' } : null;

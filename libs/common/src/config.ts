@@ -21,13 +21,14 @@ const url = (protocol: RegExp, example: string) => z.url({ protocol, error: `exp
 export const CONFIG_VARIABLES = {
   NODE_ENV: {
     schema: z.enum(['development', 'production', 'test']).default('development'),
-    description: 'Runtime mode; `production` turns on secure cookies.',
+    description: 'Runtime mode (development, production or test).',
   },
   HOST: { schema: z.string().default('0.0.0.0'), description: 'Interface the HTTP server listens on.' },
   PORT: { schema: port.default(3000), description: 'HTTP port of the API, tracking endpoints and dashboard.' },
   PUBLIC_URL: {
     schema: url(/^https?$/, 'https://mail.example.com').default('http://localhost:3000'),
-    description: 'Base URL recipients and browsers reach Herald at (links in emails).',
+    description:
+      'Base URL recipients and browsers reach Herald at (links in emails); https makes session cookies Secure.',
   },
   DATABASE_URL: {
     schema: url(/^postgres(ql)?$/, 'postgres://user:password@host:5432/herald').default(
@@ -46,7 +47,8 @@ export const CONFIG_VARIABLES = {
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
       .default('herald'),
-    description: 'Prefix of every Redis key Herald writes, to share a Redis between installs.',
+    description:
+      'Names this installation in Redis: its queues and every other key (login throttle, worker heartbeats) start with it, to share a Redis between installs.',
   },
   HERALD_MIGRATE_ON_START: {
     schema: bool.default(true),
@@ -72,7 +74,8 @@ export const CONFIG_VARIABLES = {
   },
   HERALD_LOGIN_MAX_FAILURES: {
     schema: positiveInt.default(10),
-    description: 'Failed logins allowed per email and per IP within 15 minutes before 429.',
+    description:
+      'Failed logins allowed per email from one client within 15 minutes before 429; a client gets 5 times as many across all emails.',
   },
   HERALD_IMPORT_MAX_BYTES: {
     schema: positiveInt.default(1024 * 1024 * 1024),

@@ -10,6 +10,8 @@ export class DomainError extends Error {
     readonly kind: ErrorKind,
     message: string,
     readonly fields?: Record<string, string>,
+    /** For `rate_limited`: when the caller may try again, sent as `Retry-After`. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'DomainError';
@@ -23,3 +25,5 @@ export const conflict = (message: string, fields?: Record<string, string>) =>
   new DomainError('conflict', message, fields);
 export const unprocessable = (message: string, fields?: Record<string, string>) =>
   new DomainError('unprocessable', message, fields);
+export const rateLimited = (message: string, retryAfterSeconds: number) =>
+  new DomainError('rate_limited', message, undefined, retryAfterSeconds);

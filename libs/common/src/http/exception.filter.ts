@@ -88,6 +88,9 @@ export class HttpErrorFilter implements ExceptionFilter {
       res.destroy();
       return;
     }
+    if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) {
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(exception.retryAfterSeconds))));
+    }
     res.status(body.statusCode).json(body);
   }
 }
