@@ -45,9 +45,14 @@ export interface RequestOptions {
  * database and Redis key prefix of this test file's own.
  */
 export async function startTestApp(
-  options: { withWorker?: boolean; env?: Record<string, string> } = {},
+  options: {
+    withWorker?: boolean;
+    /** Extra settings; a function receives the test database (to point DATABASE_URL through a proxy, say). */
+    env?: Record<string, string> | ((database: TestDatabase) => Record<string, string>);
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
+  const env = typeof options.env === 'function' ? options.env(database) : options.env;
   const dataDir = await mkdtemp(join(tmpdir(), 'herald-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -57,7 +62,7 @@ export async function startTestApp(
     HERALD_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
     PORT: '0',
-    ...options.env,
+    ...env,
   });
   const app = await createApiApp(config, { withWorker: options.withWorker ?? false });
   await app.listen(0, '127.0.0.1');

@@ -42,7 +42,15 @@ export async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
-export function dataSourceOptions(url: string): DataSourceOptions {
+export interface PoolSettings {
+  size: number;
+  acquireTimeoutMs: number;
+}
+
+export function dataSourceOptions(
+  url: string,
+  pool: PoolSettings = { size: 10, acquireTimeoutMs: 5000 },
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -50,7 +58,9 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsTableName: 'migrations',
     synchronize: false,
     logging: false,
-    extra: { max: 10 },
+    // connectionTimeoutMillis bounds both the wait for a free pooled connection
+    // and the connect itself: a busy pool or a down server ends in a 503, not a hang.
+    extra: { max: pool.size, connectionTimeoutMillis: pool.acquireTimeoutMs },
   };
 }
 

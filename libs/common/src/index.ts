@@ -2,6 +2,8 @@ export * from './audience.js';
 export * from './config.js';
 export * from './core.module.js';
 export * from './database.js';
+export * from './dependencies.js';
+export * from './dependency-monitor.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './jobs.js';
