@@ -171,6 +171,7 @@ describe('CSV export', () => {
         t.app.get(DataSource),
         t.app.get(FieldsService),
         t.app.get(ListsService),
+        t.config,
         undefined,
       );
       await expect(service.open({ segmentId: '1' })).rejects.toMatchObject({
@@ -190,6 +191,7 @@ describe('CSV export', () => {
         t.app.get(DataSource),
         t.app.get(FieldsService),
         t.app.get(ListsService),
+        t.config,
         resolver,
       );
       const { stream, filename } = await service.open({ segmentId: '9', listId });

@@ -105,13 +105,16 @@ export class DependencyMonitor implements OnApplicationBootstrap, OnApplicationS
   private async probeDatabase(): Promise<void> {
     const pool = this.pool();
     // Every connection busy is load, not an outage: /health tells the two apart.
-    if (this.probing || !this.db.isInitialized || (pool !== undefined && pool.waitingCount > 0)) return;
+    const busy = pool !== undefined && pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10);
+    if (this.probing || !this.db.isInitialized || busy) return;
     this.probing = true;
     try {
       await withDeadline(this.db.query('SELECT 1'), PROBE_TIMEOUT_MS, 'database');
       this.recovered('database');
     } catch (error) {
-      if (asDependencyError(error) !== undefined) this.failed('database', error);
+      // A refused or lost connection is an outage; a slow answer may be load.
+      const unavailable = asDependencyError(error);
+      if (unavailable !== undefined && /refused|lost/.test(unavailable.reason)) this.failed('database', error);
     } finally {
       this.probing = false;
     }

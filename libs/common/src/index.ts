@@ -14,6 +14,7 @@ export * from './secret.js';
 export * from './signed-token.js';
 export * from './startup.js';
 export * from './workers.js';
+export * from './http/concurrency.js';
 export * from './http/exception.filter.js';
 export * from './http/principal.js';
 export * from './http/public.decorator.js';

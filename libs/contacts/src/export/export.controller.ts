@@ -1,4 +1,5 @@
-import { Controller, Get, Logger, Query, Res } from '@nestjs/common';
+import { HERALD_CONFIG, type HeraldConfig, PerUserConcurrency } from '@herald/common';
+import { Controller, Get, Inject, Logger, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiCookieAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { pipeline } from 'node:stream/promises';
@@ -16,9 +17,13 @@ import { ExportService } from './export.service.js';
 export class ExportController {
   private readonly logger = new Logger(ExportController.name);
 
-  constructor(private readonly exports: ExportService) {}
+  constructor(
+    private readonly exports: ExportService,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+  ) {}
 
   @Get('export.csv')
+  @UseInterceptors(new PerUserConcurrency('exports', 2))
   @ApiOperation({
     summary: 'Download contacts as CSV (streamed)',
     description:
@@ -29,6 +34,9 @@ export class ExportController {
   @ApiOkResponse({ description: 'The CSV file', schema: { type: 'string' } })
   async export(@Query() query: ExportQueryDto, @Res() res: Response): Promise<void> {
     const { stream, filename } = await this.exports.open(query);
+    // A client that stops reading would hold the connection for ever: cut it
+    // when the socket has been idle this long (the pipeline then releases it).
+    res.setTimeout(this.config.HERALD_EXPORT_IDLE_TIMEOUT_MS, () => res.destroy());
     res.status(200).set({
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Disposition': `attachment; filename="${filename}"`,
@@ -39,5 +47,6 @@ export class ExportController {
     // the client sees as a failed download; the service has already
     // released the connection.
     await pipeline(stream, res).catch((error: Error) => this.logger.debug(`export ended early: ${error.message}`));
+    res.socket?.setTimeout(0);
   }
 }

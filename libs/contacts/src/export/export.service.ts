@@ -1,4 +1,13 @@
-import { type ContactFilter, DomainError, invalid, SEGMENT_RESOLVER, type SegmentResolver } from '@herald/common';
+import {
+  type ContactFilter,
+  DomainError,
+  HERALD_CONFIG,
+  type HeraldConfig,
+  invalid,
+  SEGMENT_RESOLVER,
+  type SegmentResolver,
+  unprocessable,
+} from '@herald/common';
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import type pg from 'pg';
@@ -52,6 +61,7 @@ export class ExportService {
     private readonly db: DataSource,
     private readonly fields: FieldsService,
     private readonly lists: ListsService,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     @Optional() @Inject(SEGMENT_RESOLVER) private readonly segments?: SegmentResolver,
   ) {}
 
@@ -79,11 +89,21 @@ export class ExportService {
         // first, with the filter's values bound as usual.
         await client.query('BEGIN');
         await client.query(CREATE_EXPORT_IDS);
+        // Selecting the segment obeys the segment timeout like a count; the COPY after it may take as long as the download.
+        await client.query(`SELECT set_config('statement_timeout', $1, true)`, [
+          String(this.config.HERALD_SEGMENT_TIMEOUT_MS),
+        ]);
         await client.query(fillExportIds(segment.sql), segment.params);
+        await client.query(`SELECT set_config('statement_timeout', '0', true)`);
       }
     } catch (error) {
       this.running -= 1;
       client?.release(true);
+      if ((error as { code?: unknown }).code === '57014') {
+        throw unprocessable(
+          `Selecting this segment's contacts took longer than ${this.config.HERALD_SEGMENT_TIMEOUT_MS} ms and was stopped; narrow the rules`,
+        );
+      }
       throw error;
     }
     const stream = client.query(copyTo(sql));
