@@ -1,4 +1,4 @@
-import { DomainError, HERALD_CONFIG, type HeraldConfig, listLiveWorkers, REDIS } from '@herald/common';
+import { cachedFor, DomainError, HERALD_CONFIG, type HeraldConfig, listLiveWorkers, REDIS } from '@herald/common';
 import { CONTACT_STATUSES, IMPORT_STATUSES } from '@herald/contacts';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
@@ -11,6 +11,11 @@ import { withTimeout } from './with-timeout.js';
 /** Injection token of the BullMQ `Queue` of every queue in the catalogue. */
 export const QUEUE_LIST = Symbol('QUEUE_LIST');
 
+interface StatusCount {
+  status: string;
+  count: number;
+}
+
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
 
 /** A scrape must answer even when one source hangs; Prometheus times out at 10 s by default. */
@@ -18,8 +23,8 @@ const COLLECT_TIMEOUT_MS = 5000;
 
 /*
  * Counts by status for the gauges. Both are full scans (a count cannot use an
- * index alone here); on the table sizes Herald targets they take well under a
- * second, and Prometheus asks every 15-60 s.
+ * index alone here), so they are cached (HERALD_METRICS_CACHE_SECONDS) and
+ * computed by one scrape at a time: many scrapers cost what one does.
  */
 const CONTACTS_BY_STATUS = `SELECT status, count(*)::int AS count FROM contacts GROUP BY status`;
 const IMPORTS_BY_STATUS = `SELECT status, count(*)::int AS count FROM imports GROUP BY status`;
@@ -34,6 +39,8 @@ export class MetricsService implements OnModuleInit {
   private readonly logger = new Logger(MetricsService.name);
   readonly registry = new Registry();
   private readonly tokenDigest: Buffer | undefined;
+  private readonly importCounts: () => Promise<StatusCount[]>;
+  private readonly contactCounts: () => Promise<StatusCount[]>;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -43,6 +50,9 @@ export class MetricsService implements OnModuleInit {
   ) {
     const token = config.HERALD_METRICS_TOKEN;
     this.tokenDigest = token === undefined ? undefined : digest(token);
+    const ttlMs = config.HERALD_METRICS_CACHE_SECONDS * 1000;
+    this.importCounts = cachedFor(ttlMs, () => this.db.query<StatusCount[]>(IMPORTS_BY_STATUS));
+    this.contactCounts = cachedFor(ttlMs, () => this.db.query<StatusCount[]>(CONTACTS_BY_STATUS));
   }
 
   onModuleInit(): void {
@@ -59,10 +69,10 @@ export class MetricsService implements OnModuleInit {
       gauge.set((await listLiveWorkers(this.redis, this.config.HERALD_QUEUE_PREFIX)).length);
     });
     this.gauge('herald_imports', 'Imports per status', ['status'], (gauge) =>
-      this.countByStatus(gauge, IMPORTS_BY_STATUS, IMPORT_STATUSES),
+      this.countByStatus(gauge, this.importCounts, IMPORT_STATUSES),
     );
     this.gauge('herald_contacts', 'Contacts per status', ['status'], (gauge) =>
-      this.countByStatus(gauge, CONTACTS_BY_STATUS, CONTACT_STATUSES),
+      this.countByStatus(gauge, this.contactCounts, CONTACT_STATUSES),
     );
   }
 
@@ -112,8 +122,12 @@ export class MetricsService implements OnModuleInit {
     });
   }
 
-  private async countByStatus(gauge: Gauge<'status'>, sql: string, known: readonly string[]): Promise<void> {
-    const rows = (await this.db.query(sql)) as { status: string; count: number }[];
+  private async countByStatus(
+    gauge: Gauge<'status'>,
+    counts: () => Promise<StatusCount[]>,
+    known: readonly string[],
+  ): Promise<void> {
+    const rows = await counts();
     // Known statuses are reported as 0 rather than missing, so rates and alerts see them.
     for (const status of known) gauge.set({ status }, 0);
     for (const row of rows) gauge.set({ status: row.status }, row.count);

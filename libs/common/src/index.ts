@@ -1,4 +1,5 @@
 export * from './audience.js';
+export * from './cached.js';
 export * from './config.js';
 export * from './core.module.js';
 export * from './database.js';
