@@ -9,6 +9,7 @@ import { createApiApp } from '../../apps/api/src/app.js';
 import { ApiKeysService, AuthService } from '../../libs/auth/src/index.js';
 import { type HeraldConfig, loadConfig } from '../../libs/common/src/index.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
+import { deleteKeys, testRedisUrl } from './redis-keys.js';
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -57,8 +58,8 @@ export async function startTestApp(
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
-    REDIS_URL: process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    HERALD_QUEUE_PREFIX: `herald-test-${randomBytes(5).toString('hex')}`,
+    REDIS_URL: testRedisUrl(),
+    HERALD_QUEUE_PREFIX: `herald-test-${process.env.HERALD_TEST_RUN ?? process.pid}-${randomBytes(5).toString('hex')}`,
     HERALD_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
     PORT: '0',
@@ -102,6 +103,8 @@ export async function startTestApp(
     request,
     async close() {
       await app.close();
+      // Queues, heartbeats, throttles: whatever this file wrote under its prefix goes with it.
+      await deleteKeys(`${config.HERALD_QUEUE_PREFIX}:*`);
       await db.end();
       await database.drop();
       await rm(dataDir, { recursive: true, force: true });

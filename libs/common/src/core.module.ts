@@ -7,6 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { HERALD_CONFIG, type HeraldConfig } from './config.js';
 import { dataSourceOptions } from './database.js';
 import { DependencyMonitor } from './dependency-monitor.js';
+import { InstallationClaim } from './installation.js';
 import { REDIS, connectRedis, queueConnection } from './redis.js';
 import { AppSecret } from './secret.js';
 
@@ -56,6 +57,7 @@ export class HeraldCoreModule {
         { provide: REDIS, useFactory: () => connectRedis(config.REDIS_URL) },
         RedisShutdown,
         DependencyMonitor,
+        InstallationClaim,
         AppSecret,
       ],
       exports: [HERALD_CONFIG, REDIS, AppSecret, DependencyMonitor],

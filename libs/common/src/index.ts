@@ -7,6 +7,7 @@ export * from './dependencies.js';
 export * from './dependency-monitor.js';
 export * from './errors.js';
 export * from './ids.js';
+export * from './installation.js';
 export * from './jobs.js';
 export * from './pagination.js';
 export * from './page-query.dto.js';

@@ -1,5 +1,6 @@
 import { ConfigError, describeConfig, type HeraldConfig, loadConfig } from './config.js';
 import { DatabaseUnavailableError, ensureDatabase, runMigrations } from './database.js';
+import { PrefixInUseError } from './installation.js';
 import { checkRedis, RedisUnavailableError } from './redis.js';
 
 /**
@@ -28,7 +29,8 @@ export function exitOnStartupFailure(what: string): (error: unknown) => never {
     if (
       error instanceof ConfigError ||
       error instanceof DatabaseUnavailableError ||
-      error instanceof RedisUnavailableError
+      error instanceof RedisUnavailableError ||
+      error instanceof PrefixInUseError
     ) {
       console.error(`${what} cannot start: ${error.message}`);
     } else {
