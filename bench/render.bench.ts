@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { MessageTokens } from '@herald/common';
-import { compileTemplate, type ContactData, renderMessage, templateData, trackingUrls } from '@herald/templates';
+import { type AppSecret, type HeraldConfig, MessageTokens } from '@herald/common';
+import { compileTemplate, type ContactData, MessageRenderer, templateData, trackingUrls } from '@herald/templates';
 import Handlebars from 'handlebars';
 import { randomBytes } from 'node:crypto';
 import { FIELD_COUNT, NEWSLETTER_MJML } from './fixtures/newsletter.js';
@@ -61,7 +61,13 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
-  const key = new MessageTokens(randomBytes(32));
+  const secret = randomBytes(32);
+  const key = new MessageTokens(secret);
+  // What the campaign engine injects, built by hand: only these two settings matter to it.
+  const renderer = new MessageRenderer(
+    { PUBLIC_URL: options.publicUrl } as HeraldConfig,
+    { value: secret } as AppSecret,
+  );
 
   // Compile: MJML -> HTML -> rewritten links, text part, Handlebars compile.
   await compileTemplate(source, options);
@@ -102,10 +108,10 @@ async function main(): Promise<void> {
     return Object.assign(d, bareSystem);
   };
 
-  const sample = renderMessage(compiled, { messageId: '1', contact: contacts[1] }, key);
+  const sample = renderer.render(compiled, { messageId: '1', contact: contacts[1] });
   const htmlBytes = Buffer.byteLength(sample.html);
   const stepHerald = (i: number) =>
-    renderMessage(compiled, { messageId: String(i + 1), contact: contacts[i % 1000] }, key).html.length;
+    renderer.render(compiled, { messageId: String(i + 1), contact: contacts[i % 1000] }).html.length;
   const stepHeraldHtml = (i: number) => {
     const system: Record<string, unknown> = trackingUrls(options.publicUrl, key.sign(String(i + 1)));
     system.sender = options.sender;

@@ -19,6 +19,34 @@ const HOSTILE_BODIES: unknown[] = [
   { contactIds: ['1', '-1', '99999999999999999999', "1' OR 1=1"] },
   { rules: { all: [{ field: 'attributes.x; DROP TABLE contacts', op: 'eq', value: 1 }] } },
 ];
+/** Text Postgres cannot store (NUL) or that is not Unicode (unpaired surrogates). */
+const BAD_TEXT = ['a\u0000b', 'a\ud800', '\udfffz'];
+/** Where bad text may hide in a body: plain fields, nested values, attribute names and values, rule values. */
+const BAD_TEXT_BODIES: [string, (text: string) => unknown][] = [
+  ['name', (text) => ({ name: text })],
+  ['description', (text) => ({ description: text })],
+  ['email', (text) => ({ email: text })],
+  ['password', (text) => ({ password: text })],
+  ['subject', (text) => ({ subject: text })],
+  ['attributes.city', (text) => ({ attributes: { city: text } })],
+  ['attributes.\ufffd', (text) => ({ attributes: { [text.replace(/[a-z]/g, '')]: 'x' } })],
+  ['rules.all[0].value', (text) => ({ rules: { all: [{ field: 'email', op: 'eq', value: text }] } })],
+  ['contactIds[1]', (text) => ({ contactIds: ['1', text] })],
+];
+const DEEP = 5000;
+const DEEP_BODIES: [string, string][] = [
+  ['name', `{"name":${'['.repeat(DEEP)}${']'.repeat(DEEP)}}`],
+  ['email', `{"email":${'{"a":'.repeat(DEEP)}1${'}'.repeat(DEEP)}}`],
+  ['body', `${'['.repeat(DEEP)}${']'.repeat(DEEP)}`],
+];
+/** Dates Postgres cannot take: year 0, and years past 9999 once in UTC. */
+const HUGE_DATES: [string, unknown][] = [
+  ['after the last day of 9999', { field: 'createdAt', op: 'after', value: '9999-12-31' }],
+  ['past 9999 in UTC', { field: 'updatedAt', op: 'before', value: '9999-12-31T23:00:00-05:00' }],
+  ['in year 0', { field: 'createdAt', op: 'before', value: '0000-06-01' }],
+  ['ending past 9999', { field: 'createdAt', op: 'between', value: ['2024-01-01', '9999-12-31'] }],
+  ['with a six-digit year', { field: 'createdAt', op: 'after', value: '+275760-09-13T00:00:00Z' }],
+];
 const HOSTILE_IDS = ['abc', '-1', '0', '99999999999999999999', "1'--", '%00', '1.5'];
 const HOSTILE_QUERIES = [
   'limit=-1',
@@ -70,6 +98,99 @@ describe('hostile input on every endpoint', () => {
         headers: { 'content-type': 'application/json' },
       });
       expectClientError(`${method} ${url} malformed JSON`, malformed);
+    }
+  });
+
+  /** JSON routes answer 400 naming the field; the multipart import route refuses a JSON body with 415. */
+  const expectBadField = (label: string, res: { status: number; body: any }, field: string) => {
+    expectClientError(label, res);
+    if (res.status === 415) return;
+    expect(res.status, label).toBe(400);
+    expect(Object.keys(res.body.fields ?? {}), label).toContain(field);
+  };
+
+  it('answers NUL and unpaired surrogates anywhere in a body with 400 naming the field', async () => {
+    const withBody = operations.filter((o) => ['POST', 'PATCH', 'PUT'].includes(o.method));
+    expect(withBody.map((o) => o.path)).toContain('/api/v1/auth/login');
+    for (const { method, path } of withBody) {
+      const url = path.replace(/\{[^}]+\}/g, '1');
+      for (const text of BAD_TEXT) {
+        for (const [field, body] of BAD_TEXT_BODIES) {
+          const res = await t.request(method, url, { body: body(text) });
+          expectBadField(`${method} ${url} ${field} ${JSON.stringify(text)}`, res, field);
+        }
+      }
+    }
+  });
+
+  it('answers bad text in otherwise valid bodies with 400, where it used to reach Postgres', async () => {
+    const rules = (value: string) => ({ all: [{ field: 'email', op: 'eq', value }] });
+    await t.request('POST', '/api/v1/fields', { body: { name: 'city', type: 'text' } });
+    const cases: [string, string, (text: string) => unknown, string][] = [
+      ['POST', '/api/v1/api-keys', (text) => ({ name: text }), 'name'],
+      ['POST', '/api/v1/segments', (text) => ({ name: text, rules: rules('x') }), 'name'],
+      ['POST', '/api/v1/segments', (text) => ({ name: 'S', description: text, rules: rules('x') }), 'description'],
+      ['POST', '/api/v1/segments', (text) => ({ name: 'S', rules: rules(text) }), 'rules.all[0].value'],
+      ['POST', '/api/v1/segments/preview', (text) => ({ rules: rules(text) }), 'rules.all[0].value'],
+      [
+        'POST',
+        '/api/v1/templates',
+        (text) => ({ name: text, subject: 'Hi', body: '<p>x</p>', format: 'html' }),
+        'name',
+      ],
+      [
+        'POST',
+        '/api/v1/contacts',
+        (text) => ({ email: 'ok@example.com', attributes: { city: text } }),
+        'attributes.city',
+      ],
+      ['POST', '/api/v1/lists', (text) => ({ name: text }), 'name'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      for (const text of BAD_TEXT) {
+        const res = await t.request(method, path, { body: body(text) });
+        expectBadField(`${method} ${path} ${field} ${JSON.stringify(text)}`, res, field);
+      }
+    }
+  });
+
+  it('answers 5,000 levels of nested JSON with 400 on every route, sign-in included', async () => {
+    const withBody = operations.filter((o) => ['POST', 'PATCH', 'PUT'].includes(o.method));
+    for (const { method, path } of withBody) {
+      const url = path.replace(/\{[^}]+\}/g, '1');
+      for (const [field, raw] of DEEP_BODIES) {
+        const res = await t.request(method, url, { raw, headers: { 'content-type': 'application/json' } });
+        expectBadField(`${method} ${url} deep ${field}`, res, field);
+      }
+    }
+  });
+
+  it('answers segment dates outside years 1 to 9999 with 400 naming the value', async () => {
+    for (const [label, condition] of HUGE_DATES) {
+      for (const [path, extra] of [
+        ['/api/v1/segments/preview', {}],
+        ['/api/v1/segments', { name: 'Dates' }],
+      ] as const) {
+        const res = await t.request('POST', path, { body: { ...extra, rules: { all: [condition] } } });
+        expect(res.status, `${path} ${label}`).toBe(400);
+        expect(Object.keys(res.body.fields), `${path} ${label}`).toEqual([
+          expect.stringMatching(/^rules\.all\[0\]\.value/),
+        ]);
+      }
+    }
+  });
+
+  it('answers NUL in a query string or a path parameter with 400 naming it', async () => {
+    for (const { method, path } of operations) {
+      const url = path.replace(/\{[^}]+\}/g, '1');
+      const query = await t.request(method, `${url}?q=a%00b&cursor=x`, method === 'GET' ? {} : { body: {} });
+      expectBadField(`${method} ${url}?q=NUL`, query, 'q');
+      const params = path.match(/\{([^}]+)\}/g)?.map((p) => p.slice(1, -1)) ?? [];
+      for (const name of params) {
+        const withNul = path.replace(`{${name}}`, '1%00').replace(/\{[^}]+\}/g, '1');
+        const res = await t.request(method, withNul, ['POST', 'PATCH'].includes(method) ? { body: {} } : {});
+        expectBadField(`${method} ${withNul}`, res, name);
+      }
     }
   });
 

@@ -266,8 +266,9 @@ describe('imports', () => {
       const res = await t.request('POST', '/api/v1/imports', { raw: form });
       expect(res.status).toBe(400);
       expect(res.body.fields).toHaveProperty('file');
+      // The route takes multipart uploads only.
       const json = await t.request('POST', '/api/v1/imports', { body: { mode: 'upsert' } });
-      expect(json.status).toBe(400);
+      expect(json.status).toBe(415);
     });
   });
 

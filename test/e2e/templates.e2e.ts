@@ -168,6 +168,21 @@ describe('templates', () => {
     expect(preview.body.html).not.toMatch(/root:/);
   });
 
+  it('answers 422 naming body for 5,000 nested <div> in mj-raw, which would overflow the stack', async () => {
+    const res = await create({
+      body: body(`<mj-raw>${'<div>'.repeat(5000)}x${'</div>'.repeat(5000)}</mj-raw>`),
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.fields.body).toMatch(/^line 5, column \d+: elements nested more than 100 deep/);
+  });
+
+  it('stores a 500 KB HTML body of unclosed <a promptly: links are found in one pass', async () => {
+    // Each `<a` made the old patterns rescan the rest: 20 s for 192 KB, minutes for this.
+    const res = await create({ format: 'html', body: '<a '.repeat(170_000) });
+    expect(res.status).toBe(201);
+    expect((await t.request('GET', `/api/v1/templates/${res.body.id}`)).status).toBe(200);
+  });
+
   describe('preview', () => {
     let id: string;
     let contactId: string;
@@ -238,6 +253,26 @@ describe('templates', () => {
       expect(res.body.sizeBytes).toBeGreaterThan(102 * 1024);
     });
 
+    it('answers 422 instead of stalling when loops multiply past the render limits', async () => {
+      const loops = '{{#each @root.attributes}}'.repeat(6) + 'x' + '{{/each}}'.repeat(6);
+      const created = await create({ format: 'html', body: `<p>${loops}</p>` });
+      expect(created.status).toBe(201);
+      // 20^6 = 64 million iterations: the process would be busy for minutes.
+      const data = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, 'v']));
+      const res = await t.request<Record<string, any>>('POST', `/api/v1/templates/${created.body.id}/preview`, {
+        body: { data },
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.fields.body).toMatch(/ran more than 10,000 times for one message/);
+      // Few enough values render as usual: the two sample fields and one more, 3^6 times.
+      const few = await t.request<Record<string, any>>('POST', `/api/v1/templates/${created.body.id}/preview`, {
+        body: { data: { k0: 'v' } },
+      });
+      expect(few.status).toBe(200);
+      expect(few.body.html).toContain('x'.repeat(3 ** 6));
+      expect((await t.request('GET', '/health', { auth: false })).status).toBe(200);
+    });
+
     it('answers an unknown contact with 404, a malformed one with 400 and bad data with 400', async () => {
       expect(
         (await t.request('POST', `/api/v1/templates/${id}/preview`, { body: { contactId: '999999' } })).status,
@@ -268,6 +303,11 @@ describe('templates', () => {
         body: { data: { a: 'x'.repeat(70 * 1024) } },
       });
       expect(huge.status).toBe(400);
+      const longValue = await t.request<Record<string, any>>('POST', `/api/v1/templates/${id}/preview`, {
+        body: { data: { a: { b: 'x'.repeat(2001) } } },
+      });
+      expect(longValue.status).toBe(400);
+      expect(longValue.body.fields).toEqual({ 'data.a.b': 'too long' });
       expect((await t.request('POST', '/api/v1/templates/999999/preview', { body: {} })).status).toBe(404);
     });
   });

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { DestinationStream } from 'pino';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +51,7 @@ export async function startTestApp(
     withWorker?: boolean;
     /** Extra settings; a function receives the test database (to point DATABASE_URL through a proxy, say). */
     env?: Record<string, string> | ((database: TestDatabase) => Record<string, string>);
+    logDestination?: DestinationStream;
   } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -65,7 +67,10 @@ export async function startTestApp(
     PORT: '0',
     ...env,
   });
-  const app = await createApiApp(config, { withWorker: options.withWorker ?? false });
+  const app = await createApiApp(config, {
+    withWorker: options.withWorker ?? false,
+    logDestination: options.logDestination,
+  });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;

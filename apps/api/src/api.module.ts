@@ -1,5 +1,5 @@
 import { AuthModule } from '@herald/auth';
-import { HeraldCoreModule, type HeraldConfig } from '@herald/common';
+import { type CoreOptions, HeraldCoreModule, type HeraldConfig } from '@herald/common';
 import { ContactsModule } from '@herald/contacts';
 import { SegmentsModule } from '@herald/segments';
 import { TemplatesModule } from '@herald/templates';
@@ -7,7 +7,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { WorkerModule } from '../../worker/src/worker.module.js';
 import { OperationsModule } from './operations.module.js';
 
-export interface ApiOptions {
+export interface ApiOptions extends CoreOptions {
   /** Also run the job processors in this process (`npm start`). */
   withWorker: boolean;
 }
@@ -18,7 +18,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        HeraldCoreModule.forRoot(config),
+        HeraldCoreModule.forRoot(config, options),
         AuthModule,
         ContactsModule,
         SegmentsModule,

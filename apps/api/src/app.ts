@@ -1,11 +1,19 @@
-import { createValidationPipe, type HeraldConfig, HttpErrorFilter } from '@herald/common';
+import {
+  createValidationPipe,
+  CrossSiteGuard,
+  type HeraldConfig,
+  HttpErrorFilter,
+  InputHygienePipe,
+  logRequestsRefusedEarly,
+  rejectUnsafeInput,
+} from '@herald/common';
 import type { INestApplication } from '@nestjs/common';
 import { RequestMethod } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { NestFactory, Reflector } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { ApiModule, type ApiOptions } from './api.module.js';
 
 /** Routes outside `/api/v1`: used by browsers and mail clients, not API callers. */
@@ -18,11 +26,17 @@ export async function createApiApp(config: HeraldConfig, options: ApiOptions): P
   });
   app.useLogger(app.get(Logger));
   app.set('trust proxy', 'loopback');
+  app.use(logRequestsRefusedEarly(() => PinoLogger.root));
+  // Form bodies are parsed for the routes that document them (public forms);
+  // CrossSiteGuard refuses them everywhere else with 415.
   app.useBodyParser('json', { limit: '1mb' });
   app.useBodyParser('urlencoded', { limit: '64kb', extended: false });
+  app.use(rejectUnsafeInput);
   app.use(cookieParser());
   app.setGlobalPrefix('api/v1', { exclude: UNPREFIXED.map((path) => ({ path, method: RequestMethod.ALL })) });
-  app.useGlobalPipes(createValidationPipe());
+  // Runs after the authentication guard (module guards come first) and before any handler or upload.
+  app.useGlobalGuards(new CrossSiteGuard(new Reflector(), config.PUBLIC_URL));
+  app.useGlobalPipes(new InputHygienePipe(), createValidationPipe());
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
 

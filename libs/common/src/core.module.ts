@@ -4,10 +4,12 @@ import { DiscoveryModule } from '@nestjs/core';
 import type { Redis } from 'ioredis';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { HERALD_CONFIG, type HeraldConfig } from './config.js';
 import { dataSourceOptions } from './database.js';
 import { DependencyMonitor } from './dependency-monitor.js';
 import { InstallationClaim } from './installation.js';
+import { loggerParams } from './logging.js';
 import { REDIS, connectRedis, queueConnection } from './redis.js';
 import { AppSecret } from './secret.js';
 
@@ -20,6 +22,14 @@ class RedisShutdown implements OnApplicationShutdown {
   }
 }
 
+export interface CoreOptions {
+  /**
+   * Where log lines go instead of stdout. The logger is built once per
+   * process, so only the first module created in a process decides.
+   */
+  logDestination?: DestinationStream;
+}
+
 /**
  * Everything a Herald process shares: the validated config, the database
  * connection, the Redis connection for queues and structured logging.
@@ -27,20 +37,11 @@ class RedisShutdown implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class HeraldCoreModule {
-  static forRoot(config: HeraldConfig): DynamicModule {
+  static forRoot(config: HeraldConfig, options: CoreOptions = {}): DynamicModule {
     return {
       module: HeraldCoreModule,
       imports: [
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.LOG_LEVEL,
-            autoLogging: { ignore: (req) => req.url === '/health' },
-            redact: {
-              paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
-              censor: '[redacted]',
-            },
-          },
-        }),
+        LoggerModule.forRoot(loggerParams(config, { destination: options.logDestination })),
         TypeOrmModule.forRoot({
           ...dataSourceOptions(config.DATABASE_URL, {
             size: config.HERALD_DB_POOL_SIZE,

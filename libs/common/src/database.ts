@@ -57,6 +57,9 @@ export function dataSourceOptions(
     migrations,
     migrationsTableName: 'migrations',
     synchronize: false,
+    // TypeORM's own logger prints failing and slow queries with their bound
+    // parameters (addresses, key hashes). Failures reach the log only as
+    // errors, through the `err` serializer of logging.ts, which drops them.
     logging: false,
     // connectionTimeoutMillis bounds both the wait for a free pooled connection
     // and the connect itself: a busy pool or a down server ends in a 503, not a hang.

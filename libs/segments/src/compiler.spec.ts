@@ -377,6 +377,20 @@ describe('segment rule validation', () => {
       'rules.all[0].value',
       /not a valid date-time/,
     ],
+    ['a day that ends in year 10000', all(cond('createdAt', 'after', '9999-12-31')), 'rules.all[0].value', /9999/],
+    [
+      'an instant in year 10000 in UTC',
+      all(cond('updatedAt', 'before', '9999-12-31T23:00-05:00')),
+      'rules.all[0].value',
+      /9999/,
+    ],
+    ['year 0', all(cond('attributes.signup', 'before', '0000-06-01')), 'rules.all[0].value', /0001/],
+    [
+      'a range ending past year 9999',
+      all(cond('createdAt', 'between', ['2024-01-01', '9999-12-31'])),
+      'rules.all[0].value[1]',
+      /9999/,
+    ],
     ['a missing value', all(cond('email', 'eq')), 'rules.all[0].value', /missing/],
     ['a date-time without a zone', all(cond('createdAt', 'before', '2024-02-03T10:00')), 'rules.all[0].value', /zone/],
     [

@@ -363,12 +363,24 @@ function moment(value: unknown, path: string): Moment {
   if (Number.isNaN(start.getTime()) || start.getUTCDate() !== Number(day[3]))
     throw new Invalid(path, 'is not a valid date');
   if (value.length === 10) {
-    return { iso: start.toISOString(), endIso: new Date(start.getTime() + 86_400_000).toISOString() };
+    const end = new Date(start.getTime() + 86_400_000);
+    if (!inPostgresYears(start) || !inPostgresYears(end)) throw new Invalid(path, OUT_OF_RANGE);
+    return { iso: start.toISOString(), endIso: end.toISOString() };
   }
   const instant = new Date(value);
   if (Number.isNaN(instant.getTime())) throw new Invalid(path, 'is not a valid date-time');
+  if (!inPostgresYears(instant)) throw new Invalid(path, OUT_OF_RANGE);
   return { iso: instant.toISOString() };
 }
+
+const OUT_OF_RANGE = 'must fall between 0001-01-01 and 9999-12-30';
+
+/**
+ * Years 1 to 9999 in UTC: year 0 does not exist for Postgres, and past 9999
+ * `toISOString` writes `+010000-…`, which it cannot read. (9999-12-31 as a day
+ * would end in year 10000, hence the bound in the message.)
+ */
+const inPostgresYears = (date: Date): boolean => date.getUTCFullYear() >= 1 && date.getUTCFullYear() <= 9999;
 
 /**
  * `before D` excludes day D, `after D` excludes day D, `between [A, B]`

@@ -1,5 +1,11 @@
 import Handlebars from 'handlebars';
-import { type TemplateField, TemplateError, type TemplateProblem } from './template-error.js';
+import {
+  type RenderLimit,
+  RenderLimitError,
+  type TemplateField,
+  TemplateError,
+  type TemplateProblem,
+} from './template-error.js';
 
 /**
  * Herald's own Handlebars environment: isolated from the global one (no
@@ -112,7 +118,7 @@ const KNOWN_HELPERS = {
  * method, and calls to a missing helper, unless runtime options allow them.
  * Renders pass no runtime options, so those defaults hold; passing them
  * explicitly would only rebuild the access tables on every call. The
- * prototype tests in compiler.spec.ts pin this behaviour.
+ * prototype tests in compile-template.spec.ts pin this behaviour.
  */
 
 export type RenderData = Record<string, unknown>;
@@ -134,12 +140,82 @@ export interface CompileTarget {
   escape: boolean;
 }
 
+/**
+ * Bounds on rendering one message (or one part). A template is small, but
+ * `{{#each}}` blocks multiply: six nested loops over 20 attributes are 64
+ * million iterations. Loops are the only construct that repeats (no
+ * partials, no recursion), so counting their iterations, the text they
+ * produce and, every few iterations, the time spent bounds the cost of any
+ * template; the count is a few additions per iteration. Past a bound the
+ * render stops with a RenderLimitError (422).
+ */
+export const RENDER_LIMITS = { iterations: 10_000, characters: 5_000_000, milliseconds: 250 } as const;
+const TIME_CHECK_EVERY = 16;
+
+/** What the render in progress has used. Rendering is synchronous and never nested, so one record serves every call. */
+const spent = { iterations: 0, characters: 0, startedAt: 0, field: 'body' as TemplateField };
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+const LIMIT_ADVICE: Record<RenderLimit, string> = {
+  iterations:
+    `its {{#each}} blocks ran more than ${fmt(RENDER_LIMITS.iterations)} times for one message ` +
+    '(nested loops multiply); loop over fewer values or nest fewer {{#each}} blocks',
+  characters:
+    `one message would be longer than ${fmt(RENDER_LIMITS.characters)} characters; ` +
+    'shorten the template or loop over fewer values',
+  time:
+    `rendering one message took longer than ${RENDER_LIMITS.milliseconds} ms; ` +
+    'loop over fewer values or render less inside each {{#each}} block',
+};
+
+function overLimit(limit: RenderLimit): never {
+  throw new RenderLimitError(limit, spent.field, LIMIT_ADVICE[limit]);
+}
+
+function beginRender(field: TemplateField): void {
+  spent.iterations = 0;
+  spent.characters = 0;
+  spent.field = field;
+}
+
+function checkOutput(characters: number): void {
+  if (characters > RENDER_LIMITS.characters) overLimit('characters');
+}
+
+const builtInEach = hbs.helpers.each;
+hbs.registerHelper('each', function each(this: unknown, context: unknown, options: Handlebars.HelperOptions) {
+  const iteration = options.fn;
+  options.fn = (item: unknown, runtime?: Handlebars.RuntimeOptions) => {
+    spent.iterations += 1;
+    if (spent.iterations > RENDER_LIMITS.iterations) overLimit('iterations');
+    // The clock starts at the first iteration: without loops the work is bounded by TEMPLATE_LIMITS alone.
+    if (spent.iterations === 1) spent.startedAt = performance.now();
+    else if (
+      spent.iterations % TIME_CHECK_EVERY === 0 &&
+      performance.now() - spent.startedAt > RENDER_LIMITS.milliseconds
+    )
+      overLimit('time');
+    // Nested loops counted their own output; this iteration's text contains it, so it replaces it.
+    const before = spent.characters;
+    const out = iteration(item, runtime);
+    spent.characters = before + out.length;
+    checkOutput(spent.characters);
+    return out;
+  };
+  return builtInEach.call(this, context, options) as string;
+});
+
 const COMPILE_OPTIONS = { knownHelpers: KNOWN_HELPERS, knownHelpersOnly: true, strict: false } as const;
 
 /** Compiles and runs once on empty data, so compile-time and arity errors surface now, not per recipient. */
 export function compileHandlebars(source: string, target: CompileTarget): Renderer {
   const template = hbs.compile<RenderData>(source, { ...COMPILE_OPTIONS, noEscape: !target.escape });
-  const render: Renderer = (data) => template(data);
+  const render: Renderer = (data) => {
+    beginRender(target.field);
+    const out = template(data);
+    checkOutput(out.length);
+    return out;
+  };
   try {
     render({});
   } catch (error) {
@@ -165,11 +241,16 @@ export type PartsRenderer = (data: RenderData) => MessageParts;
  */
 const CAPTURE = '__part';
 
-/** The message being rendered. Rendering is synchronous and never nested, so one slot serves every call. */
+/** The message being rendered, and the field its text part came from. */
 let capturing: MessageParts | undefined;
+let capturingTextField: TemplateField = 'body';
 
 hbs.registerHelper(CAPTURE, function capture(this: unknown, part: unknown, options: Handlebars.HelperOptions) {
-  if (capturing && (part === 'subject' || part === 'text')) capturing[part] = options.fn(this);
+  if (capturing && (part === 'subject' || part === 'text')) {
+    spent.field = part === 'subject' ? 'subject' : capturingTextField;
+    capturing[part] = options.fn(this);
+    spent.field = 'body';
+  }
   return '';
 });
 
@@ -185,9 +266,10 @@ hbs.registerHelper(CAPTURE, function capture(this: unknown, part: unknown, optio
  * text parts are marked unescaped, which is what `noEscape` does for a whole
  * template; the HTML keeps escaping every value. Call this only with sources
  * that already compiled one by one (`compileHandlebars`), which is where
- * errors are reported against the marketer's own lines.
+ * errors are reported against the marketer's own lines. `textField` names
+ * the field the text part came from, for render limit errors.
  */
-export function compileMessage(sources: MessageParts): PartsRenderer {
+export function partsRenderer(sources: MessageParts, textField: TemplateField): PartsRenderer {
   const program = hbs.parse(`{{#${CAPTURE} "subject"}}-{{/${CAPTURE}}}{{#${CAPTURE} "text"}}-{{/${CAPTURE}}}`);
   const [subject, text] = program.body as hbs.AST.BlockStatement[];
   subject.program.body = plainText(hbs.parse(sources.subject)).body;
@@ -206,11 +288,14 @@ export function compileMessage(sources: MessageParts): PartsRenderer {
   const render: PartsRenderer = (data) => {
     const parts: MessageParts = { subject: '', html: '', text: '' };
     capturing = parts;
+    capturingTextField = textField;
+    beginRender('body');
     try {
       parts.html = template(data);
     } finally {
       capturing = undefined;
     }
+    checkOutput(parts.subject.length + parts.html.length + parts.text.length);
     return parts;
   };
   render({});

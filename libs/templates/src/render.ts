@@ -1,5 +1,5 @@
 import { type MessageTokens } from '@herald/common';
-import { CLICK_BASE, type CompiledTemplate, OPEN_URL } from './compiler.js';
+import { CLICK_BASE, type CompiledTemplate, OPEN_URL } from './compile-template.js';
 import { type MessageParts, preEscaped, type RenderData } from './handlebars.js';
 
 /** A contact as templates see it: its columns and its custom attributes. */
@@ -65,9 +65,9 @@ export function trackingUrls(publicUrl: string, token: string): Record<string, u
 }
 
 /**
- * The per-recipient step: one token (a single AES block), then one
- * Handlebars call for subject, HTML and text together. No MJML and no HTML
- * parsing happens here. `tokens` is built once per process from the app
+ * The per-recipient step behind `MessageRenderer.render`: one token (a
+ * single AES block), then one Handlebars call for subject, HTML and text
+ * together. No MJML and no HTML parsing happens here. `tokens` is built once per process from the app
  * secret (`new MessageTokens(secret)`), never per message.
  */
 export function renderMessage(

@@ -35,3 +35,22 @@ export class TemplateError extends DomainError {
     this.name = 'TemplateError';
   }
 }
+
+/** Which bound of `RENDER_LIMITS` (handlebars.ts) a render passed. */
+export type RenderLimit = 'iterations' | 'characters' | 'time';
+
+/**
+ * A template that compiles but costs too much to render with the data it
+ * was given: a 422 whose `limit` names the bound passed and whose `fields`
+ * names the input it was passed in, saying what to change.
+ */
+export class RenderLimitError extends DomainError {
+  constructor(
+    readonly limit: RenderLimit,
+    readonly field: TemplateField,
+    advice: string,
+  ) {
+    super('unprocessable', `The template is too costly to render: ${field} ${advice}`, { [field]: advice });
+    this.name = 'RenderLimitError';
+  }
+}

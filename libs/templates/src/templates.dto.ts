@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
-import type { TemplateFormat, WarningCode } from './compiler.js';
+import type { TemplateFormat, WarningCode } from './compile-template.js';
 
 /** Gmail clips messages over 102 KB; bodies far above that are mistakes, not designs. */
 export const MAX_BODY_CHARS = 512 * 1024;

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { TemplateCompiler } from './template-compiler.js';
+import { MessageRenderer } from './message-renderer.js';
 import { TemplatesController } from './templates.controller.js';
 import { TemplatesService } from './templates.service.js';
 
 @Module({
   controllers: [TemplatesController],
-  providers: [TemplatesService, TemplateCompiler],
-  exports: [TemplatesService, TemplateCompiler],
+  providers: [TemplatesService, MessageRenderer],
+  exports: [TemplatesService, MessageRenderer],
 })
 export class TemplatesModule {}

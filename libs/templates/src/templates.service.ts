@@ -10,10 +10,10 @@ import {
 } from '@herald/common';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { TemplateFormat, TemplateSource, TemplateWarning } from './compiler.js';
+import type { TemplateFormat, TemplateSource, TemplateWarning } from './compile-template.js';
 import { type ContactData, renderParts, templateData } from './render.js';
 import { STARTER_TEMPLATES } from './starters/index.js';
-import { PLACEHOLDER_SENDER, TemplateCompiler } from './template-compiler.js';
+import { PLACEHOLDER_SENDER, MessageRenderer } from './message-renderer.js';
 import type {
   CreateTemplateDto,
   PreviewTemplateDto,
@@ -27,6 +27,11 @@ import type {
 export const GMAIL_CLIP_BYTES = 102 * 1024;
 const MAX_SAMPLE_DATA_CHARS = 64 * 1024;
 const MAX_SAMPLE_DATA_DEPTH = 5;
+/**
+ * As long as a contact's text attribute may be: a template can repeat a
+ * value thousands of times, and every copy in the HTML is escaped anew.
+ */
+const MAX_SAMPLE_VALUE_CHARS = 2000;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 interface TemplateRow {
@@ -77,7 +82,7 @@ export class TemplatesService implements OnApplicationBootstrap {
 
   constructor(
     private readonly db: DataSource,
-    private readonly compiler: TemplateCompiler,
+    private readonly renderer: MessageRenderer,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
@@ -138,7 +143,7 @@ export class TemplatesService implements OnApplicationBootstrap {
       body: dto.body,
       text_body: dto.textBody ?? null,
     };
-    await this.compiler.compile(toSource(row));
+    await this.renderer.compile(toSource(row));
     const rows = await this.db.query<TemplateRow[]>(
       `INSERT INTO templates (name, subject, preheader, format, body, text_body)
        VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
@@ -160,7 +165,7 @@ export class TemplatesService implements OnApplicationBootstrap {
         body: dto.body ?? current.body,
         text_body: dto.textBody === undefined ? current.text_body : dto.textBody,
       };
-      await this.compiler.compile(toSource(next));
+      await this.renderer.compile(toSource(next));
       // A CTE keeps this a SELECT, so the driver returns plain rows.
       const rows = await m.query<TemplateRow[]>(
         `WITH updated AS (
@@ -195,7 +200,7 @@ export class TemplatesService implements OnApplicationBootstrap {
     const contact = contactId ? await this.contact(contactId) : await this.sampleContact();
     if (sample) overlay(contact, sample);
 
-    const compiled = await this.compiler.compile(toSource(template), { trackOpens: false, trackClicks: false });
+    const compiled = await this.renderer.compile(toSource(template), { trackOpens: false, trackClicks: false });
     const base = this.config.PUBLIC_URL.replace(/\/+$/, '');
     const rendered = renderParts(
       compiled,
@@ -275,6 +280,8 @@ function checkSampleData(data: Record<string, unknown>): Record<string, unknown>
   if (JSON.stringify(data).length > MAX_SAMPLE_DATA_CHARS)
     throw invalid(`data must be under ${MAX_SAMPLE_DATA_CHARS / 1024} KB of JSON`, { data: 'too large' });
   const walk = (value: unknown, path: string, depth: number): void => {
+    if (typeof value === 'string' && value.length > MAX_SAMPLE_VALUE_CHARS)
+      throw invalid(`${path} is longer than ${MAX_SAMPLE_VALUE_CHARS} characters`, { [path]: 'too long' });
     if (value === null || typeof value !== 'object') return;
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== Array.prototype && proto !== null)

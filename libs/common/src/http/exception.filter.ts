@@ -71,6 +71,7 @@ export function toErrorBody(thrown: unknown, logger: Logger): ErrorBody {
     };
   }
   const errorId = randomUUID();
+  // The `err` serializer (logging.ts) keeps the type, code and frames, never a query's parameters.
   logger.error({ err: exception, errorId }, 'unhandled error');
   return {
     statusCode: 500,

@@ -1,7 +1,7 @@
 import { MessageTokens } from '@herald/common';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { compileTemplate } from '../compiler.js';
+import { compileTemplate } from '../compile-template.js';
 import { renderMessage } from '../render.js';
 import { STARTER_TEMPLATES } from './index.js';
 

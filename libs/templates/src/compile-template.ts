@@ -2,13 +2,22 @@ import { compile as compileHtmlToText } from 'html-to-text';
 import mjml2html from 'mjml';
 import {
   compileHandlebars,
-  compileMessage,
   inspectSource,
   type PartsRenderer,
+  partsRenderer,
   type Renderer,
   type SourceFacts,
 } from './handlebars.js';
-import { afterBodyOpen, beforeBodyClose, escapeTextKeepingMustaches, imagesWithoutAlt, mapHrefs } from './html.js';
+import {
+  afterBodyOpen,
+  beforeBodyClose,
+  escapeTextKeepingMustaches,
+  forEachStartTag,
+  imagesWithoutAlt,
+  mapHrefs,
+  mustacheSpans,
+  nestingBeyond,
+} from './html.js';
 import { type TemplateField, TemplateError, type TemplateProblem } from './template-error.js';
 
 export type TemplateFormat = 'mjml' | 'html';
@@ -61,8 +70,8 @@ export interface TemplateWarning {
 
 /**
  * A template ready for sending: Handlebars renderers whose output is the
- * final subject, HTML and text of one message. Built once per campaign; see
- * `renderMessage` for the per-recipient step.
+ * final subject, HTML and text of one message. Built once per campaign;
+ * `MessageRenderer.render` is the per-recipient step.
  */
 export interface CompiledTemplate {
   /** All three parts in one template call: what the per-recipient step uses. */
@@ -79,7 +88,7 @@ export interface CompiledTemplate {
   options: Required<CompileOptions>;
 }
 
-/** Names the compiler puts in the data object itself; templates should not use them. */
+/** Names compiling puts in the data object itself; templates should not use them. */
 export const CLICK_BASE = '__click';
 export const OPEN_URL = '__open';
 
@@ -153,7 +162,9 @@ export async function compileTemplate(source: TemplateSource, options: CompileOp
   const textFacts = textBody === null ? undefined : inspect('textBody', textBody, false);
   if (problems.length > 0 || !bodyFacts) throw new TemplateError(problems);
 
+  checkMarkup(source.body, source.format);
   let html = source.format === 'mjml' ? await mjmlToHtml(source.body) : wrapHtml(source.body);
+  checkGeneratedNesting(html);
 
   const warnings: TemplateWarning[] = [];
   const addedUnsubscribeFooter = !bodyFacts.paths.has('unsubscribe_url');
@@ -208,7 +219,7 @@ export async function compileTemplate(source: TemplateSource, options: CompileOp
   if (!compiled.subject || !compiled.html || !compiled.text) throw new TemplateError(problems);
   return {
     // Built only once every part compiled, so errors above name the part the marketer wrote.
-    message: compileMessage({ subject, html, text }),
+    message: partsRenderer({ subject, html, text }, textBody === null ? 'body' : 'textBody'),
     subject: compiled.subject,
     html: compiled.html,
     text: compiled.text,
@@ -288,11 +299,58 @@ function checkExpressionsSurvived(source: string, html: string): void {
   if (problems.length > 0) throw new TemplateError(problems);
 }
 
+/** Every `{{ }}` expression but comments, with runs of whitespace made one space. */
 function mustaches(text: string): { text: string; index: number }[] {
   const out: { text: string; index: number }[] = [];
-  for (const m of text.matchAll(/\{\{(?!!)[\s\S]*?\}\}/g))
-    out.push({ text: m[0].replace(/\s+/g, ' '), index: m.index });
+  for (const { start, end } of mustacheSpans(text))
+    if (text[start + 2] !== '!') out.push({ text: text.slice(start, end).replace(/\s+/g, ' '), index: start });
   return out;
+}
+
+/**
+ * Bounds on the markup of a body, checked before MJML and html-to-text see
+ * it. Both walk the document recursively and overflow the stack a few
+ * thousand levels down (a 500 instead of an answer), and MJML's time grows
+ * with every component, all on the event loop; every tracked
+ * link adds a Handlebars expression to compile. Real designs nest about 25
+ * levels after MJML and use well under a hundred components and links.
+ */
+export const MARKUP_LIMITS = { nesting: 100, generatedNesting: 200, mjmlComponents: 1000, links: 1000 } as const;
+
+function checkMarkup(body: string, format: TemplateFormat): void {
+  const at = (index: number, message: string): never => {
+    const before = body.slice(0, index);
+    const line = before.split('\n').length;
+    throw new TemplateError([{ field: 'body', line, column: index - before.lastIndexOf('\n'), message }]);
+  };
+  // MJML's parser closes `<mj-image />`; html-to-text, like a browser, does not close `<div />`.
+  const deep = nestingBeyond(body, MARKUP_LIMITS.nesting, { selfClosingTags: format === 'mjml' });
+  if (deep)
+    at(deep.index, `elements nested more than ${MARKUP_LIMITS.nesting} deep (at <${deep.tag}>); flatten the markup`);
+  if (format !== 'mjml') return;
+  let components = 0;
+  let beyond = -1;
+  forEachStartTag(body, (tag) => {
+    if (tag.name.startsWith('mj-') && ++components === MARKUP_LIMITS.mjmlComponents + 1) beyond = tag.start;
+  });
+  if (beyond >= 0)
+    at(
+      beyond,
+      `more than ${MARKUP_LIMITS.mjmlComponents.toLocaleString('en-US')} MJML components; ` +
+        'split the design into several templates',
+    );
+}
+
+/** MJML adds its own levels of tables around the marketer's markup; html-to-text must still be able to walk it. */
+function checkGeneratedNesting(html: string): void {
+  const deep = nestingBeyond(html, MARKUP_LIMITS.generatedNesting, { selfClosingTags: false });
+  if (deep)
+    throw new TemplateError([
+      {
+        field: 'body',
+        message: `the generated HTML nests elements more than ${MARKUP_LIMITS.generatedNesting} deep (at <${deep.tag}>); flatten the markup`,
+      },
+    ]);
 }
 
 /** Imported designs may be a fragment; mail clients want a whole document. */
@@ -313,7 +371,7 @@ const SYSTEM_LINK = /^\{\{\s*(unsubscribe_url|webview_url)\s*\}\}$/;
  * share an index. mailto:, tel:, in-page anchors and the unsubscribe and
  * web-view links are left as written.
  */
-export function rewriteLinks(
+function rewriteLinks(
   html: string,
   track: boolean,
 ): { html: string; links: TrackedLink[]; insecure: string[]; untracked: number } {
@@ -321,6 +379,7 @@ export function rewriteLinks(
   const byUrl = new Map<string, number>();
   const insecure = new Set<string>();
   let untracked = 0;
+  let occurrences = 0;
   const out = mapHrefs(html, ({ url }) => {
     if (SYSTEM_LINK.test(url)) return undefined;
     if (/^http:\/\//i.test(url)) insecure.add(url);
@@ -328,6 +387,14 @@ export function rewriteLinks(
       if (/^\{\{/.test(url)) untracked += 1;
       return undefined;
     }
+    // Each tracked link becomes an expression in the HTML and the text part, which the expression limit on the source does not see.
+    if (++occurrences > MARKUP_LIMITS.links)
+      throw new TemplateError([
+        {
+          field: 'body',
+          message: `more than ${MARKUP_LIMITS.links.toLocaleString('en-US')} http(s) links; no message needs that many`,
+        },
+      ]);
     let index = byUrl.get(url);
     if (index === undefined) {
       index = links.length;
