@@ -23,7 +23,7 @@ export class ExportController {
   ) {}
 
   @Get('export.csv')
-  @UseInterceptors(new PerUserConcurrency('exports', 2))
+  @UseInterceptors(new PerUserConcurrency('exports', 3))
   @ApiOperation({
     summary: 'Download contacts as CSV (streamed)',
     description:
