@@ -176,6 +176,7 @@ describe('CSV export', () => {
         t.app.get(FieldsService),
         t.app.get(ListsService),
         new SegmentFilters(),
+        t.config,
       );
       await expect(service.open({ segmentId: '1' })).rejects.toMatchObject({
         kind: 'invalid',
@@ -192,7 +193,13 @@ describe('CSV export', () => {
       };
       const filters = new SegmentFilters();
       filters.register(resolver);
-      const service = new ExportService(t.app.get(Db), t.app.get(FieldsService), t.app.get(ListsService), filters);
+      const service = new ExportService(
+        t.app.get(Db),
+        t.app.get(FieldsService),
+        t.app.get(ListsService),
+        filters,
+        t.config,
+      );
       const { stream, filename } = await service.open({ segmentId: '9', listId });
       expect(filename).toMatch(/^contacts-list-\d+-segment-9-/);
       let text = '';

@@ -31,7 +31,7 @@ describe('operations: api with an inline worker', () => {
   let redis: Redis;
   let closed = false;
   beforeAll(async () => {
-    t = await startTestApp({ withWorker: true });
+    t = await startTestApp({ withWorker: true, env: { HERALD_METRICS_CACHE_SECONDS: '0' } });
     redis = new Redis(t.config.REDIS_URL);
   });
   afterAll(async () => {
@@ -97,7 +97,7 @@ describe('operations: api alone, metrics behind a token', () => {
   let t: TestApp;
   let redis: Redis;
   beforeAll(async () => {
-    t = await startTestApp({ env: { HERALD_METRICS_TOKEN: token } });
+    t = await startTestApp({ env: { HERALD_METRICS_TOKEN: token, HERALD_METRICS_CACHE_SECONDS: '0' } });
     redis = new Redis(t.config.REDIS_URL);
   });
   afterAll(async () => {
@@ -181,6 +181,16 @@ describe('operations: health with a dependency down', () => {
     t = await startTestApp();
   });
   afterAll(async () => t.close());
+
+  it('reuses the database counts of /metrics between scrapes (HERALD_METRICS_CACHE_SECONDS, 30 by default)', async () => {
+    expect((await t.request('POST', '/api/v1/contacts', { body: { email: 'one@example.com' } })).status).toBe(201);
+    const scrapes = await Promise.all(Array.from({ length: 10 }, () => t.request('GET', '/metrics', { auth: false })));
+    for (const res of scrapes) expect(sample(res.text, 'herald_contacts{status="subscribed"}')).toBe(1);
+    await t.db.query(`INSERT INTO contacts (email) VALUES ('two@example.com')`);
+    // Within the cache time the page shows the earlier count: no full scan per scrape.
+    const again = await t.request('GET', '/metrics', { auth: false });
+    expect(sample(again.text, 'herald_contacts{status="subscribed"}')).toBe(1);
+  });
 
   it('answers 503, naming Redis, when Redis is unreachable', async () => {
     t.app.get<Redis>(REDIS).disconnect();

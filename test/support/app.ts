@@ -7,6 +7,7 @@ import { createApiApp } from '../../apps/api/src/app.js';
 import { ApiKeysService, AuthService } from '../../libs/auth/src/index.js';
 import { type HeraldConfig, loadConfig } from '../../libs/common/src/index.js';
 import { createTestDatabase, type TestDatabase } from './databases.js';
+import { deleteKeys, testRedisUrl } from './redis-keys.js';
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -43,17 +44,23 @@ export interface RequestOptions {
  * database and Redis key prefix of this test file's own.
  */
 export async function startTestApp(
-  options: { withWorker?: boolean; env?: Record<string, string>; logDestination?: DestinationStream } = {},
+  options: {
+    withWorker?: boolean;
+    /** Extra settings; a function receives the test database (to point DATABASE_URL through a proxy, say). */
+    env?: Record<string, string> | ((database: TestDatabase) => Record<string, string>);
+    logDestination?: DestinationStream;
+  } = {},
 ): Promise<TestApp> {
   const database = await createTestDatabase();
+  const env = typeof options.env === 'function' ? options.env(database) : options.env;
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
-    REDIS_URL: process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    HERALD_QUEUE_PREFIX: `herald-test-${randomBytes(5).toString('hex')}`,
+    REDIS_URL: testRedisUrl(),
+    HERALD_QUEUE_PREFIX: `herald-test-${process.env.HERALD_TEST_RUN ?? process.pid}-${randomBytes(5).toString('hex')}`,
     LOG_LEVEL: 'warn',
     PORT: '0',
-    ...options.env,
+    ...env,
   });
   const app = await createApiApp(config, {
     withWorker: options.withWorker ?? false,
@@ -96,6 +103,8 @@ export async function startTestApp(
     request,
     async close() {
       await app.close();
+      // Queues, heartbeats, throttles: whatever this file wrote under its prefix goes with it.
+      await deleteKeys(`${config.HERALD_QUEUE_PREFIX}:*`);
       await db.end();
       await database.drop();
     },

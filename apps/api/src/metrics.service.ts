@@ -1,4 +1,4 @@
-import { DomainError, HERALD_CONFIG, type HeraldConfig, listLiveWorkers, REDIS } from '@herald/common';
+import { cachedFor, DomainError, HERALD_CONFIG, type HeraldConfig, listLiveWorkers, REDIS } from '@herald/common';
 import { ContactStatistics, type CountsByStatus } from '@herald/contacts';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
@@ -25,6 +25,10 @@ export class MetricsService implements OnModuleInit {
   private readonly logger = new Logger(MetricsService.name);
   readonly registry = new Registry();
   private readonly tokenDigest: Buffer | undefined;
+  // Both counts are full scans: cached (HERALD_METRICS_CACHE_SECONDS) and computed
+  // by one scrape at a time, so many scrapers cost what one does.
+  private readonly importCounts: () => Promise<CountsByStatus>;
+  private readonly contactCounts: () => Promise<CountsByStatus>;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -34,6 +38,9 @@ export class MetricsService implements OnModuleInit {
   ) {
     const token = config.HERALD_METRICS_TOKEN;
     this.tokenDigest = token === undefined ? undefined : digest(token);
+    const ttlMs = config.HERALD_METRICS_CACHE_SECONDS * 1000;
+    this.importCounts = cachedFor(ttlMs, () => this.statistics.importsByStatus());
+    this.contactCounts = cachedFor(ttlMs, () => this.statistics.contactsByStatus());
   }
 
   onModuleInit(): void {
@@ -50,10 +57,10 @@ export class MetricsService implements OnModuleInit {
       gauge.set((await listLiveWorkers(this.redis, this.config.HERALD_QUEUE_PREFIX)).length);
     });
     this.gauge('herald_imports', 'Imports per status', ['status'], (gauge) =>
-      this.countByStatus(gauge, () => this.statistics.importsByStatus()),
+      this.countByStatus(gauge, this.importCounts),
     );
     this.gauge('herald_contacts', 'Contacts per status', ['status'], (gauge) =>
-      this.countByStatus(gauge, () => this.statistics.contactsByStatus()),
+      this.countByStatus(gauge, this.contactCounts),
     );
   }
 

@@ -50,6 +50,14 @@ export const CONFIG_VARIABLES = {
     description:
       'Names this installation in Redis: its queues and every other key (login throttle, worker heartbeats) start with it, to share a Redis between installs.',
   },
+  HERALD_DB_POOL_SIZE: {
+    schema: positiveInt.default(10),
+    description: 'Database connections each process keeps in its pool (imports hold their own besides).',
+  },
+  HERALD_DB_ACQUIRE_TIMEOUT_MS: {
+    schema: positiveInt.default(5_000),
+    description: 'Longest a request waits for a free database connection before it is answered 503.',
+  },
   HERALD_MIGRATE_ON_START: {
     schema: bool.default(true),
     description: 'Run database migrations at start; set to false to run them yourself (`npm run migration:run`).',
@@ -100,6 +108,14 @@ export const CONFIG_VARIABLES = {
   HERALD_SEGMENT_TIMEOUT_MS: {
     schema: positiveInt.default(10_000),
     description: 'Longest a segment count or preview may run before it is cancelled (milliseconds).',
+  },
+  HERALD_EXPORT_IDLE_TIMEOUT_MS: {
+    schema: positiveInt.default(30_000),
+    description: 'A CSV export whose client reads nothing for this long is cut and its connection released.',
+  },
+  HERALD_METRICS_CACHE_SECONDS: {
+    schema: z.coerce.number().int().min(0).default(30),
+    description: 'How long the database counts of `GET /metrics` are reused between scrapes (0: every scrape).',
   },
   HERALD_METRICS_TOKEN: {
     schema: z.string().min(16).optional(),

@@ -1,13 +1,16 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Global, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import type { Redis } from 'ioredis';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { HERALD_CONFIG, type HeraldConfig } from './config.js';
 import { dataSourceOptions } from './database.js';
+import { DependencyMonitor } from './dependency-monitor.js';
+import { InstallationClaim } from './installation.js';
 import { loggerParams } from './logging.js';
-import { REDIS, createRedis } from './redis.js';
+import { REDIS, connectRedis, queueConnection } from './redis.js';
 import { AppSecret } from './secret.js';
 import { Db } from './sql.js';
 
@@ -40,17 +43,25 @@ export class HeraldCoreModule {
       module: HeraldCoreModule,
       imports: [
         LoggerModule.forRoot(loggerParams(config, { destination: options.logDestination })),
-        TypeOrmModule.forRoot(dataSourceOptions(config.DATABASE_URL)),
-        BullModule.forRoot({ connection: { url: config.REDIS_URL }, prefix: config.HERALD_QUEUE_PREFIX }),
+        TypeOrmModule.forRoot(
+          dataSourceOptions(config.DATABASE_URL, [], {
+            size: config.HERALD_DB_POOL_SIZE,
+            acquireTimeoutMs: config.HERALD_DB_ACQUIRE_TIMEOUT_MS,
+          }),
+        ),
+        BullModule.forRoot({ connection: queueConnection(config.REDIS_URL), prefix: config.HERALD_QUEUE_PREFIX }),
+        DiscoveryModule,
       ],
       providers: [
         { provide: HERALD_CONFIG, useValue: config },
-        { provide: REDIS, useFactory: () => createRedis(config.REDIS_URL) },
+        { provide: REDIS, useFactory: () => connectRedis(config.REDIS_URL) },
         RedisShutdown,
+        DependencyMonitor,
+        InstallationClaim,
         AppSecret,
         Db,
       ],
-      exports: [HERALD_CONFIG, REDIS, AppSecret, Db],
+      exports: [HERALD_CONFIG, REDIS, AppSecret, Db, DependencyMonitor],
     };
   }
 }

@@ -44,8 +44,17 @@ export async function ensureDatabase(url: string): Promise<void> {
 /** A migration class, as the root `migrations/` folder lists them; the app hands them in. */
 export type Migration = new () => MigrationInterface;
 
+export interface PoolSettings {
+  size: number;
+  acquireTimeoutMs: number;
+}
+
 /** The connection settings; there are no entities (docs/ARCHITECTURE.md, "Data access"). */
-export function dataSourceOptions(url: string, migrations: Migration[] = []): DataSourceOptions {
+export function dataSourceOptions(
+  url: string,
+  migrations: Migration[] = [],
+  pool: PoolSettings = { size: 10, acquireTimeoutMs: 5000 },
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -56,7 +65,9 @@ export function dataSourceOptions(url: string, migrations: Migration[] = []): Da
     // parameters (addresses, key hashes). Failures reach the log only as
     // errors, through the `err` serializer of logging.ts, which drops them.
     logging: false,
-    extra: { max: 10 },
+    // connectionTimeoutMillis bounds both the wait for a free pooled connection
+    // and the connect itself: a busy pool or a down server ends in a 503, not a hang.
+    extra: { max: pool.size, connectionTimeoutMillis: pool.acquireTimeoutMs },
   };
 }
 

@@ -3,7 +3,15 @@
  * filter maps each `kind` to a status. `fields` names the input at fault.
  */
 export type ErrorKind =
-  'invalid' | 'not_found' | 'conflict' | 'unauthorized' | 'forbidden' | 'too_large' | 'unprocessable' | 'rate_limited';
+  | 'invalid'
+  | 'not_found'
+  | 'conflict'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'too_large'
+  | 'unprocessable'
+  | 'rate_limited'
+  | 'unavailable';
 
 export class DomainError extends Error {
   constructor(

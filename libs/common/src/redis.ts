@@ -27,6 +27,54 @@ export async function checkRedis(url: string): Promise<void> {
 /** Injection token of the shared ioredis client (rate limits, counters, caches). */
 export const REDIS = Symbol('REDIS');
 
+/** Longest a command on the shared client may wait for an answer. */
+export const REDIS_COMMAND_TIMEOUT_MS = 3000;
+
+/**
+ * The shared client fails fast while Redis is unreachable, so a request that
+ * needs Redis (login throttle, health) answers 503 at once instead of
+ * queueing its command until the connection comes back.
+ */
 export function createRedis(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 3, enableReadyCheck: true });
+  return new Redis(url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+    enableReadyCheck: true,
+  });
+}
+
+/**
+ * BullMQ's connection options. Without `enableOfflineQueue: false`, adding a
+ * job while Redis is down waits through every reconnect attempt (over a
+ * minute and a half) before failing; with it the add fails at once and the
+ * request answers 503. Workers' blocking connections are set up by BullMQ
+ * itself and keep waiting for Redis to return.
+ */
+export function queueConnection(url: string): { url: string; enableOfflineQueue: boolean } {
+  return { url, enableOfflineQueue: false };
+}
+
+/** The shared client once it is ready: it refuses commands before that (see `createRedis`). */
+export async function connectRedis(url: string, timeoutMs = 10_000): Promise<Redis> {
+  const client = createRedis(url);
+  // Until the DependencyMonitor listens, an error with no listener would be printed with its stack.
+  client.on('error', () => undefined);
+  if (client.status === 'ready') return client;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      client.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  } catch (error) {
+    client.disconnect();
+    const u = new URL(url);
+    throw new RedisUnavailableError(
+      `Redis is not reachable at ${u.hostname}:${u.port || '6379'} (${(error as Error).message}). Start Redis or set REDIS_URL.`,
+    );
+  }
+  return client;
 }

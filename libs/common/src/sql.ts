@@ -94,6 +94,13 @@ export class Db implements Sql {
     });
   }
 
+  /** How full the pool is, so `/health` can tell a busy pool from an outage; undefined before it connects. */
+  poolUsage(): { total: number; idle: number } | undefined {
+    if (!this.dataSource.isInitialized) return undefined;
+    const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool | undefined;
+    return pool && { total: pool.totalCount, idle: pool.idleCount };
+  }
+
   /**
    * A raw pg client from the same pool, for streams (`COPY ... TO STDOUT`).
    * The caller owns it until `release`; holding it holds a pool slot.

@@ -1,5 +1,6 @@
 import { ConfigError, describeConfig, type HeraldConfig, loadConfig } from './config.js';
 import { DatabaseUnavailableError, ensureDatabase, type Migration, runMigrations } from './database.js';
+import { PrefixInUseError } from './installation.js';
 import { checkRedis, RedisUnavailableError } from './redis.js';
 
 /**
@@ -32,7 +33,8 @@ export function exitOnStartupFailure(what: string): (error: unknown) => never {
     if (
       error instanceof ConfigError ||
       error instanceof DatabaseUnavailableError ||
-      error instanceof RedisUnavailableError
+      error instanceof RedisUnavailableError ||
+      error instanceof PrefixInUseError
     ) {
       console.error(`${what} cannot start: ${error.message}`);
     } else {

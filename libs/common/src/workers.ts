@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';
 import { HERALD_CONFIG, type HeraldConfig } from './config.js';
+import { asDependencyError } from './dependencies.js';
 import { QUEUES } from './jobs.js';
 import { REDIS } from './redis.js';
 
@@ -91,7 +92,8 @@ export class WorkerHeartbeat implements OnApplicationBootstrap, OnApplicationShu
       await this.redis.set(this.key, JSON.stringify(this.info), 'EX', HEARTBEAT_TTL_SECONDS);
     } catch (error) {
       // A missed beat is not fatal: the next one, 10 s later, renews the key.
-      this.logger.warn({ err: error }, 'worker heartbeat failed');
+      // A Redis outage is logged once by the DependencyMonitor, not every 10 s here.
+      if (asDependencyError(error) === undefined) this.logger.warn({ err: error }, 'worker heartbeat failed');
     }
   }
 }

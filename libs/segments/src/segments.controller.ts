@@ -1,5 +1,5 @@
-import { type Page, pageOf, PageQueryDto } from '@herald/common';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { type Page, pageOf, PageQueryDto, PerUserConcurrency } from '@herald/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCookieAuth,
@@ -18,6 +18,9 @@ import {
   UpdateSegmentDto,
 } from './segments.dto.js';
 import { type SegmentDetail, SegmentsService, type SegmentView } from './segments.service.js';
+
+/** Each count holds a pool connection for up to HERALD_SEGMENT_TIMEOUT_MS. */
+const counts = new PerUserConcurrency('segment previews and counts', 2);
 
 @ApiTags('segments')
 @ApiBearerAuth()
@@ -42,6 +45,7 @@ export class SegmentsController {
 
   @Post('preview')
   @HttpCode(200)
+  @UseInterceptors(counts)
   @ApiOperation({ summary: 'Count the contacts matching rules now, with a small sample' })
   @ApiOkResponse({ type: SegmentPreviewDto })
   @ApiUnprocessableEntityResponse({
@@ -52,6 +56,7 @@ export class SegmentsController {
   }
 
   @Get(':id')
+  @UseInterceptors(counts)
   @ApiOperation({ summary: 'A segment with its live count' })
   @ApiOkResponse({ type: SegmentDetailDto })
   get(@Param('id') id: string): Promise<SegmentDetail> {

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
+import { asDependencyError, RETRY_AFTER_SECONDS } from '../dependencies.js';
 import { DomainError, type ErrorKind } from '../errors.js';
 
 const STATUS: Record<ErrorKind, number> = {
@@ -12,6 +13,7 @@ const STATUS: Record<ErrorKind, number> = {
   too_large: HttpStatus.PAYLOAD_TOO_LARGE,
   unprocessable: HttpStatus.UNPROCESSABLE_ENTITY,
   rate_limited: HttpStatus.TOO_MANY_REQUESTS,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 export interface ErrorBody {
@@ -39,7 +41,9 @@ function middlewareStatus(error: unknown): number | undefined {
   return status !== undefined && status >= 400 && status < 500 ? status : undefined;
 }
 
-export function toErrorBody(exception: unknown, logger: Logger): ErrorBody {
+export function toErrorBody(thrown: unknown, logger: Logger): ErrorBody {
+  // A database or Redis outage is a 503 wherever it surfaces, not a 500.
+  const exception = asDependencyError(thrown) ?? thrown;
   if (exception instanceof DomainError) {
     const statusCode = STATUS[exception.kind];
     return { statusCode, error: reasonPhrase(statusCode), message: exception.message, fields: exception.fields };
@@ -90,6 +94,8 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof DomainError && exception.retryAfterSeconds !== undefined) {
       res.setHeader('Retry-After', String(Math.max(1, Math.ceil(exception.retryAfterSeconds))));
+    } else if (body.statusCode === 503) {
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     }
     res.status(body.statusCode).json(body);
   }

@@ -1,4 +1,5 @@
-import { Controller, Get, Logger, Query, Res } from '@nestjs/common';
+import { HERALD_CONFIG, type HeraldConfig, PerUserConcurrency } from '@herald/common';
+import { Controller, Get, Inject, Logger, Query, Res, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiConflictResponse,
@@ -26,9 +27,13 @@ import { ExportService } from './export.service.js';
 export class ExportController {
   private readonly logger = new Logger(ExportController.name);
 
-  constructor(private readonly exports: ExportService) {}
+  constructor(
+    private readonly exports: ExportService,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+  ) {}
 
   @Get('export.csv')
+  @UseInterceptors(new PerUserConcurrency('exports', 3))
   @ApiOperation({
     summary: 'Download contacts as CSV (streamed)',
     description:
@@ -42,6 +47,9 @@ export class ExportController {
   @ApiTooManyRequestsResponse({ description: 'Too many exports are running at once; retry shortly' })
   async export(@Query() query: ExportQueryDto, @Res() res: Response): Promise<void> {
     const { stream, filename } = await this.exports.open(query);
+    // A client that stops reading would hold the connection for ever: cut it
+    // when the socket has been idle this long (the pipeline then releases it).
+    res.setTimeout(this.config.HERALD_EXPORT_IDLE_TIMEOUT_MS, () => res.destroy());
     res.status(200).set({
       'Content-Type': 'text/csv; charset=utf-8',
       'Content-Disposition': `attachment; filename="${filename}"`,
@@ -52,5 +60,6 @@ export class ExportController {
     // the client sees as a failed download; the service has already
     // released the connection.
     await pipeline(stream, res).catch((error: Error) => this.logger.debug(`export ended early: ${error.message}`));
+    res.socket?.setTimeout(0);
   }
 }

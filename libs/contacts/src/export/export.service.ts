@@ -1,5 +1,5 @@
-import { Db, DomainError, invalid, type PooledClient } from '@herald/common';
-import { Injectable, Logger } from '@nestjs/common';
+import { Db, DomainError, HERALD_CONFIG, type HeraldConfig, invalid, type PooledClient, unprocessable } from '@herald/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { to as copyTo } from 'pg-copy-streams';
 import type { ContactFilter } from '../contact-filter.js';
@@ -57,6 +57,7 @@ export class ExportService {
     private readonly fields: FieldsService,
     private readonly lists: ListsService,
     private readonly segmentFilters: SegmentFilters,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
   async open(request: ExportRequest): Promise<CsvExport> {
@@ -85,11 +86,21 @@ export class ExportService {
         // first, with the filter's values bound as usual.
         await client.query('BEGIN');
         await client.query(CREATE_EXPORT_IDS);
+        // Selecting the segment obeys the segment timeout like a count; the COPY after it may take as long as the download.
+        await client.query(`SELECT set_config('statement_timeout', $1, true)`, [
+          String(this.config.HERALD_SEGMENT_TIMEOUT_MS),
+        ]);
         await client.query(fillExportIds(segment.sql), segment.params);
+        await client.query(`SELECT set_config('statement_timeout', '0', true)`);
       }
     } catch (error) {
       this.running -= 1;
       pooled?.release(true);
+      if ((error as { code?: unknown }).code === '57014') {
+        throw unprocessable(
+          `Selecting this segment's contacts took longer than ${this.config.HERALD_SEGMENT_TIMEOUT_MS} ms and was stopped; narrow the rules`,
+        );
+      }
       throw error;
     }
     const stream = pooled.client.query(copyTo(sql));
