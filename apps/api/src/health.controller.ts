@@ -77,7 +77,7 @@ export class HealthController {
    */
   private async probeDatabase(): Promise<DatabaseCheck> {
     const pool = this.db.poolUsage();
-    const saturated = pool !== undefined && pool.idle === 0 && pool.total >= this.config.HERALD_DB_POOL_SIZE;
+    const saturated = pool !== undefined && pool.idle === 0 && pool.total >= pool.size;
     if (!saturated) {
       try {
         await withTimeout(this.db.execute('SELECT 1'), PROBE_TIMEOUT_MS);

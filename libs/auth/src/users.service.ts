@@ -1,5 +1,6 @@
 import {
   conflict,
+  Db,
   decodeCursor,
   DomainError,
   HERALD_CONFIG,
@@ -7,11 +8,11 @@ import {
   notFound,
   type Page,
   parseId,
+  type Sql,
   toPage,
 } from '@herald/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import argon2 from 'argon2';
-import { DataSource, type EntityManager } from 'typeorm';
 import type { Role } from './roles.js';
 import { newSessionToken, sha256 } from './tokens.js';
 
@@ -57,7 +58,7 @@ interface UserRow {
   deactivated_at: Date | null;
 }
 
-const USER_COLUMNS = `id::text, email, role, password_hash IS NOT NULL AS password_set, created_at, deactivated_at`;
+const USER_COLUMNS = `id, email, role, password_hash IS NOT NULL AS password_set, created_at, deactivated_at`;
 
 const toView = (r: UserRow): UserView => ({
   id: r.id,
@@ -80,20 +81,20 @@ export class UsersService {
   private readonly logger = new Logger(UsersService.name);
 
   constructor(
-    private readonly db: DataSource,
+    private readonly db: Db,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
   async list(limit: number, cursor?: string): Promise<Page<UserView>> {
-    const rows = await this.db.query<UserRow[]>(
-      `SELECT ${USER_COLUMNS} FROM users WHERE ($1::bigint IS NULL OR id > $1) ORDER BY users.id LIMIT $2`,
+    const rows = await this.db.rows<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE ($1::bigint IS NULL OR id > $1) ORDER BY id LIMIT $2`,
       [decodeCursor(cursor) ?? null, limit + 1],
     );
     return toPage(rows, limit, toView);
   }
 
   async get(rawId: string): Promise<UserView> {
-    return toView(await this.find(this.db.manager, parseId(rawId)));
+    return toView(await this.find(this.db, parseId(rawId)));
   }
 
   async create(input: NewUser): Promise<{ user: UserView; passwordLink: PasswordLink | null }> {
@@ -101,14 +102,14 @@ export class UsersService {
     const passwordHash = input.password === undefined ? null : await argon2.hash(input.password);
     const link = passwordHash === null ? this.newPasswordLink() : null;
     // The unique index is on lower(email): "Ann@x" and "ann@x" are one user.
-    const rows = await this.db.query<UserRow[]>(
+    const row = await this.db.maybeOne<UserRow>(
       `INSERT INTO users (email, password_hash, role, password_token_hash, password_token_expires_at)
        VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING ${USER_COLUMNS}`,
       [email, passwordHash, input.role, link?.tokenHash ?? null, link?.expiresAt ?? null],
     );
-    if (rows.length === 0) throw conflict(`A user with email ${email} already exists`, { email: 'already a user' });
-    this.logger.log({ event: 'user.created', userId: rows[0].id, role: input.role }, 'user created');
-    return { user: toView(rows[0]), passwordLink: link && link.view };
+    if (row === undefined) throw conflict(`A user with email ${email} already exists`, { email: 'already a user' });
+    this.logger.log({ event: 'user.created', userId: row.id, role: input.role }, 'user created');
+    return { user: toView(row), passwordLink: link && link.view };
   }
 
   /**
@@ -118,13 +119,13 @@ export class UsersService {
    */
   async update(rawId: string, change: UserChange): Promise<UserView> {
     const id = parseId(rawId);
-    const row = await this.db.transaction(async (m) => {
+    const row = await this.db.transaction(async (tx) => {
       // Locking every active admin serialises changes to the set of admins:
       // two admins demoting each other at once cannot both succeed.
-      const admins = await m.query<{ id: string }[]>(
-        `SELECT id::text FROM users WHERE role = 'admin' AND deactivated_at IS NULL ORDER BY id FOR UPDATE`,
+      const admins = await tx.rows<{ id: string }>(
+        `SELECT id FROM users WHERE role = 'admin' AND deactivated_at IS NULL ORDER BY id FOR UPDATE`,
       );
-      const current = await this.find(m, id, true);
+      const current = await this.find(tx, id, true);
       if (change.role === undefined && change.active === undefined) {
         throw new DomainError('invalid', 'Send role, active or both', { role: 'role or active is required' });
       }
@@ -137,18 +138,16 @@ export class UsersService {
           change.role === undefined ? { active: 'last active admin' } : { role: 'last active admin' },
         );
       }
-      const rows = await m.query<UserRow[]>(
-        `WITH changed AS (
-           UPDATE users SET role = $2,
-             deactivated_at = CASE WHEN $3::boolean THEN NULL ELSE coalesce(deactivated_at, now()) END,
-             password_token_hash = CASE WHEN $3::boolean THEN password_token_hash END,
-             password_token_expires_at = CASE WHEN $3::boolean THEN password_token_expires_at END
-           WHERE id = $1 RETURNING *
-         ) SELECT ${USER_COLUMNS} FROM changed`,
+      const changed = await tx.one<UserRow>(
+        `UPDATE users SET role = $2,
+           deactivated_at = CASE WHEN $3::boolean THEN NULL ELSE coalesce(deactivated_at, now()) END,
+           password_token_hash = CASE WHEN $3::boolean THEN password_token_hash END,
+           password_token_expires_at = CASE WHEN $3::boolean THEN password_token_expires_at END
+         WHERE id = $1 RETURNING ${USER_COLUMNS}`,
         [id, role, active],
       );
-      if (!active) await m.query('DELETE FROM sessions WHERE user_id = $1', [id]);
-      return rows[0];
+      if (!active) await tx.execute('DELETE FROM sessions WHERE user_id = $1', [id]);
+      return changed;
     });
     this.logger.log(
       { event: 'user.updated', userId: id, role: row.role, active: row.deactivated_at === null },
@@ -161,15 +160,13 @@ export class UsersService {
   async issuePasswordLink(rawId: string): Promise<PasswordLink> {
     const id = parseId(rawId);
     const link = this.newPasswordLink();
-    const rows = await this.db.query<{ active: boolean }[]>(
-      `WITH issued AS (
-         UPDATE users SET password_token_hash = $2, password_token_expires_at = $3
-         WHERE id = $1 AND deactivated_at IS NULL RETURNING id
-       ) SELECT EXISTS (SELECT 1 FROM issued) AS active`,
+    const issued = await this.db.execute(
+      `UPDATE users SET password_token_hash = $2, password_token_expires_at = $3
+       WHERE id = $1 AND deactivated_at IS NULL`,
       [id, link.tokenHash, link.expiresAt],
     );
-    if (!rows[0].active) {
-      await this.find(this.db.manager, id);
+    if (issued === 0) {
+      await this.find(this.db, id);
       throw conflict('The user is deactivated; reactivate them first', { id: 'deactivated' });
     }
     this.logger.log({ event: 'user.password_link_issued', userId: id }, 'password link issued');
@@ -184,17 +181,17 @@ export class UsersService {
     const tokenHash = sha256(token);
     const valid = `password_token_hash = $1 AND password_token_expires_at > now() AND deactivated_at IS NULL`;
     // Checked before hashing, so that made-up tokens cost no argon2 work.
-    const pending = await this.db.query<unknown[]>(`SELECT 1 FROM users WHERE ${valid}`, [tokenHash]);
+    const pending = await this.db.maybeOne(`SELECT 1 FROM users WHERE ${valid}`, [tokenHash]);
     const rows =
-      pending.length === 0
+      pending === undefined
         ? []
-        : await this.db.query<{ id: string }[]>(
+        : await this.db.rows<{ id: string }>(
             `WITH changed AS (
                UPDATE users SET password_hash = $2, password_token_hash = NULL, password_token_expires_at = NULL
                WHERE ${valid} RETURNING id
              ), ended AS (
                DELETE FROM sessions s USING changed WHERE s.user_id = changed.id
-             ) SELECT id::text FROM changed`,
+             ) SELECT id FROM changed`,
             [tokenHash, await argon2.hash(password)],
           );
     if (rows.length === 0) {
@@ -209,13 +206,13 @@ export class UsersService {
     this.logger.log({ event: 'user.password_set', userId: rows[0].id }, 'password set');
   }
 
-  private async find(m: EntityManager, id: string, forUpdate = false): Promise<UserRow> {
-    const rows = await m.query<UserRow[]>(
+  private async find(sql: Sql, id: string, forUpdate = false): Promise<UserRow> {
+    const row = await sql.maybeOne<UserRow>(
       `SELECT ${USER_COLUMNS} FROM users WHERE id = $1 ${forUpdate ? 'FOR UPDATE' : ''}`,
       [id],
     );
-    if (rows.length === 0) throw notFound('User', id);
-    return rows[0];
+    if (row === undefined) throw notFound('User', id);
+    return row;
   }
 
   private newPasswordLink(): { tokenHash: string; expiresAt: Date; view: PasswordLink } {

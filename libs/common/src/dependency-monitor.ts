@@ -2,11 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { DiscoveryService } from '@nestjs/core';
 import { QueueBase } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type pg from 'pg';
-import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { asDependencyError, type Dependency, withDeadline } from './dependencies.js';
 import { REDIS } from './redis.js';
+import { Db } from './sql.js';
 
 /** While a dependency is down, a reminder is logged this often. */
 export const OUTAGE_REMINDER_MS = 60_000;
@@ -44,7 +42,7 @@ export class DependencyMonitor implements OnApplicationBootstrap, OnApplicationS
 
   constructor(
     @Inject(REDIS) redis: Redis,
-    private readonly db: DataSource,
+    private readonly db: Db,
     private readonly discovery: DiscoveryService,
   ) {
     // From construction on: an ioredis client without an error listener prints each error with its stack.
@@ -59,7 +57,7 @@ export class DependencyMonitor implements OnApplicationBootstrap, OnApplicationS
         else this.logger.warn({ err: summary(error), queue: emitter.name }, 'queue.error');
       });
     }
-    this.pool()?.on('error', (error: unknown) => this.failed('database', error));
+    this.db.onPoolError((error) => this.failed('database', error));
     this.probeTimer = setInterval(() => void this.probeDatabase(), DATABASE_PROBE_MS).unref();
   }
 
@@ -103,13 +101,13 @@ export class DependencyMonitor implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async probeDatabase(): Promise<void> {
-    const pool = this.pool();
+    const pool = this.db.poolUsage();
     // Every connection busy is load, not an outage: /health tells the two apart.
-    const busy = pool !== undefined && pool.idleCount === 0 && pool.totalCount >= (pool.options.max ?? 10);
-    if (this.probing || !this.db.isInitialized || busy) return;
+    const busy = pool !== undefined && pool.idle === 0 && pool.total >= pool.size;
+    if (this.probing || pool === undefined || busy) return;
     this.probing = true;
     try {
-      await withDeadline(this.db.query('SELECT 1'), PROBE_TIMEOUT_MS, 'database');
+      await withDeadline(this.db.execute('SELECT 1'), PROBE_TIMEOUT_MS, 'database');
       this.recovered('database');
     } catch (error) {
       // A refused or lost connection is an outage; a slow answer may be load.
@@ -118,11 +116,6 @@ export class DependencyMonitor implements OnApplicationBootstrap, OnApplicationS
     } finally {
       this.probing = false;
     }
-  }
-
-  private pool(): pg.Pool | undefined {
-    if (!this.db.isInitialized) return undefined;
-    return (this.db.driver as PostgresDriver).master as pg.Pool | undefined;
   }
 
   /** Every BullMQ queue and worker of this app: queues are providers, workers hang off their processor. */

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { HERALD_CONFIG, type HeraldConfig } from './config.js';
 import { REDIS } from './redis.js';
+import { Db } from './sql.js';
 
 /** Each running process renews its installation's claim on the prefix this often... */
 export const CLAIM_RENEW_MS = 10_000;
@@ -31,16 +31,17 @@ export class InstallationClaim implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
-    private readonly db: DataSource,
+    private readonly db: Db,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    await this.db.query(
+    await this.db.execute(
       `INSERT INTO settings (key, value) VALUES ('installation_id', $1) ON CONFLICT (key) DO NOTHING`,
       [randomUUID()],
     );
-    const rows: { value: string }[] = await this.db.query(`SELECT value FROM settings WHERE key = 'installation_id'`);
-    this.id = rows[0].value;
+    ({ value: this.id } = await this.db.one<{ value: string }>(
+      `SELECT value FROM settings WHERE key = 'installation_id'`,
+    ));
     const holder = await this.claim();
     if (holder !== undefined) {
       throw new PrefixInUseError(

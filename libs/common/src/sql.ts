@@ -95,10 +95,19 @@ export class Db implements Sql {
   }
 
   /** How full the pool is, so `/health` can tell a busy pool from an outage; undefined before it connects. */
-  poolUsage(): { total: number; idle: number } | undefined {
+  poolUsage(): { total: number; idle: number; size: number } | undefined {
+    const pool = this.pool();
+    return pool && { total: pool.totalCount, idle: pool.idleCount, size: pool.options.max ?? 10 };
+  }
+
+  /** Errors of idle pooled connections (a server restart), which nothing else would see. */
+  onPoolError(listener: (error: Error) => void): void {
+    this.pool()?.on('error', listener);
+  }
+
+  private pool(): pg.Pool | undefined {
     if (!this.dataSource.isInitialized) return undefined;
-    const pool = (this.dataSource.driver as PostgresDriver).master as pg.Pool | undefined;
-    return pool && { total: pool.totalCount, idle: pool.idleCount };
+    return (this.dataSource.driver as PostgresDriver).master as pg.Pool | undefined;
   }
 
   /**

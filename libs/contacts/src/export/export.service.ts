@@ -1,4 +1,12 @@
-import { Db, DomainError, HERALD_CONFIG, type HeraldConfig, invalid, type PooledClient, unprocessable } from '@herald/common';
+import {
+  Db,
+  DomainError,
+  HERALD_CONFIG,
+  type HeraldConfig,
+  invalid,
+  type PooledClient,
+  unprocessable,
+} from '@herald/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { to as copyTo } from 'pg-copy-streams';
