@@ -45,15 +45,18 @@ export function createRedis(url: string): Redis {
 }
 
 /**
- * BullMQ's connection options. Without `enableOfflineQueue: false`, adding a
- * job while Redis is down waits through every reconnect attempt (over a
- * minute and a half) before failing; with it the add fails at once and the
- * request answers 503. Workers' blocking connections are set up by BullMQ
- * itself and keep waiting for Redis to return.
+ * BullMQ's connection options, shared by queues and workers. The offline
+ * queue stays on, as BullMQ wants for workers: with it off, a worker whose
+ * connection is closing retries its blocking read without pause and starves
+ * the process. Producers bound their adds instead (`ENQUEUE_TIMEOUT_MS`), so a
+ * request never waits through Redis' reconnect attempts.
  */
-export function queueConnection(url: string): { url: string; enableOfflineQueue: boolean } {
-  return { url, enableOfflineQueue: false };
+export function queueConnection(url: string): { url: string } {
+  return { url };
 }
+
+/** Longest an API request waits to add a job before answering 503. */
+export const ENQUEUE_TIMEOUT_MS = 2000;
 
 /** The shared client once it is ready: it refuses commands before that (see `createRedis`). */
 export async function connectRedis(url: string, timeoutMs = 10_000): Promise<Redis> {

@@ -1,4 +1,4 @@
-import { type JobPayloads, QUEUES } from '@herald/common';
+import { ENQUEUE_TIMEOUT_MS, type JobPayloads, QUEUES, withDeadline } from '@herald/common';
 import type { Queue } from 'bullmq';
 
 export const IMPORT_QUEUE = QUEUES.imports;
@@ -16,7 +16,11 @@ export const IMPORT_JOB = 'import.run' satisfies keyof JobPayloads;
  * an import twice is safe: the Postgres lock and checkpoint end the extra run
  * at once.
  */
-export async function enqueueImport(queue: Queue, importId: string, orphaned = false): Promise<void> {
+export function enqueueImport(queue: Queue, importId: string, orphaned = false): Promise<void> {
+  return withDeadline(addImportJob(queue, importId, orphaned), ENQUEUE_TIMEOUT_MS, 'redis');
+}
+
+async function addImportJob(queue: Queue, importId: string, orphaned: boolean): Promise<void> {
   const payload: JobPayloads['import.run'] = { importId };
   for (const jobId of [`import-${importId}`, `import-${importId}-recovery`]) {
     const existing = await queue.getJob(jobId);
