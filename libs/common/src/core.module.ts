@@ -10,7 +10,7 @@ import { dataSourceOptions } from './database.js';
 import { DependencyMonitor } from './dependency-monitor.js';
 import { InstallationClaim } from './installation.js';
 import { loggerParams } from './logging.js';
-import { REDIS, connectRedis, queueConnection } from './redis.js';
+import { REDIS, connectRedis } from './redis.js';
 import { AppSecret } from './secret.js';
 import { Db } from './sql.js';
 
@@ -49,7 +49,7 @@ export class HeraldCoreModule {
             acquireTimeoutMs: config.HERALD_DB_ACQUIRE_TIMEOUT_MS,
           }),
         ),
-        BullModule.forRoot({ connection: queueConnection(config.REDIS_URL), prefix: config.HERALD_QUEUE_PREFIX }),
+        BullModule.forRoot({ connection: { url: config.REDIS_URL }, prefix: config.HERALD_QUEUE_PREFIX }),
         DiscoveryModule,
       ],
       providers: [

@@ -45,17 +45,11 @@ export function createRedis(url: string): Redis {
 }
 
 /**
- * BullMQ's connection options, shared by queues and workers. The offline
- * queue stays on, as BullMQ wants for workers: with it off, a worker whose
- * connection is closing retries its blocking read without pause and starves
- * the process. Producers bound their adds instead (`ENQUEUE_TIMEOUT_MS`), so a
- * request never waits through Redis' reconnect attempts.
+ * Longest an API request waits to add a job before answering 503. BullMQ's
+ * connection keeps its offline queue, as workers need (with it off, a worker
+ * whose connection is closing retries its blocking read without pause and
+ * starves the process), so producers bound their adds with this instead.
  */
-export function queueConnection(url: string): { url: string } {
-  return { url };
-}
-
-/** Longest an API request waits to add a job before answering 503. */
 export const ENQUEUE_TIMEOUT_MS = 2000;
 
 /** The shared client once it is ready: it refuses commands before that (see `createRedis`). */
