@@ -1,23 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upload, waitForImport } from '../fixtures/csv/index.js';
+import { numberedCsv, upload, waitForImport } from '../fixtures/csv/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { isAlive, startWorkerProcess } from '../support/worker-process.js';
 
 const ROWS = 20_000;
-
-/** Every 400th row is invalid; the rest are distinct addresses. */
-function csv(): { text: string; valid: number; invalid: number } {
-  const lines = ['email,first_name'];
-  let invalid = 0;
-  for (let i = 1; i <= ROWS; i += 1) {
-    if (i % 400 === 0) {
-      lines.push(`broken-${i},Broken`);
-      invalid += 1;
-    } else lines.push(`member${i}@example.com,Member ${i}`);
-  }
-  return { text: lines.join('\n'), valid: ROWS - invalid, invalid };
-}
 
 describe('an import whose database connections are cut mid-run', () => {
   let t: TestApp;
@@ -68,7 +55,7 @@ describe('an import whose database connections are cut mid-run', () => {
   }
 
   it('ends only that run: the worker process lives on and the import completes exactly once', async () => {
-    const data = csv();
+    const data = numberedCsv(ROWS, 400);
     if (!worker) throw new Error('no worker');
     const res = await upload(t, Buffer.from(data.text), { mode: 'upsert' });
     expect(res.status).toBe(202);

@@ -1,24 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upload, waitForImport } from '../fixtures/csv/index.js';
+import { numberedCsv, upload, waitForImport } from '../fixtures/csv/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { isAlive, startWorkerProcess } from '../support/worker-process.js';
 
 const ROWS = 40_000;
-
-/** Every 500th row is invalid; the rest are distinct addresses. */
-function csv(): { text: string; valid: number; invalid: number } {
-  const lines = ['email,first_name'];
-  let invalid = 0;
-  for (let i = 1; i <= ROWS; i += 1) {
-    if (i % 500 === 0) {
-      lines.push(`not-an-address-${i},Broken`);
-      invalid += 1;
-    } else lines.push(`person${i}@example.com,Person ${i}`);
-  }
-  return { text: lines.join('\n'), valid: ROWS - invalid, invalid };
-}
 
 describe('an import survives its worker being killed', () => {
   let t: TestApp;
@@ -50,7 +37,7 @@ describe('an import survives its worker being killed', () => {
   });
 
   it('is finished by the next worker, exactly once, after a SIGKILL mid-import', async () => {
-    const data = csv();
+    const data = numberedCsv(ROWS, 500);
     const res = await upload(t, Buffer.from(data.text), { mode: 'upsert' });
     expect(res.status).toBe(202);
     const id: string = res.body.id;
