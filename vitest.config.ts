@@ -9,7 +9,7 @@ export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   resolve: {
     alias: Object.fromEntries(
-      ['common', 'auth', 'contacts', 'segments', 'templates', 'processors'].map((name) => [
+      ['common', 'auth', 'contacts', 'segments', 'templates', 'delivery', 'campaigns', 'processors'].map((name) => [
         `@herald/${name}`,
         lib(name),
       ]),

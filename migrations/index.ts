@@ -5,6 +5,7 @@ import { ImportLanes1764300500000 } from './1764300500000-ImportLanes.js';
 import { ContactSuffixScan1764300600000 } from './1764300600000-ContactSuffixScan.js';
 import { ImportUploads1764300750000 } from './1764300750000-ImportUploads.js';
 import { UserManagement1764300800000 } from './1764300800000-UserManagement.js';
+import { Campaigns1764301000000 } from './1764301000000-Campaigns.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
@@ -18,4 +19,5 @@ export const migrations = [
   ContactSuffixScan1764300600000,
   ImportUploads1764300750000,
   UserManagement1764300800000,
+  Campaigns1764301000000,
 ];

@@ -1,6 +1,8 @@
 import { AuthModule } from '@herald/auth';
+import { CampaignsModule } from '@herald/campaigns';
 import { type CoreOptions, HeraldCoreModule, type HeraldConfig } from '@herald/common';
 import { ContactsModule } from '@herald/contacts';
+import { DeliveryModule } from '@herald/delivery';
 import { ProcessorsModule } from '@herald/processors';
 import { SegmentsModule } from '@herald/segments';
 import { TemplatesModule } from '@herald/templates';
@@ -23,6 +25,8 @@ export class ApiModule {
         ContactsModule,
         SegmentsModule,
         TemplatesModule,
+        DeliveryModule,
+        CampaignsModule,
         OperationsModule,
         ...(options.withWorker ? [ProcessorsModule] : []),
       ],
