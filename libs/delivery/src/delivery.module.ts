@@ -1,11 +1,16 @@
+import { Clock } from '@herald/common';
 import { ContactsModule } from '@herald/contacts';
 import { Module } from '@nestjs/common';
+import { Outbox } from './messages/outbox.js';
+import { SenderPool } from './pool/sender-pool.js';
+import { SendersService } from './senders/senders.service.js';
+import { Throttle } from './throttle/throttle.js';
 
 /** Senders, the sandbox inbox, and the machinery that hands messages to SMTP within each sender's limits. */
 @Module({
   imports: [ContactsModule],
   controllers: [],
-  providers: [],
-  exports: [],
+  providers: [SendersService, SenderPool, Throttle, Outbox, Clock],
+  exports: [SendersService, SenderPool, Throttle, Outbox, Clock],
 })
 export class DeliveryModule {}
