@@ -4,6 +4,7 @@ import {
   type ClaimedMessage,
   MessageSkeleton,
   Outbox,
+  retryAt,
   SenderPool,
   SendersService,
   type SendingSender,
@@ -23,10 +24,6 @@ const MAX_BATCH = 50;
 const BATCH_SECONDS = 2;
 /** A 421/454 halves the sender's rate for a minute. */
 const SLOW_DOWN = { factor: 0.5, forMs: 60_000 };
-/** Deferred messages are retried from one minute, doubling up to one hour. */
-const FIRST_RETRY_MS = 60_000;
-const LAST_RETRY_MS = 3_600_000;
-const DEFER_MAX_AGE_MS = 24 * 3_600_000;
 
 /** The frozen content of a started campaign (`campaigns.content`). */
 export interface CampaignContent {
@@ -41,12 +38,6 @@ interface SendingStateRow {
   track_clicks: boolean;
   waiting_for_quota_until: Date | null;
   sender_ids: string[];
-}
-
-/** When a deferred message is tried again: exponential from one minute to one hour, with ±20 % jitter. */
-export function nextAttemptDelay(attempts: number): number {
-  const base = Math.min(LAST_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1));
-  return Math.round(base * (0.8 + Math.random() * 0.4));
 }
 
 /** The per-campaign sending state of one delivery job, refreshed at most every STATE_TTL_MS. */
@@ -393,12 +384,12 @@ export class CampaignDeliverer {
         break;
       case 'deferred': {
         if (outcome.slowDown) await this.throttle.slowDown(sender.id, SLOW_DOWN.factor, SLOW_DOWN.forMs);
-        if (Date.now() - message.createdAt.getTime() > DEFER_MAX_AGE_MS) {
+        const at = retryAt(message, Date.now(), this.config.HERALD_DEFER_MAX_AGE_HOURS);
+        if (at === null) {
           await this.outbox.markFailed(message.id, outcome.reply);
           this.metrics.count('failed', sender.id);
           return 'failed';
         }
-        const at = new Date(Date.now() + nextAttemptDelay(message.attempts));
         await this.outbox.markDeferred(message.id, sender.id, outcome.reply, at);
         break;
       }

@@ -124,6 +124,11 @@ export const CONFIG_VARIABLES = {
     description:
       'A message claimed for sending longer than this belongs to a dead worker and is queued again (counted as reclaimed).',
   },
+  HERALD_DEFER_MAX_AGE_HOURS: {
+    schema: positiveInt.default(24),
+    description:
+      'A message still deferred (4xx replies, connection errors) this long after it was queued fails as a soft bounce.',
+  },
   HERALD_SEGMENT_TIMEOUT_MS: {
     schema: positiveInt.default(10_000),
     description: 'Longest a segment count or preview may run before it is cancelled (milliseconds).',
@@ -143,7 +148,8 @@ export const CONFIG_VARIABLES = {
   },
   HERALD_SANDBOX_ENABLED: {
     schema: bool.default(true),
-    description: 'Run the sandbox inbox (an SMTP server that keeps mail in Herald instead of sending it) in api processes.',
+    description:
+      'Run the sandbox inbox (an SMTP server that keeps mail in Herald instead of sending it) in api processes.',
   },
   HERALD_SANDBOX_SMTP_PORT: {
     schema: port.default(1025),

@@ -1,4 +1,3 @@
-import { Clock } from '@herald/common';
 import { ContactsModule } from '@herald/contacts';
 import { Module } from '@nestjs/common';
 import { Outbox } from './messages/outbox.js';
@@ -14,7 +13,7 @@ import { Throttle } from './throttle/throttle.js';
 @Module({
   imports: [ContactsModule],
   controllers: [SendersController, SandboxController],
-  providers: [SendersService, SandboxAddress, SandboxMessages, SenderPool, Throttle, Outbox, Clock],
-  exports: [SendersService, SandboxAddress, SandboxMessages, SenderPool, Throttle, Outbox, Clock],
+  providers: [SendersService, SandboxAddress, SandboxMessages, SenderPool, Throttle, Outbox],
+  exports: [SendersService, SandboxAddress, SandboxMessages, SenderPool, Throttle, Outbox],
 })
 export class DeliveryModule {}

@@ -10,4 +10,5 @@ export * from './senders/smtp-verify.js';
 export * from './mime/message-skeleton.js';
 export * from './pool/sender-pool.js';
 export * from './throttle/throttle.js';
+export * from './messages/backoff.js';
 export * from './messages/outbox.js';
