@@ -48,6 +48,8 @@ interface Run {
   skeletons: Map<string, MessageSkeleton>;
   /** Senders whose daily quota is spent in this run, with when it resets. */
   exhausted: Map<string, Date>;
+  /** Weighted round-robin credit per sender (`pickSender`). */
+  credit: Map<string, number>;
   state: CampaignState;
   checkedAt: number;
   /** Tests bypass the campaign's state (they are sent in draft, scheduled and paused). */
@@ -118,6 +120,7 @@ export class CampaignDeliverer {
       senders,
       skeletons: new Map(),
       exhausted: new Map(),
+      credit: new Map(),
       state: row.state,
       checkedAt: Date.now(),
       tests: false,
@@ -156,6 +159,7 @@ export class CampaignDeliverer {
       senders: await this.senders.forSending(senderIds),
       skeletons: new Map(),
       exhausted: new Map(),
+      credit: new Map(),
       state: 'sending',
       checkedAt: Date.now(),
       tests: true,
@@ -260,7 +264,7 @@ export class CampaignDeliverer {
         if (!(await this.stillSending(run))) return 'stopped';
         const active = this.activeSenders(run);
         if (active.length === 0) return run.tests ? 'no_senders' : await this.outOfSenders(run);
-        const sender = await this.pickSender(active);
+        const sender = await this.pickSender(run, active);
         const wanted = Math.ceil(queue.length / active.length);
         const reservation = await this.throttle.reserve(sender, wanted);
         if (reservation.kind === 'quota_exhausted') {
@@ -417,23 +421,23 @@ export class CampaignDeliverer {
   }
 
   /**
-   * Among the senders with capacity left today, one at random weighted by
-   * that capacity (a sender without a daily limit counts a day at its rate),
-   * so senders share a campaign by what they can still send.
+   * The next sender, shared by remaining capacity today (a sender without a
+   * daily limit counts a day at its rate): a smooth weighted round robin, so
+   * the shares hold within a few picks and ties go to the campaign's order.
    */
-  private async pickSender(active: SendingSender[]): Promise<SendingSender> {
+  private async pickSender(run: Run, active: SendingSender[]): Promise<SendingSender> {
     if (active.length === 1) return active[0];
     const weights = await Promise.all(
       active.map(async (s) => (await this.throttle.remainingToday(s)) ?? s.ratePerSecond * 86_400),
     );
     const total = weights.reduce((a, b) => a + b, 0);
-    if (total <= 0) return active[0];
-    let pick = Math.random() * total;
-    for (let i = 0; i < active.length; i++) {
-      pick -= weights[i];
-      if (pick < 0) return active[i];
-    }
-    return active[active.length - 1];
+    let best = 0;
+    active.forEach((s, i) => {
+      run.credit.set(s.id, (run.credit.get(s.id) ?? 0) + weights[i]);
+      if ((run.credit.get(s.id) ?? 0) > (run.credit.get(active[best].id) ?? 0)) best = i;
+    });
+    run.credit.set(active[best].id, (run.credit.get(active[best].id) ?? 0) - total);
+    return active[best];
   }
 
   private async removeSender(run: Run, sender: SendingSender, reason: string): Promise<void> {
