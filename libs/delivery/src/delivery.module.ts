@@ -13,7 +13,7 @@ import { Throttle } from './throttle/throttle.js';
 @Module({
   imports: [ContactsModule],
   controllers: [SendersController, SandboxController],
-  providers: [SendersService, SandboxAddress, SandboxMessages, SenderPool, Throttle, Outbox],
-  exports: [SendersService, SandboxAddress, SandboxMessages, SenderPool, Throttle, Outbox],
+  providers: [SendersService, SandboxAddress, SandboxMessages, Outbox, SenderPool, Throttle],
+  exports: [SendersService, SandboxAddress, SandboxMessages, Outbox, SenderPool, Throttle],
 })
 export class DeliveryModule {}

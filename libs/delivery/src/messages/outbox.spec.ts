@@ -91,7 +91,15 @@ describe('Outbox', () => {
     expect(await outbox.release([f.id])).toBe(0);
 
     const counts = await outbox.counts(campaignId);
-    expect(counts).toMatchObject({ sent: 1, deferred: 1, bounced: 1, uncertain: 1, failed: 1, skipped: 1, reclaimed: 0 });
+    expect(counts).toMatchObject({
+      sent: 1,
+      deferred: 1,
+      bounced: 1,
+      uncertain: 1,
+      failed: 1,
+      skipped: 1,
+      reclaimed: 0,
+    });
     expect(counts.queued).toBe(264);
     // A deferred row is not claimed again before it is due.
     const rest = await outbox.claim(campaignId, 1000);

@@ -58,7 +58,8 @@ export class Throttle {
       String(seed),
     ];
     let result = await this.run<(number | string)[]>(RESERVE, keys, args(-1));
-    if (result[0] === -1) result = await this.run<(number | string)[]>(RESERVE, keys, args(await this.sentToday(sender, now)));
+    if (result[0] === -1)
+      result = await this.run<(number | string)[]>(RESERVE, keys, args(await this.sentToday(sender, now)));
     if (Number(result[0]) <= 0) return { kind: 'quota_exhausted', resumesAt: nextLocalMidnight(now, sender.timeZone) };
     return { kind: 'granted', count: Number(result[0]), startAt: Number(result[1]), spacingMs: Number(result[2]) };
   }
@@ -82,7 +83,11 @@ export class Throttle {
     const key = this.dayKey(sender, now);
     let used = await this.redis.get(key);
     if (used === null) {
-      const seeded = await this.run<number>(SEED, [key], [String(await this.sentToday(sender, now)), String(DAY_KEY_TTL_MS)]);
+      const seeded = await this.run<number>(
+        SEED,
+        [key],
+        [String(await this.sentToday(sender, now)), String(DAY_KEY_TTL_MS)],
+      );
       used = String(seeded);
     }
     return Math.max(0, sender.dailyLimit - Number(used));
