@@ -124,7 +124,8 @@ export const CONFIG_VARIABLES = {
   },
   HERALD_SANDBOX_ENABLED: {
     schema: bool.default(true),
-    description: 'Run the sandbox inbox (an SMTP server that keeps mail in Herald instead of sending it) in api processes.',
+    description:
+      'Run the sandbox inbox (an SMTP server that keeps mail in Herald instead of sending it) in api processes.',
   },
   HERALD_SANDBOX_SMTP_PORT: {
     schema: port.default(1025),

@@ -10,7 +10,8 @@ import { SandboxMessages } from './sandbox-messages.service.js';
 export const SANDBOX_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
 
 type SmtpReplyError = Error & { responseCode?: number };
-const reply = (code: number, message: string): SmtpReplyError => Object.assign(new Error(message), { responseCode: code });
+const reply = (code: number, message: string): SmtpReplyError =>
+  Object.assign(new Error(message), { responseCode: code });
 
 /**
  * The sandbox inbox: an SMTP server inside the api process that takes any
