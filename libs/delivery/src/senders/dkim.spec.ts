@@ -40,7 +40,13 @@ describe('DKIM keys', () => {
     const encrypted = generateKeyPairSync('rsa', { modulusLength: 2048 })
       .privateKey.export({ format: 'pem', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'secret' })
       .toString();
-    for (const pem of ['garbage', ed, small, encrypted, '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----']) {
+    for (const pem of [
+      'garbage',
+      ed,
+      small,
+      encrypted,
+      '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----',
+    ]) {
       expect(fieldOf(() => parseDkimKey(pem))).toBe('dkimPrivateKey');
     }
   });

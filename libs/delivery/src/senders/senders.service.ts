@@ -422,6 +422,10 @@ export class SendersService {
     if (row.kind === 'sandbox' && !this.sandbox.enabled) {
       return 'The sandbox inbox is switched off (HERALD_SANDBOX_ENABLED=false)';
     }
+    if (row.kind === 'sandbox' && this.sandbox.port === 0) {
+      // Port 0 is only known to the process that bound it; a worker elsewhere cannot reach it.
+      return 'The sandbox inbox picks a free port in another process (HERALD_SANDBOX_SMTP_PORT=0); set a fixed port';
+    }
     return null;
   }
 
