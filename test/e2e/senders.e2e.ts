@@ -274,6 +274,18 @@ describe('senders', () => {
     expect(sandboxName.body).toMatchObject({ kind: 'sandbox', postalAddress: '2 Real Road, Realtown' });
   });
 
+  it('takes a sender out when its stored secret no longer opens, rather than send without it', async () => {
+    const { body: sender } = await create(valid({ name: 'Sealed' }));
+    // As if the app secret changed: the sealed bytes no longer authenticate.
+    await t.db.query(
+      `UPDATE senders SET password_encrypted = set_byte(password_encrypted, 20, get_byte(password_encrypted, 20) # 1) WHERE id = $1`,
+      [sender.id],
+    );
+    const [sending] = await t.app.get(SendersService).forSending([sender.id]);
+    expect(sending.password).toBeNull();
+    expect(sending.disabledReason).toMatch(/cannot be decrypted/);
+  });
+
   it('offers the contract sending needs: ordered lookups, 404 and 400 naming senderIds', async () => {
     const a = (await create(valid({ name: 'A' }))).body.id as string;
     const b = (await create(valid({ name: 'B' }))).body.id as string;

@@ -58,6 +58,8 @@ export class SandboxInbox implements OnApplicationBootstrap, OnApplicationShutdo
       authOptional: true,
       disabledCommands: ['AUTH', 'STARTTLS'],
       size: SANDBOX_MAX_MESSAGE_BYTES,
+      // Pooled senders keep connections open; shutting down waits for them this long, not 30 s.
+      closeTimeout: 2000,
       onData: (stream, session, callback) => {
         this.receive(stream, session).then(
           (id) => callback(null, `Kept in the sandbox inbox as message ${id}`),

@@ -1,6 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
-  Equals,
   IsBoolean,
   IsIn,
   IsInt,
@@ -130,10 +129,11 @@ class SenderFieldsDto {
   @MaxLength(MAX_PEM_CHARS)
   dkimPrivateKey?: string;
 
-  @ApiPropertyOptional({ description: 'Generate a new RSA 2048 key in Herald instead of uploading one' })
+  @ApiPropertyOptional({
+    description: 'true: generate a new RSA 2048 key in Herald instead of uploading one (false does nothing)',
+  })
   @Given()
   @IsBoolean()
-  @Equals(true, { message: 'dkimGenerate is either true or left out' })
   dkimGenerate?: boolean;
 }
 
