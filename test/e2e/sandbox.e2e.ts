@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SandboxInbox, SendersService } from '../../libs/delivery/src/index.js';
+import { SANDBOX_MAX_MESSAGE_BYTES, SandboxInbox, SendersService } from '../../libs/delivery/src/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 describe('sandbox inbox', () => {
@@ -110,6 +110,19 @@ describe('sandbox inbox', () => {
     expect((await t.request('DELETE', '/api/v1/sandbox/messages')).status).toBe(204);
     const empty = await t.request<{ items: unknown[] }>('GET', '/api/v1/sandbox/messages');
     expect(empty.body.items).toEqual([]);
+  });
+
+  it('refuses a message over the size limit and keeps nothing of it', async () => {
+    const before = await t.request<{ items: unknown[] }>('GET', '/api/v1/sandbox/messages');
+    const huge = 'x'
+      .repeat(76)
+      .concat('\r\n')
+      .repeat(Math.ceil((SANDBOX_MAX_MESSAGE_BYTES + 1024) / 78));
+    await expect(send('big@example.org', 'Too big', { text: huge, html: undefined })).rejects.toMatchObject({
+      responseCode: 552,
+    });
+    const after = await t.request<{ items: unknown[] }>('GET', '/api/v1/sandbox/messages');
+    expect(after.body.items).toHaveLength(before.body.items.length);
   });
 
   it('answers 404 and 400 for unknown and malformed ids, and needs authentication', async () => {

@@ -88,8 +88,7 @@ describe('senders', () => {
     poolSize: 3,
     ...extra,
   });
-  const create = (body: Record<string, unknown>) =>
-    t.request<Record<string, any>>('POST', '/api/v1/senders', { body });
+  const create = (body: Record<string, unknown>) => t.request<Record<string, any>>('POST', '/api/v1/senders', { body });
 
   it('gives a fresh install the sandbox sender, once, even when processes start together', async () => {
     const list = await t.request<{ items: Record<string, any>[] }>('GET', '/api/v1/senders');
@@ -107,7 +106,11 @@ describe('senders', () => {
     });
     const senders = t.app.get(SendersService);
     await Promise.all([1, 2, 3, 4].map(() => senders.seedSandboxSender()));
-    expect(await Promise.all([1, 2, 3].map(() => senders.sandboxSenderId()))).toEqual([sandbox.id, sandbox.id, sandbox.id]);
+    expect(await Promise.all([1, 2, 3].map(() => senders.sandboxSenderId()))).toEqual([
+      sandbox.id,
+      sandbox.id,
+      sandbox.id,
+    ]);
     const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM senders WHERE kind = 'sandbox'`);
     expect(rows[0].n).toBe(1);
   });
@@ -115,7 +118,9 @@ describe('senders', () => {
   it('stores the password and DKIM key encrypted, and never returns or logs them', async () => {
     lines.length = 0;
     const pem = rsaPem();
-    const res = await create(valid({ dkimDomain: 'acme-mail.example.com', dkimSelector: 'herald', dkimPrivateKey: pem }));
+    const res = await create(
+      valid({ dkimDomain: 'acme-mail.example.com', dkimSelector: 'herald', dkimPrivateKey: pem }),
+    );
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
       kind: 'smtp',
@@ -134,9 +139,10 @@ describe('senders', () => {
       expect(text).not.toContain(PASSWORD);
       expect(text).not.toContain(keyBody);
     }
-    const { rows } = await t.db.query(`SELECT password_encrypted, dkim_private_key_encrypted FROM senders WHERE id = $1`, [
-      res.body.id,
-    ]);
+    const { rows } = await t.db.query(
+      `SELECT password_encrypted, dkim_private_key_encrypted FROM senders WHERE id = $1`,
+      [res.body.id],
+    );
     expect(rows[0].password_encrypted.toString('latin1')).not.toContain(PASSWORD);
     expect(rows[0].dkim_private_key_encrypted.toString('latin1')).not.toContain(keyBody);
 
@@ -221,7 +227,9 @@ describe('senders', () => {
   });
 
   it('updates a sender, keeps secrets unless replaced, and puts a disabled sender back in service', async () => {
-    const { body: sender } = await create(valid({ dkimDomain: 'acme-mail.example.com', dkimSelector: 'a', dkimGenerate: true }));
+    const { body: sender } = await create(
+      valid({ dkimDomain: 'acme-mail.example.com', dkimSelector: 'a', dkimGenerate: true }),
+    );
     const senders = t.app.get(SendersService);
     await senders.disable(sender.id, '535 5.7.8 Authentication credentials invalid');
     const disabled = await t.request<Record<string, any>>('GET', `/api/v1/senders/${sender.id}`);
@@ -266,6 +274,18 @@ describe('senders', () => {
     expect(sandboxName.body).toMatchObject({ kind: 'sandbox', postalAddress: '2 Real Road, Realtown' });
   });
 
+  it('takes a sender out when its stored secret no longer opens, rather than send without it', async () => {
+    const { body: sender } = await create(valid({ name: 'Sealed' }));
+    // As if the app secret changed: the sealed bytes no longer authenticate.
+    await t.db.query(
+      `UPDATE senders SET password_encrypted = set_byte(password_encrypted, 20, get_byte(password_encrypted, 20) # 1) WHERE id = $1`,
+      [sender.id],
+    );
+    const [sending] = await t.app.get(SendersService).forSending([sender.id]);
+    expect(sending.password).toBeNull();
+    expect(sending.disabledReason).toMatch(/cannot be decrypted/);
+  });
+
   it('offers the contract sending needs: ordered lookups, 404 and 400 naming senderIds', async () => {
     const a = (await create(valid({ name: 'A' }))).body.id as string;
     const b = (await create(valid({ name: 'B' }))).body.id as string;
@@ -275,7 +295,10 @@ describe('senders', () => {
       kind: 'not_found',
       fields: { senderIds: expect.stringContaining('999999') },
     });
-    await expect(senders.forSending(['abc'])).rejects.toMatchObject({ kind: 'invalid', fields: { senderIds: expect.any(String) } });
+    await expect(senders.forSending(['abc'])).rejects.toMatchObject({
+      kind: 'invalid',
+      fields: { senderIds: expect.any(String) },
+    });
     const pool = t.app.get((await import('../../libs/common/src/index.js')).Db);
     await pool.transaction((tx) => senders.requireExist(tx, [a, b]));
     await expect(pool.transaction((tx) => senders.requireExist(tx, [a, '999998'], 'senders'))).rejects.toMatchObject({

@@ -31,7 +31,10 @@ export class SecretBox {
     const header = Buffer.from([VERSION]);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     cipher.setAAD(header);
-    const body = Buffer.concat([cipher.update(typeof plain === 'string' ? Buffer.from(plain, 'utf8') : plain), cipher.final()]);
+    const body = Buffer.concat([
+      cipher.update(typeof plain === 'string' ? Buffer.from(plain, 'utf8') : plain),
+      cipher.final(),
+    ]);
     return Buffer.concat([header, iv, cipher.getAuthTag(), body]);
   }
 

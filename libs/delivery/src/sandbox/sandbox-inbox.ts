@@ -10,7 +10,8 @@ import { SandboxMessages } from './sandbox-messages.service.js';
 export const SANDBOX_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
 
 type SmtpReplyError = Error & { responseCode?: number };
-const reply = (code: number, message: string): SmtpReplyError => Object.assign(new Error(message), { responseCode: code });
+const reply = (code: number, message: string): SmtpReplyError =>
+  Object.assign(new Error(message), { responseCode: code });
 
 /**
  * The sandbox inbox: an SMTP server inside the api process that takes any
@@ -57,6 +58,8 @@ export class SandboxInbox implements OnApplicationBootstrap, OnApplicationShutdo
       authOptional: true,
       disabledCommands: ['AUTH', 'STARTTLS'],
       size: SANDBOX_MAX_MESSAGE_BYTES,
+      // Pooled senders keep connections open; shutting down waits for them this long, not 30 s.
+      closeTimeout: 2000,
       onData: (stream, session, callback) => {
         this.receive(stream, session).then(
           (id) => callback(null, `Kept in the sandbox inbox as message ${id}`),

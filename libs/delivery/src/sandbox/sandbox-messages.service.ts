@@ -1,4 +1,13 @@
-import { Db, decodeCursor, HERALD_CONFIG, type HeraldConfig, notFound, type Page, parseId, toPage } from '@herald/common';
+import {
+  Db,
+  decodeCursor,
+  HERALD_CONFIG,
+  type HeraldConfig,
+  notFound,
+  type Page,
+  parseId,
+  toPage,
+} from '@herald/common';
 import { Inject, Injectable } from '@nestjs/common';
 import { type AddressObject, simpleParser } from 'mailparser';
 import type { SandboxMessageDetailView, SandboxMessageView } from './sandbox.dto.js';
@@ -19,7 +28,8 @@ export interface Envelope {
 // Postgres text cannot hold NUL; a message may carry one in a header or a part.
 // eslint-disable-next-line no-control-regex
 const NUL = /\u0000/g;
-const clean = (value: string | null | undefined): string | null => (value == null ? null : value.replace(NUL, '\ufffd'));
+const clean = (value: string | null | undefined): string | null =>
+  value == null ? null : value.replace(NUL, '\ufffd');
 
 const addressText = (value: AddressObject | AddressObject[] | undefined): string | null =>
   value === undefined ? null : (Array.isArray(value) ? value.map((a) => a.text).join(', ') : value.text) || null;
@@ -73,7 +83,11 @@ export class SandboxMessages {
 
   async list(limit: number, cursor?: string, to?: string): Promise<Page<SandboxMessageView>> {
     const before = decodeCursor(cursor);
-    const rows = await this.db.rows<SandboxMessageRow>(LIST_SANDBOX_MESSAGES, [before ?? null, limit + 1, to?.trim() || null]);
+    const rows = await this.db.rows<SandboxMessageRow>(LIST_SANDBOX_MESSAGES, [
+      before ?? null,
+      limit + 1,
+      to?.trim() || null,
+    ]);
     return toPage(rows, limit, toView);
   }
 
@@ -87,7 +101,9 @@ export class SandboxMessages {
   }
 
   async raw(id: string): Promise<Buffer> {
-    const row = await this.db.maybeOne<{ raw: Buffer }>(`SELECT raw FROM sandbox_messages WHERE id = $1`, [parseId(id)]);
+    const row = await this.db.maybeOne<{ raw: Buffer }>(`SELECT raw FROM sandbox_messages WHERE id = $1`, [
+      parseId(id),
+    ]);
     if (row === undefined) throw notFound('Sandbox message', id);
     return row.raw;
   }

@@ -28,9 +28,12 @@ export function parseDkimKey(pem: string, field = 'dkimPrivateKey'): DkimKeyPair
     if (!pem.includes('-----BEGIN')) throw new Error('not PEM');
     key = createPrivateKey({ key: pem, format: 'pem' });
   } catch {
-    throw invalid(`${field} must be an RSA private key in PEM form (-----BEGIN PRIVATE KEY-----), without a passphrase`, {
-      [field]: 'not an RSA private key in PEM form',
-    });
+    throw invalid(
+      `${field} must be an RSA private key in PEM form (-----BEGIN PRIVATE KEY-----), without a passphrase`,
+      {
+        [field]: 'not an RSA private key in PEM form',
+      },
+    );
   }
   if (key.asymmetricKeyType !== 'rsa') {
     throw invalid(`${field} must be an RSA key; DKIM with rsa-sha256 is what every receiver checks`, {

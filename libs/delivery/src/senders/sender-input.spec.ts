@@ -29,7 +29,9 @@ describe('sender input checks', () => {
 
   it('accepts real addresses and refuses broken or header-unsafe ones', () => {
     expect(checkAddress('fromEmail', 'News@Example.COM')).toBe('News@example.com');
-    expect(fieldsOf(() => checkAddress('fromEmail', 'news@example.com\r\nBcc: x@example.com'))).toHaveProperty('fromEmail');
+    expect(fieldsOf(() => checkAddress('fromEmail', 'news@example.com\r\nBcc: x@example.com'))).toHaveProperty(
+      'fromEmail',
+    );
     expect(fieldsOf(() => checkAddress('replyTo', 'not an address'))).toHaveProperty('replyTo');
     expect(fieldsOf(() => checkAddress('replyTo', '"a,b"@example.com'))).toHaveProperty('replyTo');
   });

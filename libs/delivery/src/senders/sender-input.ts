@@ -32,7 +32,8 @@ export function checkPostalAddress(value: string, field = 'postalAddress'): stri
     throw invalid(`${field} must not contain control characters`, { [field]: 'contains a control character' });
   }
   const trimmed = lines.trim();
-  if (trimmed === '') throw invalid(`${field} is required: it goes into the footer of every message`, { [field]: 'is empty' });
+  if (trimmed === '')
+    throw invalid(`${field} is required: it goes into the footer of every message`, { [field]: 'is empty' });
   return trimmed;
 }
 
@@ -54,7 +55,10 @@ export function checkHost(value: string, field = 'host'): string {
   const ok =
     validator.isIP(host) ||
     validator.isFQDN(host, { require_tld: false, allow_underscores: false, allow_trailing_dot: false });
-  if (!ok) throw invalid(`${field} must be a host name such as smtp.example.com, or an IP address`, { [field]: 'not a host name' });
+  if (!ok)
+    throw invalid(`${field} must be a host name such as smtp.example.com, or an IP address`, {
+      [field]: 'not a host name',
+    });
   return host;
 }
 
@@ -69,7 +73,9 @@ export function checkDomain(value: string, field = 'dkimDomain'): string {
 export function checkSelector(value: string, field = 'dkimSelector'): string {
   const selector = headerSafe(field, value);
   if (!SELECTOR.test(selector)) {
-    throw invalid(`${field} must be letters, digits and hyphens, such as herald or s2026`, { [field]: 'not a DKIM selector' });
+    throw invalid(`${field} must be letters, digits and hyphens, such as herald or s2026`, {
+      [field]: 'not a DKIM selector',
+    });
   }
   return selector;
 }

@@ -12,13 +12,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import {
-  CreateSenderDto,
-  SenderDnsView,
-  SenderView,
-  UpdateSenderDto,
-  VerifyResultView,
-} from './senders.dto.js';
+import { CreateSenderDto, SenderDnsView, SenderView, UpdateSenderDto, VerifyResultView } from './senders.dto.js';
 import { SendersService } from './senders.service.js';
 
 @ApiTags('senders')

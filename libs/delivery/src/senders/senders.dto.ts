@@ -1,6 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
-  Equals,
   IsBoolean,
   IsIn,
   IsInt,
@@ -61,34 +60,58 @@ class SenderFieldsDto {
   @MaxLength(254)
   replyTo?: string | null;
 
-  @ApiPropertyOptional({ minimum: 0.001, maximum: MAX_RATE_PER_SECOND, default: 10, description: 'Messages per second; fractions allowed (0.5 = one every 2 s)' })
+  @ApiPropertyOptional({
+    minimum: 0.001,
+    maximum: MAX_RATE_PER_SECOND,
+    default: 10,
+    description: 'Messages per second; fractions allowed (0.5 = one every 2 s)',
+  })
   @Given()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @IsPositive()
   @Max(MAX_RATE_PER_SECOND)
   ratePerSecond?: number;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1, description: 'Messages per day in `timeZone`; null: no limit' })
+  @ApiPropertyOptional({
+    type: Number,
+    nullable: true,
+    minimum: 1,
+    description: 'Messages per day in `timeZone`; null: no limit',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(100_000_000)
   dailyLimit?: number | null;
 
-  @ApiPropertyOptional({ default: 'UTC', example: 'Europe/Paris', description: 'IANA zone the daily limit is counted in' })
+  @ApiPropertyOptional({
+    default: 'UTC',
+    example: 'Europe/Paris',
+    description: 'IANA zone the daily limit is counted in',
+  })
   @Given()
   @IsString()
   @MaxLength(64)
   timeZone?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 50, default: 2, description: 'SMTP connections kept open to this server' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 50,
+    default: 2,
+    description: 'SMTP connections kept open to this server',
+  })
   @Given()
   @IsInt()
   @Min(1)
   @Max(50)
   poolSize?: number;
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'example.com', description: 'The d= of DKIM signatures; null removes DKIM' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'example.com',
+    description: 'The d= of DKIM signatures; null removes DKIM',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(253)
@@ -106,10 +129,11 @@ class SenderFieldsDto {
   @MaxLength(MAX_PEM_CHARS)
   dkimPrivateKey?: string;
 
-  @ApiPropertyOptional({ description: 'Generate a new RSA 2048 key in Herald instead of uploading one' })
+  @ApiPropertyOptional({
+    description: 'true: generate a new RSA 2048 key in Herald instead of uploading one (false does nothing)',
+  })
   @Given()
   @IsBoolean()
-  @Equals(true, { message: 'dkimGenerate is either true or left out' })
   dkimGenerate?: boolean;
 }
 

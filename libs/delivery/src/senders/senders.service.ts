@@ -115,7 +115,10 @@ export class SendersService {
 
   async create(input: NewSender): Promise<SenderView> {
     const state = this.resolve(undefined, input);
-    const row = await this.db.one<SenderRow>(INSERT_SENDER, WRITABLE_COLUMNS.map((c) => state[c]));
+    const row = await this.db.one<SenderRow>(
+      INSERT_SENDER,
+      WRITABLE_COLUMNS.map((c) => state[c]),
+    );
     this.logger.log({ senderId: row.id }, 'sender.created');
     return this.toView(row);
   }
@@ -254,7 +257,9 @@ export class SendersService {
         guard,
       ]);
       if (created || onlyNew) return created?.id;
-      const existing = await tx.one<{ id: string }>(`SELECT id FROM senders WHERE kind = 'sandbox' ORDER BY id LIMIT 1`);
+      const existing = await tx.one<{ id: string }>(
+        `SELECT id FROM senders WHERE kind = 'sandbox' ORDER BY id LIMIT 1`,
+      );
       return existing.id;
     });
   }
@@ -302,7 +307,9 @@ export class SendersService {
     }
     const dailyLimit = input.dailyLimit === undefined ? (current?.daily_limit ?? null) : input.dailyLimit;
     if (dailyLimit !== null && (!Number.isInteger(dailyLimit) || dailyLimit < 1)) {
-      throw invalid('dailyLimit must be a whole number above 0, or null for no limit', { dailyLimit: 'must be above 0' });
+      throw invalid('dailyLimit must be a whole number above 0, or null for no limit', {
+        dailyLimit: 'must be above 0',
+      });
     }
 
     return {
@@ -348,12 +355,18 @@ export class SendersService {
       }
       return { dkim_domain: null, dkim_selector: null, dkim_private_key_encrypted: null, dkim_public_key: null };
     }
-    if (domain === null) throw invalid('dkimDomain is needed with dkimSelector', { dkimDomain: 'required with dkimSelector' });
-    if (selector === null) throw invalid('dkimSelector is needed with dkimDomain', { dkimSelector: 'required with dkimDomain' });
+    if (domain === null)
+      throw invalid('dkimDomain is needed with dkimSelector', { dkimDomain: 'required with dkimSelector' });
+    if (selector === null)
+      throw invalid('dkimSelector is needed with dkimDomain', { dkimSelector: 'required with dkimDomain' });
     const names = { dkim_domain: checkDomain(domain), dkim_selector: checkSelector(selector) };
     if (uploaded !== undefined || generate) {
       const pair = uploaded !== undefined ? parseDkimKey(uploaded) : generateDkimKey();
-      return { ...names, dkim_private_key_encrypted: this.box().seal(pair.privateKeyPem), dkim_public_key: pair.publicKey };
+      return {
+        ...names,
+        dkim_private_key_encrypted: this.box().seal(pair.privateKeyPem),
+        dkim_public_key: pair.publicKey,
+      };
     }
     if (current?.dkim_private_key_encrypted) {
       return {
@@ -409,6 +422,10 @@ export class SendersService {
     if (row.kind === 'sandbox' && !this.sandbox.enabled) {
       return 'The sandbox inbox is switched off (HERALD_SANDBOX_ENABLED=false)';
     }
+    if (row.kind === 'sandbox' && this.sandbox.port === 0) {
+      // Port 0 is only known to the process that bound it; a worker elsewhere cannot reach it.
+      return 'The sandbox inbox picks a free port in another process (HERALD_SANDBOX_SMTP_PORT=0); set a fixed port';
+    }
     return null;
   }
 
@@ -459,7 +476,11 @@ function txt(name: string, value: string, note: string): DnsRecordView {
 }
 
 /** Absent: keep `current`; null or empty: clear; otherwise the checked value. */
-function optional(value: string | null | undefined, current: string | null, check: (v: string) => string): string | null {
+function optional(
+  value: string | null | undefined,
+  current: string | null,
+  check: (v: string) => string,
+): string | null {
   if (value === undefined) return current;
   if (value === null || value.trim() === '') return null;
   return check(value);
@@ -468,6 +489,7 @@ function optional(value: string | null | undefined, current: string | null, chec
 function checkIds(ids: string[], field: string): string[] {
   if (!Array.isArray(ids)) throw invalid(`${field} must be a list of sender ids`, { [field]: 'not a list' });
   const bad = ids.find((id) => typeof id !== 'string' || !ID_PATTERN.test(id));
-  if (bad !== undefined) throw invalid(`${field} must hold sender ids such as "42"`, { [field]: 'holds a malformed id' });
+  if (bad !== undefined)
+    throw invalid(`${field} must hold sender ids such as "42"`, { [field]: 'holds a malformed id' });
   return ids;
 }

@@ -89,7 +89,10 @@ export function explain(error: SmtpError, target: SmtpTarget, timeoutMs: number)
     if (error.command === 'API') {
       return result('auth', 'The server asks for a username and password, but this sender has none.');
     }
-    return result('auth', 'The server refused the username or password. Check both, and that the account may send mail.');
+    return result(
+      'auth',
+      'The server refused the username or password. Check both, and that the account may send mail.',
+    );
   }
   if (CERTIFICATE_CODES.test(cause) || CERTIFICATE_CODES.test(code)) {
     return result(
@@ -97,7 +100,11 @@ export function explain(error: SmtpError, target: SmtpTarget, timeoutMs: number)
       `The server's certificate is not trusted (${cause || code}): it may be self-signed, expired, or issued for another name than ${target.host}.`,
     );
   }
-  if (code === 'ETLS' || cause === 'EPROTO' || /wrong version number|ssl3_get_record|packet length too long/i.test(error.message ?? '')) {
+  if (
+    code === 'ETLS' ||
+    cause === 'EPROTO' ||
+    /wrong version number|ssl3_get_record|packet length too long/i.test(error.message ?? '')
+  ) {
     if (error.command === 'STARTTLS' && error.responseCode) {
       return result(
         'tls',
