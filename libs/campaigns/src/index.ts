@@ -1,5 +1,6 @@
 export * from './campaign-deliverer.js';
 export * from './campaign-scheduler.js';
+export * from './campaign-starter.js';
 export * from './campaign-state.js';
 export * from './campaigns.module.js';
 export * from './campaigns-core.module.js';
