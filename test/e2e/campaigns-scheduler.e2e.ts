@@ -99,7 +99,9 @@ describe('campaign scheduler', () => {
     for (let i = 0; i < 4; i++) {
       const { listId } = await createAudience(t, `race${i}x`, 2);
       const id = await createCampaign(t, { templateId, senderIds: [senderId], audience: { listIds: [listId] } });
-      await t.request('POST', `/api/v1/campaigns/${id}/schedule`, { body: { at: '2031-01-01T10:00', timeZone: 'UTC' } });
+      await t.request('POST', `/api/v1/campaigns/${id}/schedule`, {
+        body: { at: '2031-01-01T10:00', timeZone: 'UTC' },
+      });
       ids.push(id);
     }
     await t.db.query(`UPDATE campaigns SET send_at = now() - interval '1 second' WHERE id = ANY($1::bigint[])`, [ids]);

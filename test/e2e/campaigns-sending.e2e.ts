@@ -85,7 +85,11 @@ describe('sending campaigns', () => {
     expect(first.from).toMatch(/^bounce\+[A-Za-z0-9_-]{22}@herald-test\.example\.com$/);
     const parsed = await parse(first);
     const header = (name: string) =>
-      parsed.headerLines.find((h) => h.key === name)?.line.replace(/\r\n[ \t]+/g, ' ').slice(name.length + 1).trim();
+      parsed.headerLines
+        .find((h) => h.key === name)
+        ?.line.replace(/\r\n[ \t]+/g, ' ')
+        .slice(name.length + 1)
+        .trim();
     expect(header('list-unsubscribe')).toMatch(/^<http.*\/u\/[A-Za-z0-9_-]{22}>, <mailto:unsubscribe\+/);
     expect(header('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
     expect(parsed.messageId).toMatch(/^<m\d+\.[A-Za-z0-9_-]{22}@herald-test\.example\.com>$/);
@@ -193,7 +197,9 @@ describe('sending campaigns', () => {
     sink.behave('defer1@example.com', 'accept');
     sink.behave('defer2@example.com', 'accept');
     // Make the backoff (a minute at least) due now.
-    await t.db.query(`UPDATE messages SET next_attempt_at = now() WHERE campaign_id = $1 AND status = 'deferred'`, [id]);
+    await t.db.query(`UPDATE messages SET next_attempt_at = now() WHERE campaign_id = $1 AND status = 'deferred'`, [
+      id,
+    ]);
     const done = await waitForState(t, id, 'sent');
     expect(done).toMatchObject({ sent: 6, deferred: 0 });
     expect(copiesPerRecipient(to('defer')).get('defer1@example.com')).toBe(1);
@@ -234,7 +240,11 @@ describe('sending campaigns', () => {
     try {
       const broken = await createSender(t, authSink.port, { username: 'mailer', password: 'wrong' });
       const { listId, emails } = await createAudience(t, 'failover', 10);
-      const id = await createCampaign(t, { templateId, senderIds: [broken, senderId], audience: { listIds: [listId] } });
+      const id = await createCampaign(t, {
+        templateId,
+        senderIds: [broken, senderId],
+        audience: { listIds: [listId] },
+      });
       await send(id);
       const done = await waitForState(t, id, 'sent');
       expect(done.sent).toBe(10);

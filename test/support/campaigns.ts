@@ -20,7 +20,9 @@ export async function until<T>(read: () => Promise<T>, done: (value: T) => boole
 }
 
 export async function createTemplate(t: TestApp, subject = 'News for {{default first_name "you"}}'): Promise<string> {
-  const res = await t.request('POST', '/api/v1/templates', { body: { name: 'Campaign', subject, body: TEMPLATE_BODY } });
+  const res = await t.request('POST', '/api/v1/templates', {
+    body: { name: 'Campaign', subject, body: TEMPLATE_BODY },
+  });
   if (res.status !== 201) throw new Error(res.text);
   return res.body.id as string;
 }
@@ -85,7 +87,8 @@ export const waitForState = (t: TestApp, id: string, state: string, timeoutMs?: 
 /** The sink's messages to `emails` (by envelope recipient), counted per recipient. */
 export function copiesPerRecipient(messages: SinkMessage[]): Map<string, number> {
   const copies = new Map<string, number>();
-  for (const m of messages) for (const to of m.to) copies.set(to.toLowerCase(), (copies.get(to.toLowerCase()) ?? 0) + 1);
+  for (const m of messages)
+    for (const to of m.to) copies.set(to.toLowerCase(), (copies.get(to.toLowerCase()) ?? 0) + 1);
   return copies;
 }
 
