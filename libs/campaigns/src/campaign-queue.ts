@@ -21,7 +21,8 @@ export const DELIVER_JOB = 'campaign.deliver' satisfies keyof JobPayloads;
  * Finished jobs are removed at once, so the id is free for the next add.
  */
 export const startJobId = (campaignId: string) => `campaign-${campaignId}-start`;
-export const deliverJobId = (campaignId: string, slot: number) => `campaign-${campaignId}-slot-${slot}`;
+export const deliverJobId = (campaignId: string, slot: number, recovery = false) =>
+  `campaign-${campaignId}-${recovery ? 'recovery' : 'slot'}-${slot}`;
 
 const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: true, attempts: 1 } as const;
 
@@ -42,11 +43,17 @@ export class CampaignQueue {
     );
   }
 
-  /** Every delivery slot of the campaign; the ones already waiting or running stay as they are. */
-  async deliver(campaignId: string): Promise<void> {
+  /**
+   * Every delivery slot of the campaign; the ones already waiting or running
+   * stay as they are. `recovery` adds a second set beside slots a dead
+   * worker may still hold as active in Redis until BullMQ finds them
+   * stalled: extra concurrency for a moment is harmless (claims skip each
+   * other's rows), a campaign standing still is not.
+   */
+  async deliver(campaignId: string, recovery = false): Promise<void> {
     const jobs = Array.from({ length: this.config.HERALD_DELIVER_SLOTS }, (_, slot) => {
       const data: JobPayloads['campaign.deliver'] = { campaignId, slot };
-      return { name: DELIVER_JOB, data, opts: { ...JOB_OPTIONS, jobId: deliverJobId(campaignId, slot) } };
+      return { name: DELIVER_JOB, data, opts: { ...JOB_OPTIONS, jobId: deliverJobId(campaignId, slot, recovery) } };
     });
     await withDeadline(this.queue.addBulk(jobs), ENQUEUE_TIMEOUT_MS, 'redis');
   }

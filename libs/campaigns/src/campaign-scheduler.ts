@@ -88,6 +88,8 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnApplicationS
       const reclaimed = await this.outbox.reclaimStale(id, leaseMs);
       if (reclaimed > 0) this.logger.warn({ campaignId: id, reclaimed }, 'campaign.reclaimed');
       if (campaign.state !== 'sending') continue;
+      // A worker died mid-batch: its jobs may still look active in Redis.
+      if (reclaimed > 0 && campaign.started_at !== null) await this.queue.deliver(id, true);
       if (campaign.started_at === null) {
         await this.queue.start(id);
         continue;

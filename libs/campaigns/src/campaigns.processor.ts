@@ -15,9 +15,11 @@ type CampaignJob =
  * spends most of its time waiting for throttle slots and SMTP replies, so a
  * process runs several. On shutdown running jobs stop between messages,
  * give back what they claimed and end; the tick of a live worker adds the
- * slots again.
+ * slots again. A short job lock makes BullMQ notice the jobs of a killed
+ * worker within seconds (the loop is asynchronous, so renewing it is cheap);
+ * the reconciler adds recovery jobs when it reclaims such a worker's rows.
  */
-@Processor(CAMPAIGN_QUEUE, { concurrency: 16 })
+@Processor(CAMPAIGN_QUEUE, { concurrency: 16, lockDuration: 10_000, stalledInterval: 5_000 })
 export class CampaignsProcessor extends WorkerHost implements OnModuleDestroy {
   private readonly shutdown = new AbortController();
 
