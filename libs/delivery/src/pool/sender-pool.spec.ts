@@ -149,6 +149,13 @@ describe('SenderPool', () => {
     }
   });
 
+  it('sends a sandbox sender to the running sandbox inbox, whatever its row says', async () => {
+    pool = new SenderPool({}, { address: () => ({ host: '127.0.0.1', port: sink.port }) });
+    const sandbox = sender({ id: '16', kind: 'sandbox', host: 'unused.invalid', port: 1, security: 'tls' });
+    expect(await send('sandboxed@example.com', sandbox)).toMatchObject({ kind: 'sent' });
+    expect(sink.messages.some((m) => m.to[0] === 'sandboxed@example.com')).toBe(true);
+  });
+
   it('takes a sender out when the server refuses TLS it requires', async () => {
     const plain = await startSmtpSink({ noStartTls: true });
     pool = new SenderPool();
