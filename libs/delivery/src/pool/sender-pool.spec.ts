@@ -156,6 +156,19 @@ describe('SenderPool', () => {
     expect(sink.messages.some((m) => m.to[0] === 'sandboxed@example.com')).toBe(true);
   });
 
+  it('takes a sender out when TLS fails: TLS against a plain port, a certificate that does not verify', async () => {
+    pool = new SenderPool({ connectionTimeoutMs: 2000, greetingTimeoutMs: 2000, socketTimeoutMs: 2000 });
+    expect(await send('a@example.com', sender({ id: '20', security: 'tls' }))).toMatchObject({
+      kind: 'sender_failed',
+      reason: expect.stringMatching(/^TLS failed: .*wrong version number/),
+    });
+    // The sink offers STARTTLS with smtp-server's built-in certificate, which no client should trust.
+    expect(await send('a@example.com', sender({ id: '21', security: 'starttls' }))).toMatchObject({
+      kind: 'sender_failed',
+      reason: expect.stringMatching(/^TLS (failed|refused): .*certificate/),
+    });
+  });
+
   it('takes a sender out when the server refuses TLS it requires', async () => {
     const plain = await startSmtpSink({ noStartTls: true });
     pool = new SenderPool();
