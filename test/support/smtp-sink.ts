@@ -80,6 +80,7 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
     logger: false,
     disableReverseLookup: true,
     hideSTARTTLS: options.noStartTls ?? false,
+    disabledCommands: options.noStartTls ? ['STARTTLS'] : [],
     allowInsecureAuth: true,
     authOptional: options.auth === undefined,
     authMethods: ['PLAIN', 'LOGIN'],

@@ -149,6 +149,26 @@ describe('SenderPool', () => {
     }
   });
 
+  it('sends a sandbox sender to the running sandbox inbox, whatever its row says', async () => {
+    pool = new SenderPool({}, { address: () => ({ host: '127.0.0.1', port: sink.port }) });
+    const sandbox = sender({ id: '16', kind: 'sandbox', host: 'unused.invalid', port: 1, security: 'tls' });
+    expect(await send('sandboxed@example.com', sandbox)).toMatchObject({ kind: 'sent' });
+    expect(sink.messages.some((m) => m.to[0] === 'sandboxed@example.com')).toBe(true);
+  });
+
+  it('takes a sender out when TLS fails: TLS against a plain port, a certificate that does not verify', async () => {
+    pool = new SenderPool({ connectionTimeoutMs: 2000, greetingTimeoutMs: 2000, socketTimeoutMs: 2000 });
+    expect(await send('a@example.com', sender({ id: '20', security: 'tls' }))).toMatchObject({
+      kind: 'sender_failed',
+      reason: expect.stringMatching(/^TLS failed: .*wrong version number/),
+    });
+    // The sink offers STARTTLS with smtp-server's built-in certificate, which no client should trust.
+    expect(await send('a@example.com', sender({ id: '21', security: 'starttls' }))).toMatchObject({
+      kind: 'sender_failed',
+      reason: expect.stringMatching(/^TLS (failed|refused): .*certificate/),
+    });
+  });
+
   it('takes a sender out when the server refuses TLS it requires', async () => {
     const plain = await startSmtpSink({ noStartTls: true });
     pool = new SenderPool();

@@ -51,13 +51,6 @@ const CONNECTION_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS']
 const TLS_FAILURE = /^(ERR_TLS|ERR_SSL|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_(GET|VERIFY))/;
 
 /**
- * One pooled SMTP transport per sender (at most `poolSize` connections),
- * each message handed over raw with its own envelope, and every result
- * turned into a `SendOutcome`. Whether a lost connection is `uncertain`
- * (the server may have the message) or `deferred` (it cannot) is decided by
- * whether the message, final `.` included, had been handed to the connection.
- */
-/**
  * Up to `poolSize` SMTP connections per sender, reused from message to
  * message, each message handed over raw with its own envelope, and every
  * result turned into a `SendOutcome`. A connection lost without a reply is
@@ -132,7 +125,7 @@ export class SenderPool implements OnApplicationShutdown {
   }
 
   private classify(senderId: string, err: SmtpError): SendOutcome {
-    const reply = (err.response ?? err.message).slice(0, 1000);
+    const reply = (err.response ?? err.message).trim().slice(0, 1000);
     const code = err.responseCode;
     if (err.code === 'EAUTH') {
       if (code !== undefined && code >= 400 && code < 500) {
@@ -141,8 +134,9 @@ export class SenderPool implements OnApplicationShutdown {
       }
       return { kind: 'sender_failed', reply, reason: `authentication refused: ${reply}` };
     }
-    if (err.code === 'ETLS' || (err.originalCode !== undefined && TLS_FAILURE.test(err.originalCode))) {
-      return { kind: 'sender_failed', reply, reason: `TLS refused: ${reply}` };
+    if (err.code === 'ETLS') return { kind: 'sender_failed', reply, reason: `TLS refused: ${reply}` };
+    if (err.originalCode !== undefined && TLS_FAILURE.test(err.originalCode)) {
+      return { kind: 'sender_failed', reply, reason: `TLS failed: ${reply}` };
     }
     if (code !== undefined) {
       this.connectionFailures.delete(senderId);
