@@ -111,6 +111,17 @@ describe('sending campaigns', () => {
     expect(metrics.text).toMatch(new RegExp(`herald_messages_total\\{outcome="sent",sender="${senderId}"\\} \\d+`));
   });
 
+  it('sends through the sandbox inbox when no sender is chosen', async () => {
+    const { listId, emails } = await createAudience(t, 'sandboxed', 3);
+    const id = await createCampaign(t, { templateId, audience: { listIds: [listId] } });
+    await send(id);
+    expect(await waitForState(t, id, 'sent')).toMatchObject({ sent: 3 });
+    const inbox = await t.request('GET', '/api/v1/sandbox/messages?limit=100');
+    expect(inbox.status, inbox.text).toBe(200);
+    const recipients = (inbox.body.items as { envelopeTo: string[] }[]).flatMap((m) => m.envelopeTo);
+    expect(recipients.filter((r) => r.startsWith('sandboxed')).sort()).toEqual([...emails].sort());
+  });
+
   it('sends test messages now with a [Test] subject, not counted in the report', async () => {
     const { listId } = await createAudience(t, 'testsend', 2);
     const id = await createCampaign(t, { templateId, senderIds: [senderId], audience: { listIds: [listId] } });
