@@ -221,7 +221,12 @@ export class CampaignView {
 
 export class TestSendView {
   @ApiProperty({ type: [String], description: 'The test messages' }) messageIds: string[];
-  @ApiProperty({ description: 'Outcome per message: sent, deferred, bounced, failed, uncertain or skipped' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description:
+      'Outcome by message id: sent, deferred, bounced, failed, uncertain, skipped, or queued when not reached',
+  })
   outcomes: Record<string, string>;
 }
 
