@@ -78,6 +78,34 @@ describe('campaigns survive crashes', () => {
     expect(done.sent + done.uncertain).toBe(AUDIENCE);
   }, 90_000);
 
+  it('pauses, survives a worker restart while paused and resumes with exactly one copy each', async () => {
+    for (const child of workers.filter(isAlive)) {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+    const first = await startWorker();
+    const { listId, emails } = await createAudience(t, 'restart', AUDIENCE);
+    const id = await createCampaign(t, { templateId, senderIds: [senderId], audience: { listIds: [listId] } });
+    expect((await t.request('POST', `/api/v1/campaigns/${id}/send`)).status).toBe(200);
+    await until(
+      async () => sink.messages.filter((m) => m.to[0].startsWith('restart')).length,
+      (n) => n >= 30,
+    );
+    expect((await t.request('POST', `/api/v1/campaigns/${id}/pause`)).body.state).toBe('paused');
+    const paused = await until(
+      async () => (await t.request('GET', `/api/v1/campaigns/${id}/report`)).body,
+      (r) => r.sending === 0,
+    );
+    expect(paused.queued).toBeGreaterThan(0);
+    first.kill('SIGTERM');
+    await once(first, 'exit');
+    await startWorker();
+    expect((await t.request('POST', `/api/v1/campaigns/${id}/resume`)).body.state).toBe('sending');
+    const done = await waitForState(t, id, 'sent', 45_000);
+    expect(audienceReceived('restart', emails)).toBe(0);
+    expect(done).toMatchObject({ sent: AUDIENCE, reclaimed: 0 });
+  }, 90_000);
+
   it('finishes after Redis lost every key of the installation mid-campaign, each recipient once', async () => {
     if (!workers.some(isAlive)) await startWorker();
     const { listId, emails } = await createAudience(t, 'flush', AUDIENCE);

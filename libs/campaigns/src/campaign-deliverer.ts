@@ -301,9 +301,8 @@ export class CampaignDeliverer {
     let senderFailed = false;
     let next = 0;
     for (; next < chunk.length; next++) {
-      const due = slots.startAt + next * slots.spacingMs - this.clock.now();
-      if (due > 0) await sleep(due);
-      if (senderFailed || !(await this.stillSending(run))) break;
+      if (!(await this.waitForSlot(run, slots.startAt + next * slots.spacingMs))) break;
+      if (senderFailed) break;
       while (inFlight.size >= sender.poolSize) await Promise.race(inFlight);
       if (senderFailed) break;
       const message = chunk[next];
@@ -330,6 +329,20 @@ export class CampaignDeliverer {
     const unsent = [...retry, ...chunk.slice(next)];
     if (unsent.length > 0) await this.throttle.refund(sender, unsent.length);
     return unsent;
+  }
+
+  /**
+   * Waits for a reserved slot (epoch ms on the throttle's clock) in short
+   * steps, so a pause or cancel during a long wait still lands within a
+   * second; false when the campaign stopped meanwhile.
+   */
+  private async waitForSlot(run: Run, at: number): Promise<boolean> {
+    for (;;) {
+      if (!(await this.stillSending(run))) return false;
+      const wait = at - this.clock.now();
+      if (wait <= 0) return true;
+      await sleep(Math.min(wait, STATE_TTL_MS));
+    }
   }
 
   /** Renders, builds and sends one message and records its outcome. */
