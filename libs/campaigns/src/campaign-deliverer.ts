@@ -93,7 +93,7 @@ export class CampaignDeliverer {
   /** The compile options every process uses for a campaign, so link indexes match `campaign_links`. */
   compile(source: TemplateSource, sender: SendingSender, trackOpens: boolean, trackClicks: boolean) {
     return this.renderer.compile(source, {
-      sender: { name: sender.fromName ?? sender.name, address: sender.postalAddress },
+      sender: { name: sender.fromName ?? undefined, address: sender.postalAddress },
       trackOpens,
       trackClicks,
     });
