@@ -323,6 +323,21 @@ describe('senders', () => {
     expect((await t.request('DELETE', `/api/v1/senders/${sender.id}`)).status).toBe(404);
   });
 
+  it('brings the sandbox sender back when asked for after it was deleted, but not at start', async () => {
+    const senders = t.app.get(SendersService);
+    const old = await senders.sandboxSenderId();
+    expect((await t.request('DELETE', `/api/v1/senders/${old}`)).status).toBe(204);
+    // Other senders exist: start-up adds nothing.
+    expect(await senders.seedSandboxSender()).toBeUndefined();
+    const again = await Promise.all([1, 2, 3].map(() => senders.sandboxSenderId()));
+    expect(new Set(again).size).toBe(1);
+    expect(again[0]).not.toBe(old);
+    const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM senders WHERE kind = 'sandbox'`);
+    expect(rows[0].n).toBe(1);
+    // Taking out a sender that is gone is nothing to do.
+    await expect(senders.disable(old, 'gone')).resolves.toBeUndefined();
+  });
+
   it('verifies a sender and says in plain words what went wrong', async () => {
     const verify = async (extra: Record<string, unknown>) => {
       const { body: sender } = await create(valid(extra));

@@ -28,7 +28,7 @@ export class SandboxInbox implements OnApplicationBootstrap, OnApplicationShutdo
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
-    private readonly address: SandboxAddress,
+    private readonly sandboxAddress: SandboxAddress,
     private readonly messages: SandboxMessages,
     private readonly senders: SendersService,
   ) {}
@@ -45,9 +45,13 @@ export class SandboxInbox implements OnApplicationBootstrap, OnApplicationShutdo
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** The port the inbox listens on, or undefined when it does not run in this process. */
+  /** Where the inbox listens, or undefined when it does not run in this process. */
+  address(): AddressInfo | undefined {
+    return (this.server?.server.address() as AddressInfo | null | undefined) ?? undefined;
+  }
+
   get port(): number | undefined {
-    return this.server ? (this.server.server.address() as AddressInfo | null)?.port : undefined;
+    return this.address()?.port;
   }
 
   private async listen(): Promise<void> {
@@ -86,7 +90,7 @@ export class SandboxInbox implements OnApplicationBootstrap, OnApplicationShutdo
     }
     this.server = server;
     const bound = (server.server.address() as AddressInfo).port;
-    this.address.listening(bound);
+    this.sandboxAddress.listening(bound);
     this.logger.log({ bind, port: bound }, 'sandbox.listening');
   }
 

@@ -212,15 +212,17 @@ export class SendersService {
     }
   }
 
-  /** Takes a sender out of service until an operator changes it (authentication refused, TLS refused...). */
+  /**
+   * Takes a sender out of service until an operator changes it (authentication
+   * refused, TLS refused...). A sender deleted meanwhile has nothing to take out.
+   */
   async disable(id: string, reason: string): Promise<void> {
     const text = reason.replace(/[\r\n]+/g, ' ').slice(0, MAX_REASON_CHARS);
     const changed = await this.db.execute(
       `UPDATE senders SET disabled_reason = $2, disabled_at = now(), updated_at = now() WHERE id = $1`,
       [parseId(id), text],
     );
-    if (changed === 0) throw notFound('Sender', id);
-    this.logger.warn({ senderId: id, reason: text }, 'sender.disabled');
+    if (changed > 0) this.logger.warn({ senderId: id, reason: text }, 'sender.disabled');
   }
 
   /** The sandbox sender, created if there is none: the default sender of a fresh install. */
@@ -228,40 +230,43 @@ export class SendersService {
     const existing = await this.db.maybeOne<{ id: string }>(
       `SELECT id FROM senders WHERE kind = 'sandbox' ORDER BY id LIMIT 1`,
     );
-    return existing?.id ?? (await this.addSandboxSender('sandbox'))!;
+    if (existing) return existing.id;
+    return this.db.transaction(async (tx) => {
+      const created = await this.insertSandboxSender(tx, 'sandbox');
+      return (
+        created ??
+        (await tx.one<{ id: string }>(`SELECT id FROM senders WHERE kind = 'sandbox' ORDER BY id LIMIT 1`)).id
+      );
+    });
   }
 
-  /**
-   * At start: a fresh install (no sender at all) gets the sandbox sender. An
-   * advisory lock keeps processes starting together from adding one each.
-   * Returns the id when one was created.
-   */
+  /** At start: a fresh install (no sender at all) gets the sandbox sender. Returns its id when one was created. */
   async seedSandboxSender(): Promise<string | undefined> {
-    const id = await this.addSandboxSender('any', true);
+    const id = await this.db.transaction((tx) => this.insertSandboxSender(tx, 'any'));
     if (id !== undefined) this.logger.log({ senderId: id }, 'sender.sandbox_created');
     return id;
   }
 
-  private async addSandboxSender(guard: 'any' | 'sandbox', onlyNew = false): Promise<string | undefined> {
-    return this.db.transaction(async (tx) => {
-      await tx.rows(`SELECT pg_advisory_xact_lock($1::bigint)`, [SANDBOX_SENDER_LOCK_KEY]);
-      const d = SANDBOX_SENDER_DEFAULTS;
-      const created = await tx.maybeOne<{ id: string }>(INSERT_SANDBOX_SENDER, [
-        d.name,
-        this.sandbox.host,
-        this.config.HERALD_SANDBOX_SMTP_PORT || 1025,
-        d.fromEmail,
-        d.fromName,
-        d.postalAddress,
-        d.ratePerSecond,
-        guard,
-      ]);
-      if (created || onlyNew) return created?.id;
-      const existing = await tx.one<{ id: string }>(
-        `SELECT id FROM senders WHERE kind = 'sandbox' ORDER BY id LIMIT 1`,
-      );
-      return existing.id;
-    });
+  /**
+   * Adds the sandbox sender unless a sender (`any`) or a sandbox sender
+   * (`sandbox`) exists. The advisory lock, held to the end of the caller's
+   * transaction, keeps processes starting together from adding one each.
+   */
+  private async insertSandboxSender(tx: Sql, unless: 'any' | 'sandbox'): Promise<string | undefined> {
+    await tx.rows(`SELECT pg_advisory_xact_lock($1::bigint)`, [SANDBOX_SENDER_LOCK_KEY]);
+    const d = SANDBOX_SENDER_DEFAULTS;
+    const created = await tx.maybeOne<{ id: string }>(INSERT_SANDBOX_SENDER, [
+      d.name,
+      this.sandbox.host,
+      // The row's port is a placeholder (sending resolves it from config); 0 does not fit its CHECK.
+      this.config.HERALD_SANDBOX_SMTP_PORT || 1025,
+      d.fromEmail,
+      d.fromName,
+      d.postalAddress,
+      d.ratePerSecond,
+      unless,
+    ]);
+    return created?.id;
   }
 
   private async find(m: Sql, id: string, lock = false): Promise<SenderRow> {

@@ -74,9 +74,8 @@ export const UPDATE_SENDER = `
 export const SANDBOX_SENDER_LOCK_KEY = '310617656401';
 
 /**
- * The sandbox sender of a fresh install. `$guard` decides when: with
- * `any` only when there is no sender at all (start-up), with `sandbox` when
- * there is no sandbox sender (someone asks for it).
+ * The sandbox sender of a fresh install. `$8` says what must not exist yet:
+ * `any` sender at all (start-up), or a `sandbox` one (someone asks for it).
  */
 export const INSERT_SANDBOX_SENDER = `
   INSERT INTO senders (kind, name, host, port, security, from_email, from_name, postal_address,
