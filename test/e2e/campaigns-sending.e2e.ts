@@ -149,6 +149,14 @@ describe('sending campaigns', () => {
       async () => to('pause').length,
       (n) => n >= 5,
     );
+    // While it sends, the report shows a rate and when it should finish.
+    const progress = await until(
+      () => report(t, id),
+      (r) => r.ratePerSecond > 0,
+    );
+    expect(progress.state).toBe('sending');
+    expect(Date.parse(progress.expectedFinishAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(progress.audience).toBe(30);
     expect((await t.request('POST', `/api/v1/campaigns/${id}/pause`)).body.state).toBe('paused');
     // Claimed messages go back within about a second; nothing more arrives after that.
     const settled = await until(
