@@ -16,8 +16,11 @@ import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
 import { isAlive, startWorkerProcess } from '../support/worker-process.js';
 
 const AUDIENCE = 150;
-/** At most this many SMTP transactions are in flight: pool size 2 times 2 delivery slots. */
-const IN_FLIGHT = 4;
+/**
+ * At most this many messages are between their SMTP transaction and its
+ * recorded outcome: 2 delivery slots, each with twice the pool size (2) in flight.
+ */
+const IN_FLIGHT = 8;
 
 /**
  * Postgres is the truth: a worker killed mid-campaign, or Redis losing every

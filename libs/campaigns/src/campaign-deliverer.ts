@@ -22,6 +22,12 @@ const STATE_TTL_MS = 500;
 const MAX_BATCH = 50;
 /** Seconds of sending at the campaign's rate that one claim covers. */
 const BATCH_SECONDS = 2;
+/**
+ * Messages one job keeps in flight per pooled connection: while one is on
+ * the wire the next is rendered and the previous outcome is written to
+ * Postgres, so neither waits for the other.
+ */
+const IN_FLIGHT_PER_CONNECTION = 2;
 /** A 421/454 halves the sender's rate for a minute. */
 const SLOW_DOWN = { factor: 0.5, forMs: 60_000 };
 
@@ -283,8 +289,8 @@ export class CampaignDeliverer {
   }
 
   /**
-   * Sends `chunk` through `sender` on its reserved slots, up to its pool
-   * size in flight. Returns the messages not attempted (stopped, or the
+   * Sends `chunk` through `sender` on its reserved slots, up to twice its
+   * pool size in flight. Returns the messages not attempted (stopped, or the
    * sender failed), whose unused slots are refunded.
    */
   private async sendChunk(
@@ -303,7 +309,7 @@ export class CampaignDeliverer {
     for (; next < chunk.length; next++) {
       if (!(await this.waitForSlot(run, slots.startAt + next * slots.spacingMs))) break;
       if (senderFailed) break;
-      while (inFlight.size >= sender.poolSize) await Promise.race(inFlight);
+      while (inFlight.size >= sender.poolSize * IN_FLIGHT_PER_CONNECTION) await Promise.race(inFlight);
       if (senderFailed) break;
       const message = chunk[next];
       const attempt = this.sendOne(run, sender, message, contacts).then(
