@@ -131,7 +131,7 @@ describe('campaign scheduler', () => {
     // The start job is queued by the API; the tick is what resumes quota waits.
     const waiting = await until(
       () => report(t, id),
-      (r) => r.waitingForQuotaUntil !== null,
+      (r) => r.waitingForQuotaUntil !== null && r.sending === 0,
     );
     expect(waiting).toMatchObject({ state: 'sending', sent: 5, queued: 3, sending: 0 });
     expect(waiting.stateReason).toMatch(/limit/);

@@ -275,7 +275,13 @@ describe('sending campaigns', () => {
       const broken2 = await createSender(t, authSink.port, { username: 'mailer', password: 'wrong' });
       const lone = await createCampaign(t, { templateId, senderIds: [broken2], audience: { listIds: [other] } });
       await send(lone);
-      const paused = await waitForState(t, lone, 'paused');
+      await waitForState(t, lone, 'paused');
+      // The claimed messages go back to the queue as the job ends.
+      const paused = await until(
+        () => report(t, lone),
+        (r) => r.sending === 0,
+      );
+      expect(paused.state).toBe('paused');
       expect(paused.stateReason).toMatch(/sender/i);
       expect(paused).toMatchObject({ sent: 0, sending: 0, queued: 3 });
     } finally {
