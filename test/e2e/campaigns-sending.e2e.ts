@@ -284,6 +284,17 @@ describe('sending campaigns', () => {
       expect(paused.state).toBe('paused');
       expect(paused.stateReason).toMatch(/sender/i);
       expect(paused).toMatchObject({ sent: 0, sending: 0, queued: 3 });
+
+      // A test send that no sender can carry fails now rather than going out later.
+      const broken3 = await createSender(t, authSink.port, { username: 'mailer', password: 'wrong' });
+      const draft = await createCampaign(t, { templateId, senderIds: [broken3], audience: { listIds: [other] } });
+      const test = await t.request('POST', `/api/v1/campaigns/${draft}/test`, {
+        body: { emails: ['qa-x@example.com'] },
+      });
+      expect(test.status, test.text).toBe(200);
+      expect(Object.values(test.body.outcomes)).toEqual(['failed']);
+      const left = await t.db.query(`SELECT status FROM messages WHERE campaign_id = $1`, [draft]);
+      expect(left.rows).toEqual([{ status: 'failed' }]);
     } finally {
       await authSink.close();
     }

@@ -284,7 +284,13 @@ export class CampaignDeliverer {
       return undefined;
     } finally {
       const left = batch.filter((m) => !recorded.has(m.id)).map((m) => m.id);
-      if (left.length > 0) await this.outbox.release(left);
+      if (run.tests) {
+        // A test that could not go now must not go out later with the campaign.
+        for (const id of left) {
+          await this.outbox.markFailed(id, 'test not sent: no usable sender');
+          if (outcomes) outcomes[id] = 'failed';
+        }
+      } else if (left.length > 0) await this.outbox.release(left);
     }
   }
 
