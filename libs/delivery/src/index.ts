@@ -1,4 +1,8 @@
 export * from './delivery.module.js';
+export * from './messages/backoff.js';
+export * from './messages/outbox.js';
+export * from './mime/message-skeleton.js';
+export * from './pool/sender-pool.js';
 export * from './sandbox/sandbox-address.js';
 export * from './sandbox/sandbox-inbox.js';
 export * from './sandbox/sandbox-inbox.module.js';
@@ -7,3 +11,4 @@ export * from './senders/dkim.js';
 export * from './senders/sender.js';
 export * from './senders/senders.service.js';
 export * from './senders/smtp-verify.js';
+export * from './throttle/throttle.js';
