@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_MAX_MESSAGE_BYTES, SandboxInbox, SendersService } from '../../libs/delivery/src/index.js';
+import { SANDBOX_MAX_MESSAGE_BYTES, SandboxInbox, SenderPool, SendersService } from '../../libs/delivery/src/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 describe('sandbox inbox', () => {
@@ -42,6 +42,36 @@ describe('sandbox inbox', () => {
     expect(verify.body).toMatchObject({ ok: true, stage: 'ready' });
     const view = await t.request<Record<string, any>>('GET', `/api/v1/senders/${sandbox.id}`);
     expect(view.body).toMatchObject({ host: '127.0.0.1', port });
+  });
+
+  it('is where the sender pool delivers the sandbox sender', async () => {
+    const senders = t.app.get(SendersService);
+    const [sandbox] = await senders.forSending([await senders.sandboxSenderId()]);
+    const raw = Buffer.from(
+      [
+        'From: Herald sandbox <newsletter@sandbox.herald.test>',
+        'To: pooled@example.org',
+        'Subject: Through the pool',
+        'Message-ID: <pooled.1@sandbox.herald.test>',
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Sent by the sender pool.',
+        '',
+      ].join('\r\n'),
+    );
+    const pool = t.app.get(SenderPool);
+    const outcome = await pool.send(sandbox, { from: 'bounce+t@sandbox.herald.test', to: 'pooled@example.org' }, raw);
+    expect(outcome).toMatchObject({ kind: 'sent' });
+    await pool.close(sandbox.id);
+    const list = await t.request<{ items: Record<string, any>[] }>(
+      'GET',
+      '/api/v1/sandbox/messages?to=pooled@example.org',
+    );
+    expect(list.body.items).toMatchObject([
+      { subject: 'Through the pool', messageId: '<pooled.1@sandbox.herald.test>' },
+    ]);
+    expect((await t.request('DELETE', '/api/v1/sandbox/messages')).status).toBe(204);
   });
 
   it('keeps a message sent to it and gives it back parsed, raw, and by recipient', async () => {

@@ -1,7 +1,7 @@
 import { ContactsModule } from '@herald/contacts';
 import { Module } from '@nestjs/common';
 import { Outbox } from './messages/outbox.js';
-import { SenderPool } from './pool/sender-pool.js';
+import { SANDBOX_ENDPOINT, SenderPool } from './pool/sender-pool.js';
 import { SandboxAddress } from './sandbox/sandbox-address.js';
 import { SandboxController } from './sandbox/sandbox.controller.js';
 import { SandboxMessages } from './sandbox/sandbox-messages.service.js';
@@ -13,7 +13,15 @@ import { Throttle } from './throttle/throttle.js';
 @Module({
   imports: [ContactsModule],
   controllers: [SendersController, SandboxController],
-  providers: [SendersService, SandboxAddress, SandboxMessages, Outbox, SenderPool, Throttle],
-  exports: [SendersService, SandboxAddress, SandboxMessages, Outbox, SenderPool, Throttle],
+  providers: [
+    Outbox,
+    SenderPool,
+    Throttle,
+    SendersService,
+    SandboxAddress,
+    SandboxMessages,
+    { provide: SANDBOX_ENDPOINT, useExisting: SandboxAddress },
+  ],
+  exports: [Outbox, SenderPool, Throttle, SendersService, SandboxAddress, SandboxMessages],
 })
 export class DeliveryModule {}
