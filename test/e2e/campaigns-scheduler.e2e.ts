@@ -109,7 +109,7 @@ describe('campaign scheduler', () => {
     const claims = await Promise.all(Array.from({ length: 8 }, () => scheduler.claimDue()));
     const claimed = claims.flat().filter((id) => ids.includes(id));
     expect(claimed.sort()).toEqual([...ids].sort());
-    const starts = await Promise.all([...ids, ...ids, ...ids].map((id) => starter.start(id)));
+    const starts = await Promise.all([...ids, ...ids].map((id) => starter.start(id)));
     // The start jobs the claims queued may have won some: at most one start per campaign either way.
     expect(starts.filter((s) => s === 'started').length).toBeLessThanOrEqual(ids.length);
     for (const id of ids) {

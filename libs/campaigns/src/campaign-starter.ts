@@ -46,21 +46,15 @@ export class CampaignStarter {
   async start(campaignId: string): Promise<'started' | 'skipped' | 'failed'> {
     let outcome: { audience: number; links: number } | undefined;
     try {
+      // Everything that reads other libs' data runs before the transaction:
+      // inside it, holding a pooled connection and the row lock while asking
+      // the pool for another would starve the pool when starts pile up.
+      const row = await this.db.maybeOne<StartRow>(campaignsSql.startable, [campaignId]);
+      if (row === undefined) return 'skipped';
+      const prepared = await this.prepare(row);
       outcome = await this.db.transaction(async (tx) => {
-        const row = await tx.maybeOne<StartRow>(campaignsSql.lockForStart, [campaignId]);
-        if (row === undefined) return undefined;
-        if (row.template_id === null) throw new DomainError('invalid', 'The campaign has no template');
-        const template = await this.templates.get(row.template_id);
-        const source: TemplateSource = {
-          subject: row.subject ?? template.subject,
-          preheader: row.preheader ?? template.preheader,
-          format: template.format,
-          body: template.body,
-          textBody: template.textBody,
-        };
-        const senders = await this.senders.forSending(row.sender_ids);
-        if (senders.length === 0) throw new DomainError('invalid', 'The campaign has no sender');
-        const compiled = await this.deliverer.compile(source, senders[0], row.track_opens, row.track_clicks);
+        if ((await tx.maybeOne(campaignsSql.lockForStart, [campaignId])) === undefined) return undefined;
+        const { compiled, filter, content } = prepared;
         if (compiled.links.length > 0) {
           await tx.execute(campaignsSql.insertLinks, [
             campaignId,
@@ -68,13 +62,7 @@ export class CampaignStarter {
             compiled.links.map((l) => l.url),
           ]);
         }
-        const filter = await this.segments.audienceFilter({
-          listIds: row.list_ids,
-          segmentId: row.segment_id ?? undefined,
-          excludeSegmentId: row.exclude_segment_id ?? undefined,
-        });
         const audience = await this.outbox.snapshot(tx, campaignId, sendableContactsSql(filter));
-        const content: CampaignContent = { source, templateId: row.template_id };
         await tx.execute(campaignsSql.markStarted, [campaignId, JSON.stringify(content), audience]);
         return { audience, links: compiled.links.length };
       });
@@ -91,5 +79,28 @@ export class CampaignStarter {
     this.logger.log({ campaignId, audience: outcome.audience, links: outcome.links }, 'campaign.started');
     await this.queue.deliver(campaignId);
     return 'started';
+  }
+
+  /** The frozen content, its compiled form (MJML once) and the audience filter. */
+  private async prepare(row: StartRow) {
+    if (row.template_id === null) throw new DomainError('invalid', 'The campaign has no template');
+    const template = await this.templates.get(row.template_id);
+    const source: TemplateSource = {
+      subject: row.subject ?? template.subject,
+      preheader: row.preheader ?? template.preheader,
+      format: template.format,
+      body: template.body,
+      textBody: template.textBody,
+    };
+    const senders = await this.senders.forSending(row.sender_ids);
+    if (senders.length === 0) throw new DomainError('invalid', 'The campaign has no sender');
+    const compiled = await this.deliverer.compile(source, senders[0], row.track_opens, row.track_clicks);
+    const filter = await this.segments.audienceFilter({
+      listIds: row.list_ids,
+      segmentId: row.segment_id ?? undefined,
+      excludeSegmentId: row.exclude_segment_id ?? undefined,
+    });
+    const content: CampaignContent = { source, templateId: row.template_id };
+    return { compiled, filter, content };
   }
 }

@@ -135,9 +135,12 @@ export class CampaignsService {
   }
 
   async create(input: NewCampaign, userId: string | null): Promise<CampaignView> {
+    // Reads through other libs' services happen before the transaction, so a
+    // request never holds one pooled connection while waiting for another.
+    await this.checkTemplateAndSegments(input);
+    const senderIds = input.senderIds ?? [await this.senders.sandboxSenderId()];
     return this.db.transaction(async (tx) => {
-      const senderIds = input.senderIds ?? [await this.senders.sandboxSenderId()];
-      await this.checkReferences(tx, { ...input, senderIds });
+      await this.checkSendersAndLists(tx, { ...input, senderIds });
       const audience = input.audience ?? {};
       const row = await tx.one<{ id: string }>(
         `INSERT INTO campaigns (name, template_id, subject, preheader, list_ids, segment_id, exclude_segment_id,
@@ -163,10 +166,11 @@ export class CampaignsService {
 
   async update(rawId: string, input: CampaignChanges): Promise<CampaignView> {
     const id = parseId(rawId);
+    await this.checkTemplateAndSegments(input);
     return this.db.transaction(async (tx) => {
       const current = await this.find(tx, id, true);
       if (!allowedActions(current.state).includes('edit')) throw illegalTransition('edit', current.state);
-      await this.checkReferences(tx, input);
+      await this.checkSendersAndLists(tx, input);
       const params: unknown[] = [id];
       const bind = (value: unknown) => `$${params.push(value)}`;
       const sets = ['updated_at = now()'];
@@ -203,18 +207,15 @@ export class CampaignsService {
     if (sendAt.getTime() <= Date.now()) {
       throw invalid(`at: ${at} in ${timeZone} has passed; send now instead`, { at: 'is in the past' });
     }
-    return this.db.transaction(async (tx) => {
-      const current = await this.find(tx, id, true);
-      if (!allowedActions(current.state).includes('schedule')) throw illegalTransition('schedule', current.state);
-      await this.requireSendable(current);
-      await tx.execute(
-        `UPDATE campaigns SET state = 'scheduled', state_reason = NULL, send_at = $2, send_at_local = $3,
-           time_zone = $4, updated_at = now() WHERE id = $1`,
-        [id, sendAt, at, timeZone],
-      );
-      this.logger.log({ campaignId: id, sendAt }, 'campaign.scheduled');
-      return toView(await this.find(tx, id));
-    });
+    await this.requireSendable(await this.find(this.db, id), 'schedule');
+    const view = await this.change(
+      id,
+      'schedule',
+      `state = 'scheduled', state_reason = NULL, send_at = $3, send_at_local = $4, time_zone = $5`,
+      [sendAt, at, timeZone],
+    );
+    this.logger.log({ campaignId: id, sendAt }, 'campaign.scheduled');
+    return view;
   }
 
   /** Sends now (draft or scheduled). */
@@ -345,16 +346,8 @@ export class CampaignsService {
 
   private async startNow(rawId: string, action: Extract<CampaignAction, 'send' | 'confirm'>): Promise<CampaignView> {
     const id = parseId(rawId);
-    const view = await this.db.transaction(async (tx) => {
-      const current = await this.find(tx, id, true);
-      if (!allowedActions(current.state).includes(action)) throw illegalTransition(action, current.state);
-      await this.requireSendable(current);
-      await tx.execute(
-        `UPDATE campaigns SET state = 'sending', state_reason = NULL, send_at = now(), updated_at = now() WHERE id = $1`,
-        [id],
-      );
-      return toView(await this.find(tx, id));
-    });
+    await this.requireSendable(await this.find(this.db, id), action);
+    const view = await this.change(id, action, `state = 'sending', state_reason = NULL, send_at = now()`, []);
     this.logger.log({ campaignId: id, action }, 'campaign.send_requested');
     await this.enqueue(view);
     return view;
@@ -374,6 +367,21 @@ export class CampaignsService {
     }
   }
 
+  /**
+   * One conditional UPDATE applying `sets` when the campaign's state allows
+   * `action` ($1 is the id, $2 the allowed states, extra values from $3);
+   * otherwise a 409 naming the state it is in now.
+   */
+  private async change(id: string, action: CampaignAction, sets: string, values: unknown[]): Promise<CampaignView> {
+    const changed = await this.db.execute(
+      `UPDATE campaigns SET ${sets}, updated_at = now() WHERE id = $1 AND state = ANY($2::text[])`,
+      [id, statesAllowing(action), ...values],
+    );
+    const row = await this.find(this.db, id);
+    if (changed === 0) throw illegalTransition(action, row.state);
+    return toView(row);
+  }
+
   private async transition(
     rawId: string,
     action: CampaignAction,
@@ -387,8 +395,12 @@ export class CampaignsService {
     return toView(row);
   }
 
-  /** What sending needs, checked before a campaign leaves draft: 400 naming the missing field. */
-  private async requireSendable(c: CampaignRow): Promise<void> {
+  /**
+   * What sending needs, checked before a campaign leaves draft: 400 naming
+   * the missing field. A state that does not allow `action` is the 409 first.
+   */
+  private async requireSendable(c: CampaignRow, action: CampaignAction): Promise<void> {
+    if (!allowedActions(c.state).includes(action)) throw illegalTransition(action, c.state);
     if (c.template_id === null) throw invalid('templateId: choose a template first', { templateId: 'is required' });
     if (c.sender_ids.length === 0) throw invalid('senderIds: choose a sender', { senderIds: 'is required' });
     if (c.list_ids.length === 0 && c.segment_id === null) {
@@ -416,8 +428,8 @@ export class CampaignsService {
     }
   }
 
-  /** Templates, senders, lists and segments the input names must exist: 400 naming the field. */
-  private async checkReferences(tx: Sql, input: CampaignChanges): Promise<void> {
+  /** The template and segments the input names must exist: 400 naming the field. */
+  private async checkTemplateAndSegments(input: CampaignChanges): Promise<void> {
     if (input.templateId !== undefined && input.templateId !== null) {
       try {
         await this.templates.get(input.templateId);
@@ -428,14 +440,8 @@ export class CampaignsService {
         throw error;
       }
     }
-    if (input.senderIds !== undefined) await this.senders.requireExist(tx, uniqueIds(input.senderIds), 'senderIds');
-    const audience = input.audience;
-    if (audience === undefined) return;
-    if (audience.listIds !== undefined) {
-      await this.lists.requireAllExist(tx, uniqueIds(audience.listIds), 'audience.listIds');
-    }
     for (const field of ['segmentId', 'excludeSegmentId'] as const) {
-      const segmentId = audience[field];
+      const segmentId = input.audience?.[field];
       if (segmentId === undefined || segmentId === null) continue;
       try {
         await this.segments.contactFilter(segmentId, 1);
@@ -448,6 +454,13 @@ export class CampaignsService {
         throw error;
       }
     }
+  }
+
+  /** The senders and lists the input names must exist, checked in the caller's transaction. */
+  private async checkSendersAndLists(tx: Sql, input: CampaignChanges): Promise<void> {
+    if (input.senderIds !== undefined) await this.senders.requireExist(tx, uniqueIds(input.senderIds), 'senderIds');
+    const listIds = input.audience?.listIds;
+    if (listIds !== undefined) await this.lists.requireAllExist(tx, uniqueIds(listIds), 'audience.listIds');
   }
 
   private async setSenders(tx: Sql, id: string, senderIds: string[]): Promise<void> {

@@ -35,12 +35,19 @@ export const campaignsSql = {
     WHERE id = $1 AND state = ANY($2::text[])
     RETURNING id`,
 
-  /** The start claims the campaign inside its transaction: sending and not started yet. */
-  lockForStart: `
+  /** What the start needs of a campaign that is sending and not started yet. */
+  startable: `
     SELECT id, template_id, subject, preheader, list_ids, segment_id, exclude_segment_id, track_opens, track_clicks,
       ARRAY(SELECT s.sender_id FROM campaign_senders s WHERE s.campaign_id = campaigns.id ORDER BY s.position) AS sender_ids
-    FROM campaigns WHERE id = $1 AND state = 'sending' AND started_at IS NULL
-    FOR UPDATE`,
+    FROM campaigns WHERE id = $1 AND state = 'sending' AND started_at IS NULL`,
+
+  /**
+   * The start claims the campaign inside its transaction: still sending and
+   * not started. A second start waits for the first's lock and then finds
+   * `started_at` set. The content it froze cannot have changed meanwhile:
+   * editing is refused once a campaign is sending.
+   */
+  lockForStart: `SELECT id FROM campaigns WHERE id = $1 AND state = 'sending' AND started_at IS NULL FOR UPDATE`,
 
   /** The frozen content, the audience size and the start time, in the start's transaction. */
   markStarted: `
