@@ -329,9 +329,11 @@ export class CampaignDeliverer {
           if (outcomes) outcomes[message.id] = outcome;
         },
         (error: unknown) => {
-          // Left claimed: released when the batch ends, so another attempt picks it up.
-          this.logger.error({ err: error, campaignId: run.campaignId }, 'campaign.send_error');
-          retry.push(message);
+          // Recording the outcome failed (the database went away): the message
+          // may have been sent, so it is neither retried nor released. It stays
+          // claimed until the lease runs out and is then counted as reclaimed.
+          this.logger.error({ err: error, campaignId: run.campaignId, messageId: message.id }, 'campaign.send_error');
+          recorded.add(message.id);
         },
       );
       const tracked: Promise<void> = attempt.finally(() => inFlight.delete(tracked));
