@@ -73,6 +73,9 @@ describe('campaigns API', () => {
       expect(Object.keys(res.body.fields ?? {}), res.text).toContain(field);
     };
     await bad({ name: '' }, 'name');
+    const missing = await t.request('POST', '/api/v1/campaigns', { body: { templateId } });
+    expect(missing.status, missing.text).toBe(400);
+    expect(missing.body.fields).toHaveProperty('name');
     await bad({ templateId: 'abc' }, 'templateId');
     await bad({ templateId: '999999' }, 'templateId');
     await bad({ senderIds: [] }, 'senderIds');

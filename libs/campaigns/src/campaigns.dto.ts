@@ -62,15 +62,8 @@ export class AudienceDto {
   excludeSegmentId?: string | null;
 }
 
-export class UpdateCampaignDto {
-  @ApiPropertyOptional({ example: 'December newsletter', maxLength: 200 })
-  @IfPresent()
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
-  @NoNul()
-  name?: string;
-
+/** The fields a draft has besides its name and senders. */
+class CampaignFieldsDto {
   @ApiPropertyOptional({ type: String, nullable: true, example: '12' })
   @IfSet()
   @IsString()
@@ -101,20 +94,6 @@ export class UpdateCampaignDto {
   @NoNul()
   preheader?: string | null;
 
-  @ApiPropertyOptional({
-    type: [String],
-    example: ['1'],
-    minItems: 1,
-    maxItems: 20,
-    description: 'Senders sharing the load by remaining capacity; the first one signs the footer',
-  })
-  @IfPresent()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(20)
-  @Matches(ID_PATTERN, { each: true, message: 'each of senderIds must be an id such as "42"' })
-  senderIds?: string[];
-
   @ApiPropertyOptional({ type: AudienceDto })
   @IfPresent()
   @IsObject()
@@ -133,13 +112,37 @@ export class UpdateCampaignDto {
   trackClicks?: boolean;
 }
 
-export class CreateCampaignDto extends UpdateCampaignDto {
+export class UpdateCampaignDto extends CampaignFieldsDto {
+  @ApiPropertyOptional({ example: 'December newsletter', maxLength: 200 })
+  @IfPresent()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  @NoNul()
+  name?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['1'],
+    minItems: 1,
+    maxItems: 20,
+    description: 'Senders sharing the load by remaining capacity; the first one signs the footer',
+  })
+  @IfPresent()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @Matches(ID_PATTERN, { each: true, message: 'each of senderIds must be an id such as "42"' })
+  senderIds?: string[];
+}
+
+export class CreateCampaignDto extends CampaignFieldsDto {
   @ApiProperty({ example: 'December newsletter', maxLength: 200 })
   @IsString()
   @IsNotEmpty()
   @MaxLength(200)
   @NoNul()
-  declare name: string;
+  name: string;
 
   @ApiPropertyOptional({
     type: [String],
@@ -153,7 +156,7 @@ export class CreateCampaignDto extends UpdateCampaignDto {
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
   @Matches(ID_PATTERN, { each: true, message: 'each of senderIds must be an id such as "42"' })
-  declare senderIds?: string[];
+  senderIds?: string[];
 }
 
 export class CampaignsQueryDto extends PageQueryDto {
