@@ -111,6 +111,34 @@ describe('sending campaigns', () => {
     expect(metrics.text).toMatch(new RegExp(`herald_messages_total\\{outcome="sent",sender="${senderId}"\\} \\d+`));
   });
 
+  it('intersects lists with a segment and leaves out the exclusion segment', async () => {
+    const { listId } = await createAudience(t, 'excl', 6);
+    const segment = async (rules: unknown) =>
+      (await t.request('POST', '/api/v1/segments', { body: { name: 'S', rules } })).body.id as string;
+    const segmentId = await segment({
+      all: [
+        {
+          field: 'email',
+          op: 'in',
+          value: ['excl1@example.com', 'excl2@example.com', 'excl3@example.com', 'excl4@example.com'],
+        },
+      ],
+    });
+    const excludeSegmentId = await segment({ any: [{ field: 'email', op: 'eq', value: 'excl2@example.com' }] });
+    const id = await createCampaign(t, {
+      templateId,
+      senderIds: [senderId],
+      audience: { listIds: [listId], segmentId, excludeSegmentId },
+    });
+    await send(id);
+    expect(await waitForState(t, id, 'sent')).toMatchObject({ audience: 3, sent: 3 });
+    expect([...copiesPerRecipient(to('excl')).keys()].sort()).toEqual([
+      'excl1@example.com',
+      'excl3@example.com',
+      'excl4@example.com',
+    ]);
+  });
+
   it('sends through the sandbox inbox when no sender is chosen', async () => {
     const { listId, emails } = await createAudience(t, 'sandboxed', 3);
     const id = await createCampaign(t, { templateId, audience: { listIds: [listId] } });
