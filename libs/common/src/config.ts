@@ -111,7 +111,8 @@ export const CONFIG_VARIABLES = {
       'How often each worker claims due campaigns and reconciles sending ones (missing jobs, stale claims, finished campaigns).',
   },
   HERALD_SEND_GRACE_MINUTES: {
-    schema: z.coerce.number().int().min(0).default(60),
+    // At least a minute: a tick finds a campaign a moment after its time, and that is not late.
+    schema: positiveInt.default(60),
     description:
       'A scheduled campaign found later than this past its time (Herald was down) waits for confirmation instead of sending late.',
   },
