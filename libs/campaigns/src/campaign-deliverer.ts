@@ -28,6 +28,18 @@ const BATCH_SECONDS = 2;
  * Postgres, so neither waits for the other.
  */
 const IN_FLIGHT_PER_CONNECTION = 2;
+/**
+ * Slots this far apart or more leave every connection idle between
+ * messages, so overlapping buys nothing; one message per connection then
+ * keeps a message from waiting in the pool for a connection and leaving,
+ * late, right behind another.
+ */
+const PACED_SPACING_MS = 10;
+/**
+ * A slot missed by more than this is skipped rather than caught up:
+ * catching up after a stall would send a burst above the sender's rate.
+ */
+const LATE_SLOT_MS = 50;
 /** A 421/454 halves the sender's rate for a minute. */
 const SLOW_DOWN = { factor: 0.5, forMs: 60_000 };
 
@@ -296,8 +308,9 @@ export class CampaignDeliverer {
 
   /**
    * Sends `chunk` through `sender` on its reserved slots, up to twice its
-   * pool size in flight. Returns the messages not attempted (stopped, or the
-   * sender failed), whose unused slots are refunded.
+   * pool size in flight. Returns the messages not attempted (stopped, the
+   * sender failed, or their slots passed during a stall), whose unused slots
+   * are refunded.
    */
   private async sendChunk(
     run: Run,
@@ -311,12 +324,21 @@ export class CampaignDeliverer {
     const inFlight = new Set<Promise<void>>();
     const retry: ClaimedMessage[] = [];
     let senderFailed = false;
+    const maxInFlight = sender.poolSize * (slots.spacingMs >= PACED_SPACING_MS ? 1 : IN_FLIGHT_PER_CONNECTION);
+    // Slots are reserved one per message; a slot that passed during a stall is skipped, never caught up.
+    let slot = 0;
+    const onTime = async (): Promise<boolean> => {
+      for (; slot < chunk.length; slot++) {
+        const at = slots.startAt + slot * slots.spacingMs;
+        if (!(await this.waitForSlot(run, at))) return false;
+        while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+        if (this.clock.now() - at <= LATE_SLOT_MS) return true;
+      }
+      return false;
+    };
     let next = 0;
-    for (; next < chunk.length; next++) {
-      if (!(await this.waitForSlot(run, slots.startAt + next * slots.spacingMs))) break;
-      if (senderFailed) break;
-      while (inFlight.size >= sender.poolSize * IN_FLIGHT_PER_CONNECTION) await Promise.race(inFlight);
-      if (senderFailed) break;
+    for (; next < chunk.length; next++, slot++) {
+      if (senderFailed || !(await onTime()) || senderFailed) break;
       const message = chunk[next];
       const attempt = this.sendOne(run, sender, message, contacts).then(
         (outcome) => {
