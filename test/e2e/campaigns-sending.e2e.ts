@@ -227,6 +227,9 @@ describe('sending campaigns', () => {
     const r = await report(t, id);
     expect(r.state).toBe('cancelled');
     expect(r.sent).toBe(after);
+    // What was never sent is closed, not left waiting in the queue.
+    expect(r.queued).toBe(0);
+    expect(r.skipped).toBe(30 - after);
     expect([...copiesPerRecipient(to('cancel')).values()].every((n) => n === 1)).toBe(true);
   });
 

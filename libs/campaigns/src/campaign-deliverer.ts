@@ -40,6 +40,8 @@ const PACED_SPACING_MS = 10;
  * catching up after a stall would send a burst above the sender's rate.
  */
 const LATE_SLOT_MS = 50;
+/** Why a cancelled campaign's unsent messages are `skipped`. */
+export const CANCELLED = 'not sent: the campaign was cancelled';
 /** A 421/454 halves the sender's rate for a minute. */
 const SLOW_DOWN = { factor: 0.5, forMs: 60_000 };
 
@@ -302,6 +304,8 @@ export class CampaignDeliverer {
           await this.outbox.markFailed(id, 'test not sent: no usable sender');
           if (outcomes) outcomes[id] = 'failed';
         }
+      } else if (run.state === 'cancelled') {
+        await this.outbox.markSkipped(left, CANCELLED);
       } else if (left.length > 0) await this.outbox.release(left);
     }
   }

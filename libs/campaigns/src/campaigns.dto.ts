@@ -246,7 +246,8 @@ export class CampaignReportView {
   @ApiProperty({ description: 'Deferred for longer than the retry age: soft bounce' }) failed: number;
   @ApiProperty({ description: 'Refused permanently; the address is suppressed' }) bounced: number;
   @ApiProperty({ description: 'Connection lost after the data with no reply; never resent' }) uncertain: number;
-  @ApiProperty({ description: 'Suppressed or erased by the time of sending' }) skipped: number;
+  @ApiProperty({ description: 'Not sent: suppressed or erased by the time of sending, or the campaign was cancelled' })
+  skipped: number;
   @ApiProperty({ description: 'Taken back from a dead worker mid-SMTP: possible duplicates' }) reclaimed: number;
   @ApiProperty({ description: 'Messages per second over the last minute' }) ratePerSecond: number;
   @ApiProperty({

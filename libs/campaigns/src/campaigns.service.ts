@@ -4,7 +4,7 @@ import { Outbox, SendersService, Throttle } from '@herald/delivery';
 import { SegmentsService } from '@herald/segments';
 import { TemplatesService, type TemplateSource } from '@herald/templates';
 import { Injectable, Logger } from '@nestjs/common';
-import { CampaignDeliverer, type CampaignContent } from './campaign-deliverer.js';
+import { CampaignDeliverer, type CampaignContent, CANCELLED } from './campaign-deliverer.js';
 import { CampaignQueue } from './campaign-queue.js';
 import {
   type CampaignAction,
@@ -243,6 +243,8 @@ export class CampaignsService {
 
   async cancel(rawId: string): Promise<CampaignView> {
     const view = await this.transition(rawId, 'cancel', 'cancelled', null);
+    // Rows a delivery job holds are skipped by that job as it stops.
+    await this.outbox.skipUnsent(view.id, CANCELLED);
     this.logger.log({ campaignId: view.id }, 'campaign.cancelled');
     return view;
   }

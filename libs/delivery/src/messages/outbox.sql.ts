@@ -91,6 +91,11 @@ export const MARK_SKIPPED = `
   UPDATE messages SET status = 'skipped', last_reply = $2, claimed_at = NULL, updated_at = now()
   WHERE id = ANY($1::bigint[]) AND status = 'sending'`;
 
+/** A cancelled campaign's rows that were never attempted, or are waiting to be tried again: they never will be. */
+export const SKIP_UNSENT = `
+  UPDATE messages SET status = 'skipped', last_reply = $2, claimed_at = NULL, updated_at = now()
+  WHERE campaign_id = $1 AND status IN ('queued', 'deferred') AND NOT is_test`;
+
 /** Claimed but not attempted: back to the queue, and the attempt the claim counted is taken back. */
 export const RELEASE = `
   UPDATE messages SET status = 'queued', claimed_at = NULL, attempts = greatest(attempts - 1, 0), updated_at = now()

@@ -93,6 +93,11 @@ export class Outbox {
     return this.db.execute(q.MARK_SKIPPED, [ids, reason]);
   }
 
+  /** Ends a cancelled campaign's queue: its unsent rows become `skipped` with `reason`. */
+  skipUnsent(campaignId: string, reason: string): Promise<number> {
+    return this.db.execute(q.SKIP_UNSENT, [campaignId, reason]);
+  }
+
   /** Claimed but not attempted (pause, cancel, unused): back to queued. */
   release(ids: string[]): Promise<number> {
     if (ids.length === 0) return Promise.resolve(0);
