@@ -105,6 +105,11 @@ export const CONFIG_VARIABLES = {
     schema: positiveInt.default(30),
     description: 'How often workers give unfinished background work whose worker died back to the queue.',
   },
+  HERALD_DEFER_MAX_AGE_HOURS: {
+    schema: positiveInt.default(24),
+    description:
+      'A message still deferred (4xx replies, connection errors) this long after it was queued fails as a soft bounce.',
+  },
   HERALD_SEGMENT_TIMEOUT_MS: {
     schema: positiveInt.default(10_000),
     description: 'Longest a segment count or preview may run before it is cancelled (milliseconds).',

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { Clock } from './clock.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config.js';
 import { dataSourceOptions } from './database.js';
 import { DependencyMonitor } from './dependency-monitor.js';
@@ -59,9 +60,10 @@ export class HeraldCoreModule {
         DependencyMonitor,
         InstallationClaim,
         AppSecret,
+        Clock,
         Db,
       ],
-      exports: [HERALD_CONFIG, REDIS, AppSecret, Db, DependencyMonitor],
+      exports: [HERALD_CONFIG, REDIS, AppSecret, Clock, Db, DependencyMonitor],
     };
   }
 }

@@ -1,4 +1,5 @@
 export * from './cached.js';
+export * from './clock.js';
 export * from './config.js';
 export * from './core.module.js';
 export * from './database.js';

@@ -1,0 +1,167 @@
+import { Db, dataSourceOptions } from '@herald/common';
+import { DataSource } from 'typeorm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/databases.js';
+import { nextAttemptDelay, retryAt } from './backoff.js';
+import { Outbox } from './outbox.js';
+
+let database: TestDatabase;
+let dataSource: DataSource;
+let db: Db;
+let outbox: Outbox;
+let senderId: string;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  dataSource = new DataSource(dataSourceOptions(database.url, [], { size: 6, acquireTimeoutMs: 5000 }));
+  await dataSource.initialize();
+  db = new Db(dataSource);
+  outbox = new Outbox(db);
+  await db.execute(
+    `INSERT INTO contacts (email, status) SELECT 'c' || g || '@example.com', CASE WHEN g % 10 = 0 THEN 'unsubscribed' ELSE 'subscribed' END
+     FROM generate_series(1, 300) AS g`,
+  );
+  ({ id: senderId } = await db.one<{ id: string }>(
+    `INSERT INTO senders (name, host, port, security, from_email, postal_address)
+     VALUES ('s', 'smtp.example.com', 587, 'starttls', 'a@example.com', 'Street 1') RETURNING id`,
+  ));
+});
+
+afterAll(async () => {
+  await dataSource?.destroy();
+  await database?.drop();
+});
+
+let campaignId: string;
+beforeEach(async () => {
+  ({ id: campaignId } = await db.one<{ id: string }>(`INSERT INTO campaigns (name) VALUES ('c') RETURNING id`));
+});
+
+const subscribed = { sql: `SELECT id, email FROM contacts WHERE status = $1`, params: ['subscribed'] };
+const statusOf = async (id: string) =>
+  (await db.one<{ status: string }>('SELECT status FROM messages WHERE id = $1', [id])).status;
+
+describe('Outbox', () => {
+  it('snapshots an audience once: a repeated snapshot inserts nothing', async () => {
+    expect(await db.transaction((tx) => outbox.snapshot(tx, campaignId, subscribed))).toBe(270);
+    expect(await db.transaction((tx) => outbox.snapshot(tx, campaignId, subscribed))).toBe(0);
+    const ids = await db.transaction((tx) => outbox.addTests(tx, campaignId, ['t1@example.com', 't2@example.com']));
+    expect(ids).toHaveLength(2);
+    expect((await outbox.counts(campaignId)).queued).toBe(270);
+    const tests = await db.rows<{ email: string }>('SELECT email FROM messages WHERE id = ANY($1) ORDER BY id', [ids]);
+    expect(tests.map((t) => t.email)).toEqual(['t1@example.com', 't2@example.com']);
+  });
+
+  it('never gives the same row to two concurrent claimers', async () => {
+    await db.transaction((tx) => outbox.snapshot(tx, campaignId, subscribed));
+    const claimed: string[] = [];
+    const claimer = async () => {
+      for (;;) {
+        const batch = await outbox.claim(campaignId, 7);
+        if (batch.length === 0) return;
+        claimed.push(...batch.map((m) => m.id));
+      }
+    };
+    await Promise.all([claimer(), claimer(), claimer(), claimer()]);
+    expect(claimed).toHaveLength(270);
+    expect(new Set(claimed).size).toBe(270);
+    expect((await outbox.counts(campaignId)).sending).toBe(270);
+  });
+
+  it('claims in id order with the attempt counted, and changes only rows still sending', async () => {
+    await db.transaction((tx) => outbox.snapshot(tx, campaignId, subscribed));
+    const [a, b, c, d, e, f] = await outbox.claim(campaignId, 6);
+    expect(BigInt(a.id) < BigInt(b.id)).toBe(true);
+    expect(a).toMatchObject({ attempts: 1, isTest: false, email: expect.stringMatching(/@example\.com$/) });
+    expect(a.createdAt).toBeInstanceOf(Date);
+
+    expect(await outbox.markSent(a.id, senderId, '250 ok')).toBe(true);
+    expect(await outbox.markSent(a.id, senderId, '250 again')).toBe(false);
+    expect(await outbox.markBounced(a.id, senderId, '550')).toBe(false);
+    expect(await statusOf(a.id)).toBe('sent');
+
+    const later = new Date(Date.now() + 60_000);
+    expect(await outbox.markDeferred(b.id, null, '451 later', later)).toBe(true);
+    expect(await outbox.markDeferred(b.id, null, '451 later', later)).toBe(false);
+    expect(await outbox.markBounced(c.id, senderId, '550 no such user')).toBe(true);
+    expect(await outbox.markUncertain(d.id, senderId, 'connection lost after data')).toBe(true);
+    expect(await outbox.markFailed(e.id, 'deferred too long')).toBe(true);
+    expect(await outbox.markFailed(e.id, 'again')).toBe(false);
+    expect(await outbox.markSkipped([f.id, a.id], 'suppressed')).toBe(1);
+    expect(await outbox.release([f.id])).toBe(0);
+
+    const counts = await outbox.counts(campaignId);
+    expect(counts).toMatchObject({
+      sent: 1,
+      deferred: 1,
+      bounced: 1,
+      uncertain: 1,
+      failed: 1,
+      skipped: 1,
+      reclaimed: 0,
+    });
+    expect(counts.queued).toBe(264);
+    // A deferred row is not claimed again before it is due.
+    const rest = await outbox.claim(campaignId, 1000);
+    expect(rest.map((m) => m.id)).not.toContain(b.id);
+    expect(rest).toHaveLength(264);
+    expect(await outbox.sentSince(senderId, new Date(Date.now() - 60_000))).toBeGreaterThanOrEqual(2);
+  });
+
+  it('releases unattempted rows and takes their attempt back', async () => {
+    await db.transaction((tx) => outbox.snapshot(tx, campaignId, subscribed));
+    const batch = await outbox.claim(campaignId, 5);
+    expect(await outbox.release(batch.map((m) => m.id))).toBe(5);
+    const again = await outbox.claim(campaignId, 5);
+    expect(again.map((m) => m.id)).toEqual(batch.map((m) => m.id));
+    expect(again.every((m) => m.attempts === 1)).toBe(true);
+  });
+
+  it('reclaims rows a dead worker left sending, counting them as possible duplicates', async () => {
+    await db.transaction((tx) => outbox.snapshot(tx, campaignId, subscribed));
+    const batch = await outbox.claim(campaignId, 3);
+    expect(await outbox.reclaimStale(campaignId, 60_000)).toBe(0);
+    await db.execute(`UPDATE messages SET claimed_at = now() - interval '10 minutes' WHERE id = ANY($1)`, [
+      batch.map((m) => m.id),
+    ]);
+    expect(await outbox.reclaimStale(campaignId, 60_000)).toBe(3);
+    const rows = await db.rows<{ status: string; reclaimed: number }>(
+      'SELECT status, reclaimed FROM messages WHERE id = ANY($1)',
+      [batch.map((m) => m.id)],
+    );
+    expect(rows).toEqual(Array(3).fill({ status: 'queued', reclaimed: 1 }));
+    expect((await outbox.counts(campaignId)).reclaimed).toBe(3);
+    // The late worker's outcome no longer applies.
+    expect(await outbox.markSent(batch[0].id, senderId, '250')).toBe(false);
+  });
+
+  it('tells when the next row is due', async () => {
+    expect(await outbox.nextAttemptAt(campaignId)).toBeNull();
+    await db.transaction((tx) => outbox.snapshot(tx, campaignId, subscribed));
+    const [m] = await outbox.claim(campaignId, 1);
+    await db.execute(`UPDATE messages SET status = 'sent' WHERE campaign_id = $1 AND id <> $2`, [campaignId, m.id]);
+    const at = new Date(Date.now() + 3_600_000);
+    await outbox.markDeferred(m.id, senderId, '421', at);
+    expect((await outbox.nextAttemptAt(campaignId))?.getTime()).toBe(at.getTime());
+  });
+});
+
+describe('backoff', () => {
+  it('doubles from one minute to one hour, with jitter within ±20 %', () => {
+    const mid = () => 0.5;
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 30].map((n) => nextAttemptDelay(n, mid) / 60_000)).toEqual([
+      1, 2, 4, 8, 16, 32, 60, 60, 60,
+    ]);
+    expect(nextAttemptDelay(1, () => 0)).toBe(48_000);
+    expect(nextAttemptDelay(1, () => 1)).toBe(72_000);
+    expect(nextAttemptDelay(7, () => 1)).toBe(3_600_000);
+  });
+
+  it('gives up once the message would be older than the maximum age', () => {
+    const now = Date.parse('2026-03-01T12:00:00Z');
+    const young = { attempts: 3, createdAt: new Date(now - 3_600_000) };
+    expect(retryAt(young, now, 24, () => 0.5)?.getTime()).toBe(now + 4 * 60_000);
+    const old = { attempts: 9, createdAt: new Date(now - 23.5 * 3_600_000) };
+    expect(retryAt(old, now, 24, () => 0.5)).toBeNull();
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * Every statement on `messages` (owned by delivery). A row moves
+ * queued -> sending (claim) -> sent | deferred | failed | bounced | uncertain | skipped,
+ * or back to queued (release, reclaim). Every move out of `sending` is
+ * conditional on the row still being `sending`, so a worker whose row was
+ * reclaimed meanwhile learns it from the row count instead of overwriting.
+ */
+
+/** Columns a claimed message carries to the sending loop. */
+const CLAIMED = 'id, contact_id, email, attempts, created_at, is_test';
+
+/**
+ * The audience snapshot: one row per recipient of `selectSql` (columns `id`,
+ * `email`), whose parameters are $1..$n; the campaign id is the parameter
+ * after them. The unique index on (campaign_id, contact_id) makes a repeated
+ * snapshot insert nothing.
+ */
+export const snapshotSql = (selectSql: string, campaignParam: number) => `
+  INSERT INTO messages (campaign_id, contact_id, email)
+  SELECT $${campaignParam}::bigint, r.id, r.email
+  FROM (${selectSql}) AS r
+  ORDER BY r.id
+  ON CONFLICT DO NOTHING`;
+
+/** Test sends: addresses that need not be contacts, in the order given. */
+export const ADD_TESTS = `
+  INSERT INTO messages (campaign_id, email, is_test)
+  SELECT $1, e.email, true FROM unnest($2::text[]) WITH ORDINALITY AS e (email, n)
+  ORDER BY e.n
+  RETURNING id`;
+
+/**
+ * The next sendable rows of a campaign, locked so that concurrent claimers
+ * skip each other's rows; the outer status test re-checks a row whose lock
+ * was waited for. `attempts` counts this attempt.
+ */
+export const CLAIM = `
+  UPDATE messages m
+  SET status = 'sending', claimed_at = now(), attempts = m.attempts + 1, updated_at = now()
+  WHERE m.id IN (
+    SELECT id FROM messages
+    WHERE campaign_id = $1 AND status IN ('queued', 'deferred') AND next_attempt_at <= now()
+    ORDER BY next_attempt_at, id
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+  ) AND m.status IN ('queued', 'deferred')
+  RETURNING ${CLAIMED}`;
+
+/** Accepted by the server; `sent_at` also feeds a sender's daily count. */
+export const MARK_SENT = `
+  UPDATE messages SET status = 'sent', sender_id = $2, last_reply = $3, sent_at = now(), claimed_at = NULL, updated_at = now()
+  WHERE id = $1 AND status = 'sending'`;
+
+/** A temporary failure: tried again at $4; the sender stays null when none was reached. */
+export const MARK_DEFERRED = `
+  UPDATE messages SET status = 'deferred', sender_id = COALESCE($2, sender_id), last_reply = $3,
+    next_attempt_at = $4, claimed_at = NULL, updated_at = now()
+  WHERE id = $1 AND status = 'sending'`;
+
+/** Deferred for too long: a final soft bounce. */
+export const MARK_FAILED = `
+  UPDATE messages SET status = 'failed', last_reply = $2, claimed_at = NULL, updated_at = now()
+  WHERE id = $1 AND status = 'sending'`;
+
+export const MARK_BOUNCED = `
+  UPDATE messages SET status = 'bounced', sender_id = $2, last_reply = $3, claimed_at = NULL, updated_at = now()
+  WHERE id = $1 AND status = 'sending'`;
+
+/** The data went out but no reply came: probably delivered, so it counts toward the sender's day like a sent one. */
+export const MARK_UNCERTAIN = `
+  UPDATE messages SET status = 'uncertain', sender_id = $2, last_reply = $3, sent_at = now(), claimed_at = NULL,
+    updated_at = now()
+  WHERE id = $1 AND status = 'sending'`;
+
+export const MARK_SKIPPED = `
+  UPDATE messages SET status = 'skipped', last_reply = $2, claimed_at = NULL, updated_at = now()
+  WHERE id = ANY($1::bigint[]) AND status = 'sending'`;
+
+/** Claimed but not attempted: back to the queue, and the attempt the claim counted is taken back. */
+export const RELEASE = `
+  UPDATE messages SET status = 'queued', claimed_at = NULL, attempts = greatest(attempts - 1, 0), updated_at = now()
+  WHERE id = ANY($1::bigint[]) AND status = 'sending'`;
+
+/**
+ * Rows a dead worker left `sending`. Whether their SMTP transaction
+ * happened is unknown, so the attempt stays counted and `reclaimed` marks
+ * them as possible duplicates.
+ */
+export const RECLAIM_STALE = `
+  UPDATE messages SET status = 'queued', claimed_at = NULL, reclaimed = reclaimed + 1, updated_at = now()
+  WHERE campaign_id = $1 AND status = 'sending' AND claimed_at < now() - $2 * interval '1 millisecond'`;
+
+/** A campaign's rows by status, test sends excluded; `reclaimed` counts rows that may have gone out twice. */
+export const COUNTS = `
+  SELECT status, count(*)::int AS n, count(*) FILTER (WHERE reclaimed > 0)::int AS reclaimed
+  FROM messages WHERE campaign_id = $1 AND NOT is_test
+  GROUP BY status`;
+
+export const NEXT_ATTEMPT_AT = `
+  SELECT min(next_attempt_at) AS at FROM messages
+  WHERE campaign_id = $1 AND status IN ('queued', 'deferred')`;
+
+/** What a sender has handed over since an instant (its local midnight): rebuilds the daily counter. */
+export const SENT_SINCE = `
+  SELECT count(*)::int AS n FROM messages WHERE sender_id = $1 AND sent_at >= $2`;

@@ -1,0 +1,129 @@
+import { Db, type Sql } from '@herald/common';
+import { Injectable } from '@nestjs/common';
+import * as q from './outbox.sql.js';
+
+export const MESSAGE_STATUSES = [
+  'queued',
+  'sending',
+  'sent',
+  'deferred',
+  'failed',
+  'bounced',
+  'uncertain',
+  'skipped',
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export interface ClaimedMessage {
+  id: string;
+  contactId: string | null;
+  email: string;
+  attempts: number;
+  createdAt: Date;
+  isTest: boolean;
+}
+
+interface ClaimedRow {
+  id: string;
+  contact_id: string | null;
+  email: string;
+  attempts: number;
+  created_at: Date;
+  is_test: boolean;
+}
+
+const byId = (a: { id: string }, b: { id: string }) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1);
+
+/**
+ * The `messages` table: one row per recipient, written before any SMTP
+ * attempt; every status change is a conditional UPDATE that says whether it
+ * applied (false: the row was no longer this worker's to change).
+ */
+@Injectable()
+export class Outbox {
+  constructor(private readonly db: Db) {}
+
+  /** Inserts one queued row per recipient of `recipients` (columns `id`, `email`); returns the rows inserted. */
+  snapshot(tx: Sql, campaignId: string, recipients: { sql: string; params: unknown[] }): Promise<number> {
+    return tx.execute(q.snapshotSql(recipients.sql, recipients.params.length + 1), [...recipients.params, campaignId]);
+  }
+
+  /** Queued test sends (no contact); their ids in the order of `emails`. */
+  async addTests(tx: Sql, campaignId: string, emails: string[]): Promise<string[]> {
+    const rows = await tx.rows<{ id: string }>(q.ADD_TESTS, [campaignId, emails]);
+    return rows.map((r) => r.id);
+  }
+
+  /** Up to `limit` due rows, now `sending` and this caller's, in id order. */
+  async claim(campaignId: string, limit: number): Promise<ClaimedMessage[]> {
+    const rows = await this.db.rows<ClaimedRow>(q.CLAIM, [campaignId, limit]);
+    return rows.sort(byId).map((r) => ({
+      id: r.id,
+      contactId: r.contact_id,
+      email: r.email,
+      attempts: r.attempts,
+      createdAt: r.created_at,
+      isTest: r.is_test,
+    }));
+  }
+
+  async markSent(id: string, senderId: string, reply: string): Promise<boolean> {
+    return (await this.db.execute(q.MARK_SENT, [id, senderId, reply])) === 1;
+  }
+
+  async markDeferred(id: string, senderId: string | null, reply: string, nextAttemptAt: Date): Promise<boolean> {
+    return (await this.db.execute(q.MARK_DEFERRED, [id, senderId, reply, nextAttemptAt])) === 1;
+  }
+
+  async markFailed(id: string, reply: string): Promise<boolean> {
+    return (await this.db.execute(q.MARK_FAILED, [id, reply])) === 1;
+  }
+
+  async markBounced(id: string, senderId: string, reply: string): Promise<boolean> {
+    return (await this.db.execute(q.MARK_BOUNCED, [id, senderId, reply])) === 1;
+  }
+
+  async markUncertain(id: string, senderId: string, reply: string): Promise<boolean> {
+    return (await this.db.execute(q.MARK_UNCERTAIN, [id, senderId, reply])) === 1;
+  }
+
+  /** Suppressed at send time; returns how many of `ids` were still `sending`. */
+  markSkipped(ids: string[], reason: string): Promise<number> {
+    if (ids.length === 0) return Promise.resolve(0);
+    return this.db.execute(q.MARK_SKIPPED, [ids, reason]);
+  }
+
+  /** Claimed but not attempted (pause, cancel, unused): back to queued. */
+  release(ids: string[]): Promise<number> {
+    if (ids.length === 0) return Promise.resolve(0);
+    return this.db.execute(q.RELEASE, [ids]);
+  }
+
+  /** Rows left `sending` longer than `olderThanMs` (a dead worker's) go back to queued, counted in `reclaimed`. */
+  reclaimStale(campaignId: string, olderThanMs: number): Promise<number> {
+    return this.db.execute(q.RECLAIM_STALE, [campaignId, olderThanMs]);
+  }
+
+  /** Rows per status (test sends excluded), and how many rows were reclaimed at least once. */
+  async counts(campaignId: string): Promise<Record<MessageStatus, number> & { reclaimed: number }> {
+    const rows = await this.db.rows<{ status: MessageStatus; n: number; reclaimed: number }>(q.COUNTS, [campaignId]);
+    const counts = Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, 0])) as Record<MessageStatus, number>;
+    let reclaimed = 0;
+    for (const row of rows) {
+      counts[row.status] = row.n;
+      reclaimed += row.reclaimed;
+    }
+    return { ...counts, reclaimed };
+  }
+
+  /** The earliest queued or deferred row's due time; null when none is left. */
+  async nextAttemptAt(campaignId: string): Promise<Date | null> {
+    const row = await this.db.one<{ at: Date | null }>(q.NEXT_ATTEMPT_AT, [campaignId]);
+    return row.at;
+  }
+
+  /** Messages a sender handed over (sent or uncertain) since `since`. */
+  async sentSince(senderId: string, since: Date): Promise<number> {
+    return (await this.db.one<{ n: number }>(q.SENT_SINCE, [senderId, since])).n;
+  }
+}
