@@ -124,13 +124,17 @@ export class UploadStore {
   }
 
   /**
-   * A chunk's stored bytes through binary COPY: as a SELECT result, bytea
-   * arrives as hex text that the driver decodes again, which cost more
-   * worker CPU than parsing the CSV inside it.
+   * A chunk's stored bytes through binary COPY, as they are. A SELECT would
+   * send bytea as hex text, twice the size, for the driver to decode back
+   * into bytes on the worker's event loop.
    */
   private async fetchChunk(id: string, seq: number): Promise<Buffer> {
     const copy = sql.uploadChunkCopy(parseId(id), seq);
     const { client, release } = await this.db.pooledClient();
+    // A lost connection also emits `error` on the client, which would end the
+    // process unheard; the COPY's own failure is what the reader reports.
+    const ignore = () => undefined;
+    client.on('error', ignore);
     let settled = false;
     try {
       const parts: Buffer[] = [];
@@ -140,7 +144,8 @@ export class UploadStore {
       if (data === undefined) throw new UploadMissing();
       return data;
     } finally {
-      // A COPY cut short leaves the connection mid-protocol: it is not given back to the pool.
+      // A COPY cut short leaves the connection mid-protocol: it is closed, not given back to the pool.
+      if (settled) client.off('error', ignore);
       release(!settled);
     }
   }
