@@ -260,7 +260,8 @@ async function herald(sink: Sink): Promise<{ ms: number; rss: number | undefined
       fromEmail: FROM.address,
       fromName: FROM.name,
       postalAddress: POSTAL,
-      ratePerSecond: 1_000_000,
+      // The highest rate a sender takes: Herald's figure cannot exceed it.
+      ratePerSecond: 1000,
       poolSize: POOL_SIZE,
     });
     const template = await call<{ id: string }>('POST', '/templates', {

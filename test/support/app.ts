@@ -60,6 +60,8 @@ export async function startTestApp(
     HERALD_QUEUE_PREFIX: `herald-test-${process.env.HERALD_TEST_RUN ?? process.pid}-${randomBytes(5).toString('hex')}`,
     LOG_LEVEL: 'warn',
     PORT: '0',
+    // Test files run in parallel: each app's sandbox inbox takes a free port of its own.
+    HERALD_SANDBOX_SMTP_PORT: '0',
     ...env,
   });
   const app = await createApiApp(config, {

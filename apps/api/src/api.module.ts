@@ -2,7 +2,7 @@ import { AuthModule } from '@herald/auth';
 import { CampaignsModule } from '@herald/campaigns';
 import { type CoreOptions, HeraldCoreModule, type HeraldConfig } from '@herald/common';
 import { ContactsModule } from '@herald/contacts';
-import { DeliveryModule } from '@herald/delivery';
+import { DeliveryModule, SandboxInboxModule } from '@herald/delivery';
 import { ProcessorsModule } from '@herald/processors';
 import { SegmentsModule } from '@herald/segments';
 import { TemplatesModule } from '@herald/templates';
@@ -26,6 +26,7 @@ export class ApiModule {
         SegmentsModule,
         TemplatesModule,
         DeliveryModule,
+        SandboxInboxModule,
         CampaignsModule,
         OperationsModule,
         ...(options.withWorker ? [ProcessorsModule] : []),

@@ -127,6 +127,31 @@ export const CONFIG_VARIABLES = {
     description: 'When set, `GET /metrics` requires `Authorization: Bearer <token>`; unset, it is open like `/health`.',
     secret: true,
   },
+  HERALD_SANDBOX_ENABLED: {
+    schema: bool.default(true),
+    description:
+      'Run the sandbox inbox (an SMTP server that keeps mail in Herald instead of sending it) in api processes.',
+  },
+  HERALD_SANDBOX_SMTP_PORT: {
+    schema: port.default(1025),
+    description: 'Port of the sandbox inbox; 0 picks a free port (the sandbox sender then uses it in that process).',
+  },
+  HERALD_SANDBOX_SMTP_HOST: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    description: 'Host the sandbox sender connects to, from workers and api processes alike.',
+  },
+  HERALD_SANDBOX_SMTP_BIND: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    description: 'Interface the sandbox inbox listens on; keep it on loopback, it takes mail without authentication.',
+  },
+  HERALD_SANDBOX_MAX_MESSAGES: {
+    schema: positiveInt.default(10_000),
+    description: 'Messages the sandbox inbox keeps; the oldest go first.',
+  },
+  HERALD_SMTP_VERIFY_TIMEOUT_MS: {
+    schema: positiveInt.default(10_000),
+    description: 'Longest a sender check (`POST /senders/:id/verify`) waits for each step of the SMTP conversation.',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     description: 'Log verbosity.',

@@ -14,6 +14,7 @@ export * from './pagination.js';
 export * from './page-query.dto.js';
 export * from './redis.js';
 export * from './secret.js';
+export * from './secret-box.js';
 export * from './signed-token.js';
 export * from './sql.js';
 export * from './startup.js';

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { pino, type LoggerOptions } from 'pino';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { describe, expect, it } from 'vitest';
 import { loggerParams, serializeError } from './logging.js';
@@ -61,5 +62,19 @@ describe('loggerParams', () => {
     const destination = { write: () => undefined };
     const { pinoHttp } = loggerParams({ LOG_LEVEL: 'info' }, { tty: true, destination });
     expect(pinoHttp).toEqual([expect.not.objectContaining({ transport: expect.anything() }), destination]);
+  });
+});
+
+describe('redaction', () => {
+  it('masks passwords and private keys wherever a logged object carries them', () => {
+    const lines: string[] = [];
+    const { pinoHttp } = loggerParams({ LOG_LEVEL: 'info' }, { tty: false });
+    const logger = pino(pinoHttp as LoggerOptions, { write: (line: string) => lines.push(line) });
+    logger.info({ password: 'pw-top', input: { password: 'pw-nested', dkimPrivateKey: 'pem-nested' } }, 'x');
+    logger.info({ sender: { auth: { user: 'mailer', pass: 'pw-auth' } } }, 'y');
+    const text = lines.join('');
+    for (const secret of ['pw-top', 'pw-nested', 'pem-nested', 'pw-auth']) expect(text).not.toContain(secret);
+    expect(text).toContain('[redacted]');
+    expect(text).toContain('mailer');
   });
 });

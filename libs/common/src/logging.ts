@@ -70,6 +70,14 @@ export function serializeError(input: unknown, depth = 0): unknown {
   return logged;
 }
 
+/**
+ * Keys whose values never reach the log, wherever a logged object carries
+ * them (at the top or one level down): request bodies are not logged, but a
+ * line that logs an input object must not leak a password or a private key.
+ */
+export const REDACTED_LOG_KEYS = ['password', 'dkimPrivateKey', 'privateKey', 'pass'];
+const REDACT_PATHS = REDACTED_LOG_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+
 interface RoutedRequest extends IncomingMessage {
   route?: { path?: unknown };
 }
@@ -128,6 +136,7 @@ export function loggerParams(
   const http: Options<RoutedRequest, ServerResponse> = {
     level: config.LOG_LEVEL,
     serializers: { err: serializeError },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     genReqId: requestId,
     // Lines logged while serving a request carry its id, not the request itself.
     quietReqLogger: true,

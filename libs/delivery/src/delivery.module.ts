@@ -3,14 +3,28 @@ import { SegmentsModule } from '@herald/segments';
 import { Module } from '@nestjs/common';
 import { EngagementRegistrar } from './messages/engagement-registrar.js';
 import { Outbox } from './messages/outbox.js';
-import { SenderPool } from './pool/sender-pool.js';
+import { SANDBOX_ENDPOINT, SenderPool } from './pool/sender-pool.js';
+import { SandboxAddress } from './sandbox/sandbox-address.js';
+import { SandboxController } from './sandbox/sandbox.controller.js';
+import { SandboxMessages } from './sandbox/sandbox-messages.service.js';
+import { SendersController } from './senders/senders.controller.js';
+import { SendersService } from './senders/senders.service.js';
 import { Throttle } from './throttle/throttle.js';
 
 /** Senders, the sandbox inbox, and the machinery that hands messages to SMTP within each sender's limits. */
 @Module({
   imports: [ContactsModule, SegmentsModule],
-  controllers: [],
-  providers: [Outbox, SenderPool, Throttle, EngagementRegistrar],
-  exports: [Outbox, SenderPool, Throttle],
+  controllers: [SendersController, SandboxController],
+  providers: [
+    Outbox,
+    SenderPool,
+    Throttle,
+    SendersService,
+    SandboxAddress,
+    SandboxMessages,
+    { provide: SANDBOX_ENDPOINT, useExisting: SandboxAddress },
+    EngagementRegistrar,
+  ],
+  exports: [Outbox, SenderPool, Throttle, SendersService, SandboxAddress, SandboxMessages],
 })
 export class DeliveryModule {}

@@ -46,15 +46,29 @@ export const CLAIM = `
   ) AND m.status IN ('queued', 'deferred')
   RETURNING ${CLAIMED}`;
 
+/**
+ * Outcome updates commit without waiting for the WAL flush: one fsync per
+ * message would cap a campaign at the disk's flush rate (~200 a second on
+ * an ordinary disk). A worker that dies loses nothing this way: the commit
+ * is already in Postgres. Only a crash of Postgres itself can forget the
+ * last fraction of a second of outcomes (wal_writer_delay, 3 x 200 ms at
+ * most), and those rows are then reclaimed and counted as possible
+ * duplicates. The setting is local to the statement's own transaction, and
+ * the FROM makes Postgres evaluate it.
+ */
+const ASYNC_COMMIT = `(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`;
+
 /** Accepted by the server; `sent_at` also feeds a sender's daily count. */
 export const MARK_SENT = `
   UPDATE messages SET status = 'sent', sender_id = $2, last_reply = $3, sent_at = now(), claimed_at = NULL, updated_at = now()
+  FROM ${ASYNC_COMMIT}
   WHERE id = $1 AND status = 'sending'`;
 
 /** A temporary failure: tried again at $4; the sender stays null when none was reached. */
 export const MARK_DEFERRED = `
   UPDATE messages SET status = 'deferred', sender_id = COALESCE($2, sender_id), last_reply = $3,
     next_attempt_at = $4, claimed_at = NULL, updated_at = now()
+  FROM ${ASYNC_COMMIT}
   WHERE id = $1 AND status = 'sending'`;
 
 /** Deferred for too long: a final soft bounce. */
@@ -70,6 +84,7 @@ export const MARK_BOUNCED = `
 export const MARK_UNCERTAIN = `
   UPDATE messages SET status = 'uncertain', sender_id = $2, last_reply = $3, sent_at = now(), claimed_at = NULL,
     updated_at = now()
+  FROM ${ASYNC_COMMIT}
   WHERE id = $1 AND status = 'sending'`;
 
 export const MARK_SKIPPED = `

@@ -1,8 +1,18 @@
 export type SenderSecurity = 'none' | 'starttls' | 'tls';
+export const SENDER_SECURITIES: SenderSecurity[] = ['none', 'starttls', 'tls'];
+
+export type SenderKind = 'smtp' | 'sandbox';
+
+export interface DkimKey {
+  domain: string;
+  selector: string;
+  privateKey: string;
+}
+
 /** A sender with its secrets decrypted: only for the sending path, never serialised to HTTP or logs. */
 export interface SendingSender {
   id: string;
-  kind: 'smtp' | 'sandbox';
+  kind: SenderKind;
   name: string;
   host: string;
   port: number;
@@ -17,6 +27,6 @@ export interface SendingSender {
   dailyLimit: number | null;
   timeZone: string;
   poolSize: number;
-  dkim: { domain: string; selector: string; privateKey: string } | null;
+  dkim: DkimKey | null;
   disabledReason: string | null;
 }
