@@ -24,6 +24,9 @@ export class UploadMissing extends Error {
 /** Bytes of the file per stored chunk: few statements per file, little memory per read. */
 export const UPLOAD_CHUNK_BYTES = 1024 * 1024;
 
+/** Chunks of one upload being deflated and inserted at once: each holds a pool connection meanwhile. */
+const STORE_WINDOW = 2;
+
 const deflate = promisify(zlib.deflateRaw);
 const inflate = promisify(zlib.inflateRaw);
 /**
@@ -56,16 +59,19 @@ export class UploadStore {
     let seq = 0;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
-    // One chunk goes to the database while the next one arrives.
-    let inflight: Promise<void> = Promise.resolve();
+    // Chunks are stored while the next ones arrive, up to STORE_WINDOW at a
+    // time: each row commits on its own (its seq says where it goes), so
+    // one chunk's commit need not wait for the one before it.
+    const storing: Promise<void>[] = [];
     const flush = async () => {
       const chunk = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      await inflight;
-      inflight = this.storeChunk(id, seq, chunk);
-      inflight.catch(() => undefined); // awaited before the next chunk or at the end
+      const stored = this.storeChunk(id, seq, chunk);
+      stored.catch(() => undefined); // awaited when the window is full or at the end
+      storing.push(stored);
       seq += 1;
+      if (storing.length >= STORE_WINDOW) await storing.shift();
     };
     try {
       for await (const part of source) {
@@ -76,10 +82,10 @@ export class UploadStore {
         if (pendingBytes >= UPLOAD_CHUNK_BYTES) await flush();
       }
       if (pendingBytes > 0) await flush();
-      await inflight;
+      await Promise.all(storing);
       await this.db.execute(sql.COMPLETE_UPLOAD, [id, size, seq]);
     } catch (error) {
-      await inflight.catch(() => undefined);
+      await Promise.allSettled(storing);
       await this.discard(id).catch(() => undefined);
       throw error;
     }
