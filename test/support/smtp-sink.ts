@@ -20,6 +20,8 @@ export interface SinkMessage {
   from: string;
   to: string[];
   raw: Buffer;
+  /** When its data had arrived (epoch ms): rates are measured on this. */
+  at: number;
 }
 
 export interface SmtpSink {
@@ -121,6 +123,7 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
           from: session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address,
           to,
           raw: Buffer.concat(chunks),
+          at: Date.now(),
         };
         received.push(message);
         if (behaviour === 'hang-data') return;

@@ -1,3 +1,4 @@
+import { SendMetrics } from '@herald/campaigns';
 import { cachedFor, DomainError, HERALD_CONFIG, type HeraldConfig, listLiveWorkers, REDIS } from '@herald/common';
 import { ContactStatistics, type CountsByStatus } from '@herald/contacts';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
@@ -35,6 +36,7 @@ export class MetricsService implements OnModuleInit {
     @Inject(REDIS) private readonly redis: Redis,
     private readonly statistics: ContactStatistics,
     @Inject(QUEUE_LIST) private readonly queues: Queue[],
+    private readonly sendMetrics: SendMetrics,
   ) {
     const token = config.HERALD_METRICS_TOKEN;
     this.tokenDigest = token === undefined ? undefined : digest(token);
@@ -46,6 +48,8 @@ export class MetricsService implements OnModuleInit {
   onModuleInit(): void {
     const register = this.registry;
     collectDefaultMetrics({ register });
+    // Counted where messages are sent: here when this process runs the processors too (`npm start`).
+    register.registerMetric(this.sendMetrics.messages);
 
     this.gauge('herald_queue_jobs', 'Jobs per queue and state', ['queue', 'state'], async (gauge) => {
       const counts = await Promise.all(this.queues.map((queue) => queue.getJobCounts(...JOB_STATES)));

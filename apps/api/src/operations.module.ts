@@ -1,3 +1,4 @@
+import { CampaignsCoreModule } from '@herald/campaigns';
 import { QUEUES } from '@herald/common';
 import { ContactsModule } from '@herald/contacts';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
@@ -10,7 +11,11 @@ import { MetricsService, QUEUE_LIST } from './metrics.service.js';
 /** `/health` and `/metrics`: what an operator and a load balancer look at. */
 @Module({
   // Every queue of the catalogue, with the app's BullMQ connection and prefix, for the job counts.
-  imports: [ContactsModule, BullModule.registerQueue(...Object.values(QUEUES).map((name) => ({ name })))],
+  imports: [
+    ContactsModule,
+    CampaignsCoreModule,
+    BullModule.registerQueue(...Object.values(QUEUES).map((name) => ({ name }))),
+  ],
   controllers: [HealthController, MetricsController],
   providers: [
     MetricsService,

@@ -1,13 +1,11 @@
-import { DeliveryModule } from '@herald/delivery';
-import { SegmentsModule } from '@herald/segments';
-import { TemplatesModule } from '@herald/templates';
 import { Module } from '@nestjs/common';
+import { CampaignsController } from './campaigns.controller.js';
+import { CampaignsCoreModule } from './campaigns-core.module.js';
 
 /** Campaigns: their state machine, scheduling, audience snapshot, delivery batches and reports. */
 @Module({
-  imports: [DeliveryModule, SegmentsModule, TemplatesModule],
-  controllers: [],
-  providers: [],
-  exports: [],
+  imports: [CampaignsCoreModule],
+  controllers: [CampaignsController],
+  exports: [CampaignsCoreModule],
 })
 export class CampaignsModule {}

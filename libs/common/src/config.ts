@@ -105,6 +105,26 @@ export const CONFIG_VARIABLES = {
     schema: positiveInt.default(30),
     description: 'How often workers give unfinished background work whose worker died back to the queue.',
   },
+  HERALD_SCHEDULER_TICK_MS: {
+    schema: positiveInt.default(2_000),
+    description:
+      'How often each worker claims due campaigns and reconciles sending ones (missing jobs, stale claims, finished campaigns).',
+  },
+  HERALD_SEND_GRACE_MINUTES: {
+    // At least a minute: a tick finds a campaign a moment after its time, and that is not late.
+    schema: positiveInt.default(60),
+    description:
+      'A scheduled campaign found later than this past its time (Herald was down) waits for confirmation instead of sending late.',
+  },
+  HERALD_DELIVER_SLOTS: {
+    schema: positiveInt.max(32).default(2),
+    description: 'Delivery jobs that work on one sending campaign at once, across all workers.',
+  },
+  HERALD_SEND_LEASE_SECONDS: {
+    schema: positiveInt.default(120),
+    description:
+      'A message claimed for sending longer than this belongs to a dead worker and is queued again (counted as reclaimed).',
+  },
   HERALD_DEFER_MAX_AGE_HOURS: {
     schema: positiveInt.default(24),
     description:

@@ -4,10 +4,15 @@
  */
 export const QUEUES = {
   imports: 'imports',
+  campaigns: 'campaigns',
 } as const;
 
 export interface JobPayloads {
   'import.run': { importId: string };
+  /** Freeze, compile and snapshot the audience of a campaign the scheduler or a marketer started. */
+  'campaign.start': { campaignId: string };
+  /** One of a sending campaign's delivery slots (HERALD_DELIVER_SLOTS): claims and sends batches until none is left. */
+  'campaign.deliver': { campaignId: string; slot: number };
 }
 
 export type JobName = keyof JobPayloads;

@@ -13,6 +13,8 @@ export interface ContactFilter {
   params: unknown[];
 }
 
+import { emailHashSql } from './suppressions/email-hash.js';
+
 /**
  * "The contact is on at least one of these lists", where `listIds` is a
  * placeholder for a `bigint[]` (`$3::bigint[]`). An EXISTS over the
@@ -21,4 +23,20 @@ export interface ContactFilter {
  */
 export function inAnyListSql(listIds: string): string {
   return `EXISTS (SELECT 1 FROM list_members m WHERE m.contact_id = c.id AND m.list_id = ANY(${listIds}))`;
+}
+
+/**
+ * The contacts of `filter` that may receive marketing mail now: subscribed,
+ * and with no suppression of their address (invariant 2: suppression wins,
+ * also for an address suppressed while its contact still says subscribed).
+ * `SELECT id, email`, for the audience snapshot's `INSERT ... SELECT`; the
+ * filter's parameters keep their numbers.
+ */
+export function sendableContactsSql(filter: ContactFilter): { sql: string; params: unknown[] } {
+  return {
+    sql: `SELECT c.id, c.email FROM contacts c
+      WHERE (${filter.sql}) AND c.status = 'subscribed'
+        AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.email_hash = ${emailHashSql('c.email')})`,
+    params: filter.params,
+  };
 }

@@ -1,3 +1,4 @@
+import { CampaignsWorkerModule } from '@herald/campaigns';
 import { WorkerHeartbeat } from '@herald/common';
 import { ContactsWorkerModule } from '@herald/contacts';
 import { Module } from '@nestjs/common';
@@ -9,7 +10,7 @@ import { Module } from '@nestjs/common';
  * loaded. A lib with processors adds its worker module here.
  */
 @Module({
-  imports: [ContactsWorkerModule],
+  imports: [ContactsWorkerModule, CampaignsWorkerModule],
   providers: [WorkerHeartbeat],
 })
 export class ProcessorsModule {}

@@ -51,10 +51,14 @@ export interface SegmentInput {
   rules?: unknown;
 }
 
-/** A campaign audience: a segment, lists, or a segment intersected with lists (`audienceFilter`). */
+/**
+ * A campaign audience: a segment, lists, or a segment intersected with lists
+ * (`audienceFilter`), minus the contacts of an optional exclusion segment.
+ */
 export interface Audience {
   segmentId?: string;
   listIds?: string[];
+  excludeSegmentId?: string;
 }
 
 interface SegmentRow {
@@ -197,7 +201,8 @@ export class SegmentsService implements SegmentFilterSource, OnModuleInit {
 
   /**
    * The filter of a campaign audience: a segment alone, contacts in any of
-   * the lists, or both intersected. Suppression is the caller's concern.
+   * the lists, or both intersected; an exclusion segment is subtracted as a
+   * `none` group. Suppression is the caller's concern.
    */
   async audienceFilter(audience: Audience, firstParam = 1): Promise<ContactFilter> {
     const listIds = audience.listIds ?? [];
@@ -210,6 +215,10 @@ export class SegmentsService implements SegmentFilterSource, OnModuleInit {
       parts.push(await this.savedTree(segment));
     }
     if (lists) parts.push(lists);
+    if (audience.excludeSegmentId !== undefined) {
+      const excluded = toView(await this.row(audience.excludeSegmentId, 'excludeSegmentId'));
+      parts.push({ node: 'group', mode: 'none', children: [await this.savedTree(excluded)], path: 'audience.exclude' });
+    }
     return this.compile({ node: 'group', mode: 'all', children: parts, path: 'audience' }, firstParam);
   }
 

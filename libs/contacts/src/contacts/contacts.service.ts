@@ -152,6 +152,15 @@ export class ContactsService {
     return { ...row, attributes: { ...row.attributes } };
   }
 
+  /** `renderData` for a batch of contacts in one query, by id; erased contacts are absent. */
+  async renderDataMany(ids: string[]): Promise<Map<string, ContactRenderData>> {
+    const found = new Map<string, ContactRenderData>();
+    if (ids.length === 0) return found;
+    const rows = await this.db.rows<ContactRenderData & { id: string }>(contactsSql.renderDataMany, [ids]);
+    for (const { id, ...data } of rows) found.set(id, data);
+    return found;
+  }
+
   async create(input: NewContact): Promise<ContactView> {
     const email = requireEmail(input.email);
     const consentAt = timestamp(input.consentAt, 'consentAt');

@@ -62,4 +62,7 @@ export const contactsSql = {
 
   /** What a template renders for contact $1. */
   renderData: `SELECT email, first_name, last_name, attributes FROM contacts WHERE id = $1`,
+
+  /** The same for the ids in $1 (a bigint[]): one query per delivery batch. */
+  renderDataMany: `SELECT id, email, first_name, last_name, attributes FROM contacts WHERE id = ANY($1::bigint[])`,
 };

@@ -114,6 +114,20 @@ export class SuppressionsService {
     return row?.reason;
   }
 
+  /**
+   * Which of `emails` are suppressed now, lower-cased: the send-time re-check
+   * (an unsubscribe made while a campaign runs wins). One query per batch.
+   */
+  async suppressedAmong(emails: string[]): Promise<Set<string>> {
+    if (emails.length === 0) return new Set();
+    const rows = await this.db.rows<{ email: string }>(
+      `SELECT DISTINCT lower(e) AS email FROM unnest($1::text[]) AS e
+       WHERE EXISTS (SELECT 1 FROM suppressions s WHERE s.email_hash = ${emailHashSql('e')})`,
+      [emails],
+    );
+    return new Set(rows.map((r) => r.email));
+  }
+
   /** Records the suppression a non-subscribed status implies (reason = the status). */
   async recordStatus(m: Sql, email: string, status: ContactStatus, source: string): Promise<void> {
     if (status !== 'subscribed') await this.record(m, email, status, source);
