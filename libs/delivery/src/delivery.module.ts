@@ -1,5 +1,7 @@
 import { ContactsModule } from '@herald/contacts';
+import { SegmentsModule } from '@herald/segments';
 import { Module } from '@nestjs/common';
+import { EngagementRegistrar } from './messages/engagement-registrar.js';
 import { Outbox } from './messages/outbox.js';
 import { SANDBOX_ENDPOINT, SenderPool } from './pool/sender-pool.js';
 import { SandboxAddress } from './sandbox/sandbox-address.js';
@@ -11,7 +13,7 @@ import { Throttle } from './throttle/throttle.js';
 
 /** Senders, the sandbox inbox, and the machinery that hands messages to SMTP within each sender's limits. */
 @Module({
-  imports: [ContactsModule],
+  imports: [ContactsModule, SegmentsModule],
   controllers: [SendersController, SandboxController],
   providers: [
     Outbox,
@@ -21,6 +23,7 @@ import { Throttle } from './throttle/throttle.js';
     SandboxAddress,
     SandboxMessages,
     { provide: SANDBOX_ENDPOINT, useExisting: SandboxAddress },
+    EngagementRegistrar,
   ],
   exports: [Outbox, SenderPool, Throttle, SendersService, SandboxAddress, SandboxMessages],
 })

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
 import { compileRules } from './compiler.js';
+import type { EngagementSource, EngagementTest } from './engagement.js';
 import type { FieldType } from '@herald/contacts';
 import { parseRules, type RuleCatalogue } from './rules.js';
 
@@ -486,5 +487,74 @@ describe('segment rule validation', () => {
     expect(Object.values(reject({ any: [deep] })).join()).toMatch(/nested at most 10/);
     const wide = { any: Array.from({ length: 200 }, () => cond('email', 'contains', 'a')) };
     expect(Object.values(reject(wide)).join()).toMatch(/at most 200/);
+  });
+});
+
+describe('engagement conditions', () => {
+  /** Writes what the delivery lib would, recording what it was asked. */
+  const recording = () => {
+    const asked: { contact: string; test: EngagementTest }[] = [];
+    const source: EngagementSource = {
+      received(contact, test, bind) {
+        asked.push({ contact, test });
+        const where = [test.campaignId && `campaign = ${bind(test.campaignId, 'bigint')}`];
+        if (test.withinDays !== undefined) where.push(`days = ${bind(test.withinDays, 'int')}`);
+        return `EXISTS (received ${contact} ${where.filter(Boolean).join(' ')})`;
+      },
+    };
+    return { source, asked };
+  };
+  const compile = (rules: unknown, source?: EngagementSource, firstParam = 1) =>
+    compileRules(parseRules(rules, catalogue), firstParam, source);
+  const refusal = (rules: unknown, source?: EngagementSource): Record<string, string> => {
+    try {
+      compile(rules, source);
+    } catch (error) {
+      expect(error).toMatchObject({ kind: 'invalid' });
+      return (error as { fields: Record<string, string> }).fields;
+    }
+    throw new Error('expected the rules to be rejected');
+  };
+
+  it('asks the registered source for received, about the contact, its values bound after the others', () => {
+    const { source, asked } = recording();
+    const filter = compile(
+      all(
+        cond('status', 'eq', 'subscribed'),
+        cond('engagement', 'received', { campaignId: 7, withinDays: 30 }),
+        cond('engagement', 'received'),
+      ),
+      source,
+      3,
+    );
+    expect(asked).toEqual([
+      { contact: 'c.id', test: { campaignId: '7', withinDays: 30 } },
+      { contact: 'c.id', test: { campaignId: undefined, withinDays: undefined } },
+    ]);
+    expect(filter.sql).toBe(
+      '(c.status = $3::text AND EXISTS (received c.id campaign = $4::bigint days = $5::int) AND EXISTS (received c.id ))',
+    );
+    expect(filter.params).toEqual(['subscribed', '7', 30]);
+  });
+
+  it('negates received in a none group with a plain NOT: it is never NULL', () => {
+    const { source } = recording();
+    const filter = compile({ none: [cond('engagement', 'received', { campaignId: '2' })] }, source);
+    expect(filter.sql).toBe('NOT (EXISTS (received c.id campaign = $1::bigint))');
+  });
+
+  it('refuses received at its path when no delivery lib registered a source', () => {
+    const fields = refusal(all(cond('email', 'contains', 'a'), cond('engagement', 'received', {})));
+    expect(fields).toEqual({ 'rules.all[1]': expect.stringMatching(/campaign delivery/) });
+  });
+
+  it('refuses opens and clicks, even with a source, until tracking exists', () => {
+    const { source, asked } = recording();
+    for (const op of ['opened', 'clicked', 'notOpened', 'notClicked']) {
+      expect(refusal(all(cond('engagement', op, { withinDays: 3 })), source)).toEqual({
+        'rules.all[0]': expect.stringMatching(new RegExp(`^${op} conditions need campaign tracking`)),
+      });
+    }
+    expect(asked).toEqual([]);
   });
 });

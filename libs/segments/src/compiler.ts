@@ -1,5 +1,6 @@
 import { invalid, isoTimeSql, likeEscape } from '@herald/common';
 import { type ContactFilter, FIELD_NAME_PATTERN, inAnyListSql } from '@herald/contacts';
+import type { EngagementSource } from './engagement.js';
 import type { Condition, GroupNode, RuleNode, TimeTest } from './rules.js';
 
 /**
@@ -18,10 +19,19 @@ import type { Condition, GroupNode, RuleNode, TimeTest } from './rules.js';
  * plain comparisons on `created_at` (btree; `updated_at` is scanned), email prefix
  * as LIKE on `lower(email)` (the unique key, text_pattern_ops; a suffix is scanned),
  * lists as EXISTS on `list_members` (primary key and contact index).
+ *
+ * Engagement conditions are written by `engagement`, the delivery lib's
+ * `EngagementSource`; without one they are refused at their path.
  */
-export function compileRules(tree: GroupNode, firstParam = 1): ContactFilter {
+export function compileRules(tree: GroupNode, firstParam = 1, engagement?: EngagementSource): ContactFilter {
   const params = new Params(firstParam);
-  return { sql: node(tree, params).sql, params: params.values };
+  return { sql: node(tree, { params, engagement }).sql, params: params.values };
+}
+
+/** What compiling a tree needs besides the tree. */
+interface Context {
+  params: Params;
+  engagement: EngagementSource | undefined;
 }
 
 /** Bound values, numbered from `first`; `add` returns the typed placeholder. */
@@ -41,10 +51,12 @@ interface Fragment {
   nullable: boolean;
 }
 
-function node(n: RuleNode, p: Params): Fragment {
-  if (n.node === 'condition') return { sql: condition(n.condition, n.path, p), nullable: mayBeNull(n.condition) };
+function node(n: RuleNode, context: Context): Fragment {
+  if (n.node === 'condition') {
+    return { sql: condition(n.condition, n.path, context), nullable: mayBeNull(n.condition) };
+  }
   if (n.children.length === 0) return { sql: n.mode === 'any' ? 'FALSE' : 'TRUE', nullable: false };
-  const parts = n.children.map((child) => node(child, p));
+  const parts = n.children.map((child) => node(child, context));
   const nullable = parts.some((part) => part.nullable);
   switch (n.mode) {
     case 'all':
@@ -83,7 +95,7 @@ function key(name: string): string {
   return `'${name}'`;
 }
 
-function condition(c: Condition, path: string, p: Params): string {
+function condition(c: Condition, path: string, { params: p, engagement: source }: Context): string {
   switch (c.kind) {
     case 'email':
       return email(c, p);
@@ -98,7 +110,7 @@ function condition(c: Condition, path: string, p: Params): string {
       return c.op === 'inAny' ? member : `NOT ${member}`;
     }
     case 'engagement':
-      return engagement(c, path);
+      return engagement(c, path, p, source);
     case 'presence':
       // A JSON null counts as unset, like a missing key.
       return `coalesce(jsonb_typeof(c.attributes->${key(c.name)}), 'null') ${c.op === 'set' ? '<>' : '='} 'null'`;
@@ -218,11 +230,25 @@ function numberAttribute(c: Attribute<'number'>, json: string, contains: (v: num
 }
 
 /**
- * Engagement (received / opened / clicked a campaign, and the negations)
- * becomes an EXISTS over the messages and events tables once campaigns and
- * tracking store them; until then such a rule is refused at its path.
+ * Engagement: `received` is an EXISTS over the messages the delivery lib
+ * records, written by that lib (never NULL, so a `none` group turns it into
+ * "did not receive" with a plain NOT, an anti-join). Opened and clicked
+ * need open and click tracking; until it exists such a rule is refused at
+ * its path.
  */
-function engagement(_c: Extract<Condition, { kind: 'engagement' }>, path: string): string {
-  const reason = 'engagement conditions need campaign tracking, which is not available yet';
-  throw invalid(`The segment rules are not valid: ${path}: ${reason}`, { [path]: reason });
+function engagement(
+  c: Extract<Condition, { kind: 'engagement' }>,
+  path: string,
+  p: Params,
+  source: EngagementSource | undefined,
+): string {
+  const refuse = (reason: string) => invalid(`The segment rules are not valid: ${path}: ${reason}`, { [path]: reason });
+  if (c.op !== 'received') {
+    throw refuse(`${c.op} conditions need campaign tracking (opens and clicks), which is not available yet`);
+  }
+  if (source === undefined) {
+    throw refuse('received conditions need campaign delivery, which this Herald process does not run');
+  }
+  const test = { campaignId: c.campaignId, withinDays: c.withinDays };
+  return source.received('c.id', test, (value, cast) => p.add(value, cast));
 }

@@ -24,6 +24,7 @@ import {
 } from '@herald/contacts';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { compileRules } from './compiler.js';
+import { EngagementConditions } from './engagement.js';
 import { type GroupNode, listReferences, parseRules, type RuleCatalogue } from './rules.js';
 import { segmentsSql } from './segments.sql.js';
 
@@ -96,6 +97,7 @@ export class SegmentsService implements SegmentFilterSource, OnModuleInit {
     private readonly fields: FieldsService,
     private readonly lists: ListsService,
     private readonly segmentFilters: SegmentFilters,
+    private readonly engagement: EngagementConditions,
   ) {}
 
   /** Lets the contacts lib's CSV export filter by segment without importing this lib. */
@@ -121,11 +123,11 @@ export class SegmentsService implements SegmentFilterSource, OnModuleInit {
    * yet (engagement) would otherwise be stored and fail wherever it is used.
    */
   private async validateForSaving(rules: unknown): Promise<void> {
-    compileRules(await this.validate(rules));
+    this.compile(await this.validate(rules));
   }
 
   async preview(rules: unknown): Promise<{ count: number; sample: ContactSample[] }> {
-    const filter = compileRules(await this.validate(rules));
+    const filter = this.compile(await this.validate(rules));
     return this.readOnly(async (tx) => ({
       count: await this.contacts.count(tx, filter),
       sample: await this.contacts.sample(tx, filter, SAMPLE_SIZE),
@@ -217,7 +219,7 @@ export class SegmentsService implements SegmentFilterSource, OnModuleInit {
       const excluded = toView(await this.row(audience.excludeSegmentId, 'excludeSegmentId'));
       parts.push({ node: 'group', mode: 'none', children: [await this.savedTree(excluded)], path: 'audience.exclude' });
     }
-    return compileRules({ node: 'group', mode: 'all', children: parts, path: 'audience' }, firstParam);
+    return this.compile({ node: 'group', mode: 'all', children: parts, path: 'audience' }, firstParam);
   }
 
   private async savedTree(segment: SegmentView): Promise<GroupNode> {
@@ -247,7 +249,12 @@ export class SegmentsService implements SegmentFilterSource, OnModuleInit {
   }
 
   private async savedFilter(segment: SegmentView, firstParam: number): Promise<ContactFilter> {
-    return compileRules(await this.savedTree(segment), firstParam);
+    return this.compile(await this.savedTree(segment), firstParam);
+  }
+
+  /** Compiles with the engagement SQL of the delivery lib, when this process runs it. */
+  private compile(tree: GroupNode, firstParam = 1): ContactFilter {
+    return compileRules(tree, firstParam, this.engagement.current);
   }
 
   private async row(id: string, field = 'id'): Promise<SegmentRow> {

@@ -253,7 +253,13 @@ export const COMPLETE_UPLOAD = `UPDATE import_uploads SET size_bytes = $2, chunk
 
 export const UPLOAD_CHUNKS = `SELECT chunks FROM import_uploads WHERE id = $1 AND chunks IS NOT NULL`;
 
-export const UPLOAD_CHUNK = `SELECT data FROM import_upload_chunks WHERE upload_id = $1 AND seq = $2`;
+/**
+ * One chunk in COPY's binary format: its bytes as stored, where a SELECT
+ * would hand bytea over as hex text for the driver to decode. COPY takes
+ * no parameters: `uploadId` passed `parseId` and `seq` is an integer.
+ */
+export const uploadChunkCopy = (uploadId: string, seq: number): string =>
+  `COPY (SELECT data FROM import_upload_chunks WHERE upload_id = '${uploadId}' AND seq = ${seq}) TO STDOUT (FORMAT binary)`;
 
 /** Its chunks go with it (ON DELETE CASCADE); an import that pointed at it keeps its counts. */
 export const DELETE_UPLOAD = `DELETE FROM import_uploads WHERE id = $1`;

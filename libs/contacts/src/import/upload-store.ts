@@ -1,7 +1,9 @@
-import { Db } from '@herald/common';
+import { Db, parseId } from '@herald/common';
 import { Injectable } from '@nestjs/common';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { to as copyTo } from 'pg-copy-streams';
+import { singleBinaryField } from './copy-binary.js';
 import { CsvInspector, type Inspection } from './csv-format.js';
 import * as sql from './import.sql.js';
 
@@ -21,6 +23,9 @@ export class UploadMissing extends Error {
 
 /** Bytes of the file per stored chunk: few statements per file, little memory per read. */
 export const UPLOAD_CHUNK_BYTES = 1024 * 1024;
+
+/** Chunks of one upload being deflated and inserted at once: each holds a pool connection meanwhile. */
+const STORE_WINDOW = 2;
 
 const deflate = promisify(zlib.deflateRaw);
 const inflate = promisify(zlib.inflateRaw);
@@ -54,16 +59,19 @@ export class UploadStore {
     let seq = 0;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
-    // One chunk goes to the database while the next one arrives.
-    let inflight: Promise<void> = Promise.resolve();
+    // Chunks are stored while the next ones arrive, up to STORE_WINDOW at a
+    // time: each row commits on its own (its seq says where it goes), so
+    // one chunk's commit need not wait for the one before it.
+    const storing: Promise<void>[] = [];
     const flush = async () => {
       const chunk = Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      await inflight;
-      inflight = this.storeChunk(id, seq, chunk);
-      inflight.catch(() => undefined); // awaited before the next chunk or at the end
+      const stored = this.storeChunk(id, seq, chunk);
+      stored.catch(() => undefined); // awaited when the window is full or at the end
+      storing.push(stored);
       seq += 1;
+      if (storing.length >= STORE_WINDOW) await storing.shift();
     };
     try {
       for await (const part of source) {
@@ -74,10 +82,10 @@ export class UploadStore {
         if (pendingBytes >= UPLOAD_CHUNK_BYTES) await flush();
       }
       if (pendingBytes > 0) await flush();
-      await inflight;
+      await Promise.all(storing);
       await this.db.execute(sql.COMPLETE_UPLOAD, [id, size, seq]);
     } catch (error) {
-      await inflight.catch(() => undefined);
+      await Promise.allSettled(storing);
       await this.discard(id).catch(() => undefined);
       throw error;
     }
@@ -115,12 +123,36 @@ export class UploadStore {
   }
 
   private chunk(id: string, seq: number): Promise<Buffer> {
-    const read = this.db.maybeOne<{ data: Buffer }>(sql.UPLOAD_CHUNK, [id, seq]).then((row) => {
-      if (row === undefined) throw new UploadMissing();
-      return inflate(row.data);
-    });
+    const read = this.fetchChunk(id, seq).then(inflate);
     // Read ahead: a reader that stops early never awaits it, and its failure must not go unhandled.
     read.catch(() => undefined);
     return read;
+  }
+
+  /**
+   * A chunk's stored bytes through binary COPY, as they are. A SELECT would
+   * send bytea as hex text, twice the size, for the driver to decode back
+   * into bytes on the worker's event loop.
+   */
+  private async fetchChunk(id: string, seq: number): Promise<Buffer> {
+    const copy = sql.uploadChunkCopy(parseId(id), seq);
+    const { client, release } = await this.db.pooledClient();
+    // A lost connection also emits `error` on the client, which would end the
+    // process unheard; the COPY's own failure is what the reader reports.
+    const ignore = () => undefined;
+    client.on('error', ignore);
+    let settled = false;
+    try {
+      const parts: Buffer[] = [];
+      for await (const part of client.query(copyTo(copy))) parts.push(part as Buffer);
+      settled = true;
+      const data = singleBinaryField(Buffer.concat(parts));
+      if (data === undefined) throw new UploadMissing();
+      return data;
+    } finally {
+      // A COPY cut short leaves the connection mid-protocol: it is closed, not given back to the pool.
+      if (settled) client.off('error', ignore);
+      release(!settled);
+    }
   }
 }
