@@ -20,6 +20,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { generateContactsCsv } from './lib/generate.js';
+import { admin, databaseUrl, fmt } from './lib/postgres.js';
 import {
   cpuSeconds,
   peakRssMb,
@@ -35,29 +36,10 @@ const COPY_RUNS = 3;
 /** Herald's rows/s over `\copy` into a table indexed like contacts, at least. */
 const TARGET_RATIO = 0.6;
 const TARGET_RSS_MB = 300;
-const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB_NAME = 'herald_bench_import';
 const PORT = process.env.BENCH_PORT ?? '3917';
 const DATA_DIR = resolve('bench/.data');
 const ADMIN = { email: 'bench@example.com', password: 'bench-password-123' };
-
-const dbUrl = (name: string) => {
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-};
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
   await mkdir(DATA_DIR, { recursive: true });
@@ -70,7 +52,7 @@ async function main(): Promise<void> {
   await admin(`CREATE DATABASE ${DB_NAME}`);
   const env = {
     NODE_ENV: 'production',
-    DATABASE_URL: dbUrl(DB_NAME),
+    DATABASE_URL: databaseUrl(DB_NAME),
     PORT,
     HOST: '127.0.0.1',
     PUBLIC_URL: `http://127.0.0.1:${PORT}`,
@@ -81,7 +63,7 @@ async function main(): Promise<void> {
   };
   const api = startNode('api', 'dist/apps/api/src/main.js', env);
   let worker: ReturnType<typeof startNode> | undefined;
-  const db = new pg.Client({ connectionString: dbUrl(DB_NAME) });
+  const db = new pg.Client({ connectionString: databaseUrl(DB_NAME) });
   try {
     const base = `http://127.0.0.1:${PORT}`;
     await waitForHealth(base, api);
@@ -215,7 +197,7 @@ async function copyMedian(db: pg.Client, csvPath: string, createTable: string, c
     execFileSync(
       'psql',
       [
-        dbUrl(DB_NAME),
+        databaseUrl(DB_NAME),
         '-v',
         'ON_ERROR_STOP=1',
         '-q',

@@ -20,6 +20,7 @@ import pg from 'pg';
 import { type AppSecret, type HeraldConfig } from '@herald/common';
 import { MessageRenderer } from '@herald/templates';
 import { NEWSLETTER_MJML } from './fixtures/newsletter.js';
+import { admin, databaseUrl, fmt } from './lib/postgres.js';
 import {
   cpuSeconds,
   peakRssMb,
@@ -35,7 +36,6 @@ const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 4);
 const FLOOR_RATIO = 1.0;
 const GOAL_RATIO = 1.8;
 const TARGET_RSS_MB = 400;
-const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB_NAME = 'herald_bench_send';
 const PORT = process.env.BENCH_PORT ?? '3918';
 const PUBLIC_URL = `http://127.0.0.1:${PORT}`;
@@ -44,24 +44,6 @@ const FROM = { name: 'Example Newsletter', address: 'news@example.org' };
 const POSTAL = '1 Main Street, Springfield';
 const SUBJECT = 'News for {{default first_name "you"}} at {{company}}';
 const PREHEADER = 'Eight stories, one account update and an invitation, {{first_name}}.';
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-
-const dbUrl = (name: string) => {
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-};
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 /** The counting sink in its own process. */
 class Sink {
@@ -210,7 +192,7 @@ async function herald(sink: Sink): Promise<{ ms: number; rss: number | undefined
   await admin(`CREATE DATABASE ${DB_NAME}`);
   const env = {
     NODE_ENV: 'production',
-    DATABASE_URL: dbUrl(DB_NAME),
+    DATABASE_URL: databaseUrl(DB_NAME),
     PORT,
     HOST: '127.0.0.1',
     PUBLIC_URL,
@@ -222,7 +204,7 @@ async function herald(sink: Sink): Promise<{ ms: number; rss: number | undefined
   };
   const api = startNode('api', 'dist/apps/api/src/main.js', env);
   let worker: ChildProcess | undefined;
-  const db = new pg.Client({ connectionString: dbUrl(DB_NAME) });
+  const db = new pg.Client({ connectionString: databaseUrl(DB_NAME) });
   try {
     await waitForHealth(PUBLIC_URL, api);
     worker = startNode('worker', 'dist/apps/worker/src/main.js', { ...env, HERALD_MIGRATE_ON_START: 'false' });

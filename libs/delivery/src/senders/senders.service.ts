@@ -385,7 +385,8 @@ export class SendersService {
     });
   }
 
-  private toView(row: SenderRow): SenderView {
+  /** What the API view and the sending path read alike; a sandbox sender's address comes from config. */
+  private settings(row: SenderRow) {
     const sandbox = row.kind === 'sandbox';
     return {
       id: row.id,
@@ -393,9 +394,7 @@ export class SendersService {
       name: row.name,
       host: sandbox ? this.sandbox.host : row.host,
       port: sandbox ? this.sandbox.port : row.port,
-      security: sandbox ? 'none' : row.security,
-      username: row.username,
-      hasPassword: row.password_encrypted !== null,
+      security: sandbox ? ('none' as const) : row.security,
       fromEmail: row.from_email,
       fromName: row.from_name,
       replyTo: row.reply_to,
@@ -404,6 +403,14 @@ export class SendersService {
       dailyLimit: row.daily_limit,
       timeZone: row.time_zone,
       poolSize: row.pool_size,
+    };
+  }
+
+  private toView(row: SenderRow): SenderView {
+    return {
+      ...this.settings(row),
+      username: row.username,
+      hasPassword: row.password_encrypted !== null,
       dkimDomain: row.dkim_domain,
       dkimSelector: row.dkim_selector,
       hasDkimKey: row.dkim_private_key_encrypted !== null,
@@ -451,22 +458,9 @@ export class SendersService {
     const password = sandbox ? null : open(row.password_encrypted, 'password');
     const privateKey = open(row.dkim_private_key_encrypted, 'DKIM private key');
     return {
-      id: row.id,
-      kind: row.kind,
-      name: row.name,
-      host: sandbox ? this.sandbox.host : row.host,
-      port: sandbox ? this.sandbox.port : row.port,
-      security: sandbox ? 'none' : row.security,
+      ...this.settings(row),
       username: sandbox ? null : row.username,
       password,
-      fromEmail: row.from_email,
-      fromName: row.from_name,
-      replyTo: row.reply_to,
-      postalAddress: row.postal_address,
-      ratePerSecond: Number(row.rate_per_second),
-      dailyLimit: row.daily_limit,
-      timeZone: row.time_zone,
-      poolSize: row.pool_size,
       dkim:
         row.dkim_domain && row.dkim_selector && privateKey
           ? { domain: row.dkim_domain, selector: row.dkim_selector, privateKey }
