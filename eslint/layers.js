@@ -13,6 +13,7 @@ export const LAYERS = {
   delivery: 3,
   tracking: 3,
   campaigns: 4,
+  signups: 4,
   // Composes every lib's job processors for the apps.
   processors: 5,
 };

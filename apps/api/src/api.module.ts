@@ -6,6 +6,7 @@ import { DeliveryModule, SandboxInboxModule } from '@herald/delivery';
 import { ProcessorsModule } from '@herald/processors';
 import { SegmentsModule } from '@herald/segments';
 import { TemplatesModule } from '@herald/templates';
+import { TrackingModule } from '@herald/tracking';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { OperationsModule } from './operations.module.js';
 
@@ -27,6 +28,7 @@ export class ApiModule {
         TemplatesModule,
         DeliveryModule,
         SandboxInboxModule,
+        TrackingModule,
         CampaignsModule,
         OperationsModule,
         ...(options.withWorker ? [ProcessorsModule] : []),

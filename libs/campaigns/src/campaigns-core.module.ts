@@ -3,8 +3,10 @@ import { ContactsModule } from '@herald/contacts';
 import { DeliveryModule } from '@herald/delivery';
 import { SegmentsModule } from '@herald/segments';
 import { TemplatesModule } from '@herald/templates';
+import { TrackingCoreModule } from '@herald/tracking';
 import { Module } from '@nestjs/common';
 import { CampaignDeliverer } from './campaign-deliverer.js';
+import { CampaignMessages } from './campaign-messages.js';
 import { CAMPAIGN_QUEUE, CampaignQueue } from './campaign-queue.js';
 import { CampaignStarter } from './campaign-starter.js';
 import { CampaignsService } from './campaigns.service.js';
@@ -18,8 +20,9 @@ import { RateMeter, SendMetrics } from './send-metrics.js';
     DeliveryModule,
     SegmentsModule,
     TemplatesModule,
+    TrackingCoreModule,
   ],
-  providers: [CampaignsService, CampaignDeliverer, CampaignStarter, CampaignQueue, SendMetrics, RateMeter],
+  providers: [CampaignsService, CampaignDeliverer, CampaignMessages, CampaignStarter, CampaignQueue, SendMetrics, RateMeter],
   exports: [
     CampaignsService,
     CampaignDeliverer,

@@ -60,6 +60,15 @@ export const campaignsSql = {
     SELECT $1, i, u FROM unnest($2::int[], $3::text[]) AS l (i, u)
     ON CONFLICT (campaign_id, index) DO NOTHING`,
 
+  /** One stored click destination: what `/t/c/<token>.<index>` redirects to. */
+  linkUrl: `SELECT url FROM campaign_links WHERE campaign_id = $1 AND index = $2`,
+
+  /** What the web view needs to render a started campaign's message again. */
+  webViewSource: `
+    SELECT c.content, c.track_clicks,
+      ARRAY(SELECT s.sender_id FROM campaign_senders s WHERE s.campaign_id = c.id ORDER BY s.position) AS sender_ids
+    FROM campaigns c WHERE c.id = $1 AND c.content IS NOT NULL`,
+
   /** What a delivery job needs of its campaign; re-read at most every second for pause and cancel. */
   sendingState: `
     SELECT c.state, c.content, c.track_opens, c.track_clicks, c.waiting_for_quota_until,

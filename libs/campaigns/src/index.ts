@@ -1,4 +1,5 @@
 export * from './campaign-deliverer.js';
+export * from './campaign-messages.js';
 export * from './campaign-scheduler.js';
 export * from './campaign-starter.js';
 export * from './campaign-state.js';

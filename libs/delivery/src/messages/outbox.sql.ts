@@ -123,3 +123,8 @@ export const NEXT_ATTEMPT_AT = `
 /** What a sender has handed over since an instant (its local midnight): rebuilds the daily counter. */
 export const SENT_SINCE = `
   SELECT count(*)::int AS n FROM messages WHERE sender_id = $1 AND sent_at >= $2`;
+
+/** Messages by id, as tracking looks them up from a token. */
+export const FIND = `
+  SELECT id, campaign_id, contact_id, email, is_test, sender_id, sent_at
+  FROM messages WHERE id = ANY($1::bigint[])`;

@@ -32,6 +32,17 @@ interface ClaimedRow {
   is_test: boolean;
 }
 
+/** A message as looked up by id (`Outbox.find`). */
+export interface StoredMessage {
+  id: string;
+  campaignId: string | null;
+  contactId: string | null;
+  email: string;
+  isTest: boolean;
+  senderId: string | null;
+  sentAt: Date | null;
+}
+
 const byId = (a: { id: string }, b: { id: string }) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1);
 
 /**
@@ -130,5 +141,32 @@ export class Outbox {
   /** Messages a sender handed over (sent or uncertain) since `since`. */
   async sentSince(senderId: string, since: Date): Promise<number> {
     return (await this.db.one<{ n: number }>(q.SENT_SINCE, [senderId, since])).n;
+  }
+
+  /** The messages among `ids` that exist, by id, in one query. */
+  async find(ids: readonly string[]): Promise<Map<string, StoredMessage>> {
+    const found = new Map<string, StoredMessage>();
+    if (ids.length === 0) return found;
+    const rows = await this.db.rows<{
+      id: string;
+      campaign_id: string | null;
+      contact_id: string | null;
+      email: string;
+      is_test: boolean;
+      sender_id: string | null;
+      sent_at: Date | null;
+    }>(q.FIND, [ids]);
+    for (const r of rows) {
+      found.set(r.id, {
+        id: r.id,
+        campaignId: r.campaign_id,
+        contactId: r.contact_id,
+        email: r.email,
+        isTest: r.is_test,
+        senderId: r.sender_id,
+        sentAt: r.sent_at,
+      });
+    }
+    return found;
   }
 }

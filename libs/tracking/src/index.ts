@@ -1,0 +1,3 @@
+export * from './message-source.js';
+export * from './tracking-core.module.js';
+export * from './tracking.module.js';
