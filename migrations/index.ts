@@ -6,6 +6,7 @@ import { ContactSuffixScan1764300600000 } from './1764300600000-ContactSuffixSca
 import { ImportUploads1764300750000 } from './1764300750000-ImportUploads.js';
 import { UserManagement1764300800000 } from './1764300800000-UserManagement.js';
 import { Campaigns1764301000000 } from './1764301000000-Campaigns.js';
+import { Tracking1764301100000 } from './1764301100000-Tracking.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
@@ -20,4 +21,5 @@ export const migrations = [
   ImportUploads1764300750000,
   UserManagement1764300800000,
   Campaigns1764301000000,
+  Tracking1764301100000,
 ];
