@@ -1,3 +1,4 @@
 export * from './message-source.js';
 export * from './tracking-core.module.js';
 export * from './tracking.module.js';
+export * from './pages/page.js';
