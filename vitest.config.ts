@@ -17,9 +17,18 @@ export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
   resolve: {
     alias: Object.fromEntries(
-      ['common', 'auth', 'contacts', 'segments', 'templates', 'delivery', 'tracking', 'campaigns', 'signups', 'processors'].map(
-        (name) => [`@herald/${name}`, lib(name)],
-      ),
+      [
+        'common',
+        'auth',
+        'contacts',
+        'segments',
+        'templates',
+        'delivery',
+        'tracking',
+        'campaigns',
+        'signups',
+        'processors',
+      ].map((name) => [`@herald/${name}`, lib(name)]),
     ),
   },
   test: {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { runMigrations } from '../libs/common/src/database.js';
 import { migrations } from '../migrations/index.js';
+import { ensureDashboardBuilt } from './support/dashboard-build.js';
 import { adminUrl, databaseUrl, templateDatabaseName } from './support/databases.js';
 import { deleteKeys, scanKeys, testPrefixPattern, testRedisUrl } from './support/redis-keys.js';
 import { Redis } from 'ioredis';
@@ -58,6 +59,7 @@ export async function setup(): Promise<() => Promise<void>> {
   await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
   await admin.end();
   await runMigrations(databaseUrl(name), migrations);
+  await ensureDashboardBuilt();
 
   return async () => {
     const client = new pg.Client({ connectionString: adminUrl() });

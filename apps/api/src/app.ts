@@ -15,6 +15,7 @@ import { SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { ApiModule, type ApiOptions } from './api.module.js';
+import { serveDashboard } from './dashboard.js';
 import { createApiDocument, JSON_BODY_LIMIT_MB } from './openapi.js';
 
 /** Routes outside `/api/v1`: used by browsers and mail clients, not API callers. */
@@ -44,6 +45,7 @@ export async function createApiApp(
   app.useBodyParser('urlencoded', { limit: '64kb', extended: false });
   app.use(rejectUnsafeInput);
   app.use(cookieParser());
+  serveDashboard(app);
   app.setGlobalPrefix('api/v1', { exclude: UNPREFIXED.map((path) => ({ path, method: RequestMethod.ALL })) });
   // Runs after the authentication guard (module guards come first) and before any handler or upload.
   app.useGlobalGuards(new CrossSiteGuard(new Reflector(), config.PUBLIC_URL));

@@ -44,6 +44,14 @@ export class CreateApiKeyDto {
   name: string;
 }
 
+/** The signed-in user, and whether they came by session cookie or API key. */
+export class MeView {
+  @ApiProperty({ example: '1' }) id!: string;
+  @ApiProperty({ example: 'admin@example.com' }) email!: string;
+  @ApiProperty({ enum: ['admin', 'member'] }) role!: Principal['role'];
+  @ApiProperty({ enum: ['session', 'api_key'] }) via!: Principal['via'];
+}
+
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
@@ -105,7 +113,8 @@ export class AuthController {
   @ApiBearerAuth()
   @ApiCookieAuth()
   @ApiOperation({ summary: 'The signed-in user' })
-  me(@CurrentUser() user: Principal) {
+  @ApiOkResponse({ type: MeView })
+  me(@CurrentUser() user: Principal): MeView {
     return { id: user.userId, email: user.email, role: user.role, via: user.via };
   }
 }

@@ -22,7 +22,15 @@ import { RateMeter, SendMetrics } from './send-metrics.js';
     TemplatesModule,
     TrackingCoreModule,
   ],
-  providers: [CampaignsService, CampaignDeliverer, CampaignMessages, CampaignStarter, CampaignQueue, SendMetrics, RateMeter],
+  providers: [
+    CampaignsService,
+    CampaignDeliverer,
+    CampaignMessages,
+    CampaignStarter,
+    CampaignQueue,
+    SendMetrics,
+    RateMeter,
+  ],
   exports: [
     CampaignsService,
     CampaignDeliverer,

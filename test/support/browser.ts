@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { TestApp } from './app.js';
+
+/** Debian's Chromium binary itself: its /usr/bin wrapper script prints a harmless warning on every start. */
+const CHROMIUM = process.env.HERALD_CHROMIUM ?? '/usr/lib/chromium/chromium';
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+
+export interface Browser {
+  page: Page;
+  context: BrowserContext;
+  /** Script errors, console errors and dialogs the page produced: a test expects none. */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+/** A fresh Chromium profile with one page, recording anything that ran or failed in it. */
+export async function openBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does it)`);
+  }
+  const profile = await mkdtemp(join(tmpdir(), 'herald-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  // A step that cannot happen fails in seconds with what it waited for, not at the test's timeout.
+  context.setDefaultTimeout(10_000);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    // API refusals (the session probe's 401, a form's 400) are shown by the page; Chromium also logs them.
+    if (
+      message.type() === 'error' &&
+      !/Failed to load resource: the server responded with a status of 4\d\d/.test(message.text())
+    ) {
+      problems.push(`console error: ${message.text()}`);
+    }
+  });
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog: ${dialog.type()} ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  return {
+    page,
+    context,
+    problems,
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens `path` (the dashboard's start by default) and signs in there as the test app's admin. */
+export async function signIn(page: Page, t: TestApp, path = '/'): Promise<void> {
+  await page.goto(t.url + path);
+  await page.getByLabel('Email').fill(t.adminEmail);
+  await page.getByLabel(/^Password/).fill(t.adminPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+/** Saves what the page shows under test/artifacts/ (git-ignored), for the record of each flow. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
