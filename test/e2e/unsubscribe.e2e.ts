@@ -23,9 +23,14 @@ describe('unsubscribe page and one-click', () => {
   let sink: SmtpSink;
   let senderId: string;
   let templateId: string;
+  const lines: string[] = [];
 
   beforeAll(async () => {
-    t = await startTestApp({ withWorker: true, env: { HERALD_SCHEDULER_TICK_MS: '200' } });
+    t = await startTestApp({
+      withWorker: true,
+      env: { HERALD_SCHEDULER_TICK_MS: '200', LOG_LEVEL: 'info' },
+      logDestination: { write: (line) => lines.push(line) },
+    });
     sink = await startSmtpSink();
     senderId = await createSender(t, sink.port, {
       fromName: 'Bäckerei Müller',
@@ -319,6 +324,31 @@ describe('unsubscribe page and one-click', () => {
     expect(await done.text()).toContain('Sie sind abgemeldet');
     const notFound = await fetch(`${t.url}/u/AAAAAAAAAAAAAAAAAAAAAA`, { headers: { 'accept-language': 'de-DE' } });
     expect(await notFound.text()).toContain('Dieser Link ist ungültig');
+  });
+
+  it('logs its requests by route pattern only: never the token, the address or the user agent', async () => {
+    const { emails } = await sentCampaign('logged', 1);
+    const path = await unsubscribePath(mailTo(emails[0]));
+    const token = path.slice('/u/'.length);
+    lines.length = 0;
+    await fetch(t.url + path, { headers: { 'user-agent': 'PrivateAgent/7' } });
+    await oneClick(path, 'List-Unsubscribe=One-Click', {
+      'content-type': 'application/x-www-form-urlencoded',
+      'user-agent': 'PrivateAgent/7',
+    });
+    await fetch(`${t.url}/u/${token.slice(0, -1)}`);
+    // By request id: routes outside /api/v1 (this one, /metrics) currently get their access line twice.
+    const access = () =>
+      new Map(
+        lines
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .filter((l) => l.route === '/u/:token' && 'status' in l)
+          .map((l) => [l.reqId, `${String(l.method)} ${String(l.status)}`]),
+      );
+    await expect.poll(() => access().size).toBe(3);
+    expect([...access().values()]).toEqual(['GET 200', 'POST 200', 'GET 404']);
+    const text = lines.join('');
+    for (const secret of [token.slice(0, -1), emails[0], 'PrivateAgent']) expect(text, secret).not.toContain(secret);
   });
 
   it('says a test send is a test and changes nothing', async () => {
