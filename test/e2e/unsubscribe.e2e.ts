@@ -167,6 +167,11 @@ describe('unsubscribe page and one-click', () => {
     expect(await suppression(second)).toHaveLength(1);
     expect(await counters(id)).toEqual({ total: '2', hourly: '2', domain: '2' });
 
+    // Visiting the link afterwards says so, and offers nothing more to do.
+    const after = await (await fetch(t.url + path)).text();
+    expect(after).toContain('You are unsubscribed');
+    expect(after).not.toContain('<form');
+
     // The third recipient did nothing.
     expect(await suppression(third)).toEqual([]);
     expect(await statusOf(third)).toBe('subscribed');
