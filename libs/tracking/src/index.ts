@@ -2,3 +2,4 @@ export * from './message-source.js';
 export * from './tracking-core.module.js';
 export * from './tracking.module.js';
 export * from './pages/page.js';
+export * from './pages/not-found.js';

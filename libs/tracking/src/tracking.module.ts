@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TrackingCoreModule } from './tracking-core.module.js';
+import { UnsubscribeModule } from './unsubscribe/unsubscribe.module.js';
 
 /**
  * Everything a recipient does with a Herald email: opens, clicks, the web
@@ -7,7 +8,7 @@ import { TrackingCoreModule } from './tracking-core.module.js';
  * Its routes are public and live outside `/api/v1`.
  */
 @Module({
-  imports: [TrackingCoreModule],
+  imports: [TrackingCoreModule, UnsubscribeModule],
   exports: [TrackingCoreModule],
 })
 export class TrackingModule {}

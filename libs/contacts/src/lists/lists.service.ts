@@ -2,7 +2,20 @@ import { Db, decodeCursor, invalid, notFound, type Page, parseId, type Sql, toPa
 import { Injectable } from '@nestjs/common';
 import { isPgError, PG_FOREIGN_KEY_VIOLATION } from '../db-errors.js';
 import type { ListView } from './lists.dto.js';
-import { ADD_MEMBERS, LIST_COLUMNS, MISSING_LISTS, REMOVE_MEMBERS } from './membership.sql.js';
+import {
+  ADD_MEMBERS,
+  CONTACT_LISTS,
+  LEAVE_LISTS,
+  LIST_COLUMNS,
+  MISSING_LISTS,
+  REMOVE_MEMBERS,
+} from './membership.sql.js';
+
+/** A list as a contact sees it: which one, by name. */
+export interface ListName {
+  id: string;
+  name: string;
+}
 
 export interface NewList {
   name: string;
@@ -143,6 +156,21 @@ export class ListsService {
       }
       throw error;
     }
+  }
+
+  /** The lists `contactId` is in, by name (none for an unknown contact). */
+  async listsOf(m: Sql, contactId: string): Promise<ListName[]> {
+    return m.rows<ListName>(CONTACT_LISTS, [contactId]);
+  }
+
+  /**
+   * Takes one contact out of `listIds` inside the caller's transaction, as a
+   * recipient leaving lists; ids of lists it is not in are ignored, so
+   * repeating it is harmless. Returns the ids of the lists it left.
+   */
+  async leave(m: Sql, contactId: string, listIds: string[]): Promise<string[]> {
+    if (listIds.length === 0) return [];
+    return (await m.rows<{ id: string }>(LEAVE_LISTS, [contactId, listIds])).map((r) => r.id);
   }
 
   private async find(id: string): Promise<ListRow> {

@@ -45,3 +45,13 @@ export const MISSING_LISTS = `
   SELECT x AS id FROM unnest($1::bigint[]) WITH ORDINALITY AS u (x, n)
   WHERE NOT EXISTS (SELECT 1 FROM lists l WHERE l.id = u.x)
   GROUP BY x ORDER BY min(n)`;
+
+/** The lists contact $1 is in, by name then id: what a preference centre offers to leave. */
+export const CONTACT_LISTS = `
+  SELECT l.id, l.name FROM list_members m JOIN lists l ON l.id = m.list_id
+  WHERE m.contact_id = $1::bigint ORDER BY l.name, l.id`;
+
+/** Takes contact $1 out of the lists $2 (bigint[]) it is in; returns the lists it left. */
+export const LEAVE_LISTS = `
+  DELETE FROM list_members WHERE contact_id = $1::bigint AND list_id = ANY($2::bigint[])
+  RETURNING list_id AS id`;

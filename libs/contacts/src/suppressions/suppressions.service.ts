@@ -77,13 +77,7 @@ export class SuppressionsService {
           `SELECT ${COLUMNS} FROM suppressions WHERE email_hash = ${emailHashSql('$1::text')}`,
           [email],
         ));
-      // Only subscribed contacts change: an address already bounced or
-      // complained keeps the more telling status.
-      await m.execute(
-        `UPDATE contacts SET status = ${statusForReasonSql('$2::text')}, updated_at = now()
-         WHERE lower(email) = lower($1) AND status = 'subscribed'`,
-        [email, row.reason],
-      );
+      await this.stopContact(m, email, row.reason);
       return { suppression: toView(row), created: inserted !== undefined };
     });
   }
@@ -102,6 +96,33 @@ export class SuppressionsService {
        ON CONFLICT (email_hash) DO NOTHING
        RETURNING ${COLUMNS}`,
       [email, reason, source],
+    );
+  }
+
+  /**
+   * Suppresses an address inside the caller's transaction and stops mail to
+   * its contact, as `create` does (an unsubscribe link, a complaint). True
+   * when this call added the entry; false when the address was already
+   * suppressed, so that the caller counts an opt-out once however often it
+   * is repeated. Concurrent calls for one address: exactly one gets true
+   * (the unique key serialises them).
+   */
+  async suppress(m: Sql, email: string, reason: SuppressionReason, source: string): Promise<boolean> {
+    const inserted = await this.record(m, email, reason, source);
+    const effective = inserted?.reason ?? (await this.reasonFor(m, email)) ?? reason;
+    await this.stopContact(m, email, effective);
+    return inserted !== undefined;
+  }
+
+  /**
+   * Only subscribed contacts change: an address already bounced or
+   * complained keeps the more telling status.
+   */
+  private async stopContact(m: Sql, email: string, reason: SuppressionReason): Promise<void> {
+    await m.execute(
+      `UPDATE contacts SET status = ${statusForReasonSql('$2::text')}, updated_at = now()
+       WHERE lower(email) = lower($1) AND status = 'subscribed'`,
+      [email, reason],
     );
   }
 
