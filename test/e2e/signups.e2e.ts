@@ -266,7 +266,7 @@ describe('sign-up forms', () => {
     const refusedForm = await postForm(listId, { email: 'limit6@example.com' }, ip);
     expect(refusedForm.status).toBe(429);
     expect(refusedForm.text).toContain('Too many sign-ups');
-    // The same /64 of IPv6 is one client; another client is unaffected.
+    // Another client is unaffected, and nothing of the refused submissions was stored.
     expect((await postJson(listId, { email: 'other@example.com' }, freshIp())).status).toBe(202);
     expect(await signupRow('limit5@example.com')).toBeUndefined();
   });
@@ -356,6 +356,33 @@ describe('sign-up forms', () => {
     expect(row.mail_attempts).toBe(0);
     expect(new Date(row.next_attempt_at).getTime()).toBeGreaterThan(Date.now());
     expect(sink.messages.some((m) => m.to.includes('quota2@example.com'))).toBe(false);
+  });
+
+  it('keeps the submission row as the truth: a submission whose job never reached Redis is still decided and mailed', async () => {
+    const listId = await list('Truth');
+    // As if the api had stored the row and then failed to enqueue its job.
+    await t.db.query(
+      `INSERT INTO signups (list_id, email, language, consent_text, consent_version, consent_hash, expires_at)
+       VALUES ($1, 'orphan@example.com', 'en', '', '1', repeat('0', 64), now() + interval '7 days')`,
+      [listId],
+    );
+    const mail = await mailTo('orphan@example.com');
+    expect((await parse(mail)).subject).toBe('Please confirm your subscription to Truth');
+    expect(await signupRow('orphan@example.com')).toMatchObject({ state: 'pending', mail_status: 'sent' });
+  });
+
+  it('defers a confirmation mail the server refuses for now, to try it again later', async () => {
+    const listId = await list('Later');
+    sink.behave('later@example.com', 'rcpt-451');
+    await postJson(listId, { email: 'later@example.com' }, freshIp());
+    const row = await until(
+      () => signupRow('later@example.com'),
+      (r) => r?.mail_status === 'deferred',
+    );
+    expect(row.mail_attempts).toBe(1);
+    expect(row.last_reply).toContain('451');
+    expect(new Date(row.next_attempt_at).getTime()).toBeGreaterThan(Date.now() + 30_000);
+    expect(sink.messages.some((m) => m.to.includes('later@example.com'))).toBe(false);
   });
 
   describe('form settings', () => {
