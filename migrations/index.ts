@@ -7,6 +7,7 @@ import { ImportUploads1764300750000 } from './1764300750000-ImportUploads.js';
 import { UserManagement1764300800000 } from './1764300800000-UserManagement.js';
 import { Campaigns1764301000000 } from './1764301000000-Campaigns.js';
 import { Tracking1764301100000 } from './1764301100000-Tracking.js';
+import { Signups1764301200000 } from './1764301200000-Signups.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
@@ -22,4 +23,5 @@ export const migrations = [
   UserManagement1764300800000,
   Campaigns1764301000000,
   Tracking1764301100000,
+  Signups1764301200000,
 ];

@@ -5,6 +5,7 @@ import { ContactsModule } from '@herald/contacts';
 import { DeliveryModule, SandboxInboxModule } from '@herald/delivery';
 import { ProcessorsModule } from '@herald/processors';
 import { SegmentsModule } from '@herald/segments';
+import { SignupsModule } from '@herald/signups';
 import { TemplatesModule } from '@herald/templates';
 import { TrackingModule } from '@herald/tracking';
 import { type DynamicModule, Module } from '@nestjs/common';
@@ -30,6 +31,7 @@ export class ApiModule {
         SandboxInboxModule,
         TrackingModule,
         CampaignsModule,
+        SignupsModule,
         OperationsModule,
         ...(options.withWorker ? [ProcessorsModule] : []),
       ],

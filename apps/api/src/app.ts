@@ -19,7 +19,7 @@ import { serveDashboard } from './dashboard.js';
 import { createApiDocument, JSON_BODY_LIMIT_MB } from './openapi.js';
 
 /** Routes outside `/api/v1`: used by browsers and mail clients, not API callers. */
-const UNPREFIXED = ['health', 'metrics', 't/{*path}', 'u/{*path}', 'w/{*path}'];
+const UNPREFIXED = ['health', 'metrics', 't/{*path}', 'u/{*path}', 'w/{*path}', 'subscribe/{*path}'];
 
 /**
  * `preview` wires the routes without creating any provider, so nothing

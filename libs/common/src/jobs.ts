@@ -5,6 +5,7 @@
 export const QUEUES = {
   imports: 'imports',
   campaigns: 'campaigns',
+  signups: 'signups',
 } as const;
 
 export interface JobPayloads {
@@ -13,6 +14,8 @@ export interface JobPayloads {
   'campaign.start': { campaignId: string };
   /** One of a sending campaign's delivery slots (HERALD_DELIVER_SLOTS): claims and sends batches until none is left. */
   'campaign.deliver': { campaignId: string; slot: number };
+  /** Decide a sign-up form submission (subscribe at once or ask for confirmation) and send its confirmation mail. */
+  'signup.process': { signupId: string };
 }
 
 export type JobName = keyof JobPayloads;

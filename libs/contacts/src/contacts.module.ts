@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ContactsController } from './contacts/contacts.controller.js';
 import { ContactsService } from './contacts/contacts.service.js';
+import { OptIns } from './contacts/opt-in.js';
 import { ExportController } from './export/export.controller.js';
 import { ExportService } from './export/export.service.js';
 import { SegmentFilters } from './export/segment-filters.js';
@@ -25,7 +26,16 @@ import { SuppressionsService } from './suppressions/suppressions.service.js';
     ExportService,
     SegmentFilters,
     ContactStatistics,
+    OptIns,
   ],
-  exports: [ContactsService, ListsService, FieldsService, SuppressionsService, SegmentFilters, ContactStatistics],
+  exports: [
+    ContactsService,
+    ListsService,
+    FieldsService,
+    SuppressionsService,
+    SegmentFilters,
+    ContactStatistics,
+    OptIns,
+  ],
 })
 export class ContactsModule {}

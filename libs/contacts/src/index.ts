@@ -6,6 +6,7 @@ export * from './email.js';
 export * from './statistics.js';
 export * from './status.js';
 export * from './contacts/contacts.service.js';
+export * from './contacts/opt-in.js';
 export * from './export/export.service.js';
 export * from './export/segment-filters.js';
 export * from './fields/fields.service.js';

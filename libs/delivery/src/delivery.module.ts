@@ -1,6 +1,7 @@
 import { ContactsModule } from '@herald/contacts';
 import { SegmentsModule } from '@herald/segments';
 import { Module } from '@nestjs/common';
+import { MessageDispatch } from './dispatch/message-dispatch.js';
 import { EngagementRegistrar } from './messages/engagement-registrar.js';
 import { Outbox } from './messages/outbox.js';
 import { SANDBOX_ENDPOINT, SenderPool } from './pool/sender-pool.js';
@@ -19,12 +20,13 @@ import { Throttle } from './throttle/throttle.js';
     Outbox,
     SenderPool,
     Throttle,
+    MessageDispatch,
     SendersService,
     SandboxAddress,
     SandboxMessages,
     { provide: SANDBOX_ENDPOINT, useExisting: SandboxAddress },
     EngagementRegistrar,
   ],
-  exports: [Outbox, SenderPool, Throttle, SendersService, SandboxAddress, SandboxMessages],
+  exports: [Outbox, SenderPool, Throttle, MessageDispatch, SendersService, SandboxAddress, SandboxMessages],
 })
 export class DeliveryModule {}

@@ -1,4 +1,5 @@
 export * from './delivery.module.js';
+export * from './dispatch/message-dispatch.js';
 export * from './messages/backoff.js';
 export * from './messages/outbox.js';
 export * from './mime/message-skeleton.js';

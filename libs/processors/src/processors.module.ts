@@ -1,6 +1,7 @@
 import { CampaignsWorkerModule } from '@herald/campaigns';
 import { WorkerHeartbeat } from '@herald/common';
 import { ContactsWorkerModule } from '@herald/contacts';
+import { SignupsWorkerModule } from '@herald/signups';
 import { Module } from '@nestjs/common';
 
 /**
@@ -10,7 +11,7 @@ import { Module } from '@nestjs/common';
  * loaded. A lib with processors adds its worker module here.
  */
 @Module({
-  imports: [ContactsWorkerModule, CampaignsWorkerModule],
+  imports: [ContactsWorkerModule, CampaignsWorkerModule, SignupsWorkerModule],
   providers: [WorkerHeartbeat],
 })
 export class ProcessorsModule {}

@@ -72,6 +72,17 @@ describe('MessageSkeleton', () => {
     expect(Math.max(...text.split('\r\n').map((l) => l.length))).toBeLessThanOrEqual(998);
   });
 
+  it('leaves the list headers out of a message that is no list mail, names its kind in the Message-ID, and still signs it', async () => {
+    const skeleton = new MessageSkeleton(options({ idPrefix: 's', feedbackId: '7:3:signup:herald' }));
+    const raw = skeleton.build(parts({ unsubscribeUrl: undefined }), new Date('2026-03-01T10:00:00Z'));
+    const head = headerBlock(raw);
+    expect(head).not.toMatch(/^List-Unsubscribe/im);
+    expect(head).toContain('Message-ID: <s981.AbC-d_efGhIjKlMnOpQrSt@news.example.org>');
+    expect(head).toMatch(/h=from:to:subject:date:message-id:reply-to:feedback-id:mime-version:content-type;/);
+    expect((await verify(raw))[0].status.result).toBe('pass');
+    expect(() => new MessageSkeleton(options({ idPrefix: 'x@y' }))).toThrow(/Message-ID prefix/);
+  });
+
   it('round-trips subject, names, html and text exactly through a MIME parser', async () => {
     const html =
       '<html><body>\n' +

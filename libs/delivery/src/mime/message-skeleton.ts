@@ -11,6 +11,11 @@ export interface SkeletonOptions {
   domain: string;
   feedbackId: string; // e.g. `${campaignId}:${senderId}:campaign:herald`
   dkim: { domain: string; selector: string; privateKey: string } | null;
+  /**
+   * First letter(s) of the Message-ID's local part, telling the kinds of
+   * message apart (`m`: a campaign's `messages` row, the default). Lower-case letters only.
+   */
+  idPrefix?: string;
 }
 
 export interface RecipientParts {
@@ -21,24 +26,32 @@ export interface RecipientParts {
   subject: string;
   html: string;
   text: string;
-  unsubscribeUrl: string; // https URL under the token (PUBLIC_URL/u/<token>)
+  /**
+   * https URL under the token (PUBLIC_URL/u/<token>): marketing mail carries
+   * List-Unsubscribe with it and RFC 8058's one-click header. Absent for a
+   * message that is no list mail (a sign-up confirmation, a relayed message).
+   */
+  unsubscribeUrl?: string;
 }
 
 const TOKEN = /^[A-Za-z0-9_-]{1,200}$/;
 /** A URL fit for an angle-bracketed header value: printable ASCII without spaces or brackets. */
 const HEADER_URL = /^https?:\/\/[\x21-\x3b\x3d\x3f-\x7e]+$/;
 const DOMAIN = /^[A-Za-z0-9.-]+$/;
+const ID_PREFIX = /^[a-z]{1,8}$/;
 
 /** RFC 5322 date in UTC (`+0000`, not the obsolete `GMT`). */
 const rfc5322Date = (date: Date) => date.toUTCString().replace(/GMT$/, '+0000');
 
 /**
- * A campaign's MIME message, built once: everything a recipient does not
+ * A sender's MIME message for one kind of mail, built once (a campaign's, or
+ * `MessageDispatch`'s for single messages): everything a recipient does not
  * change (From, Reply-To, Feedback-ID, the boundary, the DKIM key) is fixed
  * here, and `build` fills in the recipient's headers and bodies.
  */
 export class MessageSkeleton {
   private readonly domain: string;
+  private readonly idPrefix: string;
   private readonly boundary: string;
   private readonly fromField: string;
   private readonly replyToField: string | null;
@@ -57,6 +70,8 @@ export class MessageSkeleton {
     const domain = options.domain || options.from.email.slice(options.from.email.lastIndexOf('@') + 1);
     if (!DOMAIN.test(domain)) throw invalid('The message domain is not valid', { domain: 'invalid' });
     this.domain = domain;
+    this.idPrefix = options.idPrefix ?? 'm';
+    if (!ID_PREFIX.test(this.idPrefix)) throw invalid('The Message-ID prefix is not valid', { idPrefix: 'invalid' });
     // `=_` cannot occur in quoted-printable output: `=` there is always followed by hex digits or a line end.
     this.boundary = `=_herald_${randomBytes(12).toString('hex')}`;
     this.fromField = `From: ${mailbox(options.from.email, options.from.name)}`;
@@ -78,7 +93,7 @@ export class MessageSkeleton {
     if (!ID_PATTERN.test(parts.messageId)) throw invalid('The message id is not valid', { messageId: 'invalid' });
     if (!TOKEN.test(parts.token)) throw invalid('The message token is not valid', { token: 'invalid' });
     if (!isSafeAddress(parts.to)) throw invalid('The recipient address is not valid', { to: 'invalid' });
-    if (!HEADER_URL.test(parts.unsubscribeUrl)) {
+    if (parts.unsubscribeUrl !== undefined && !HEADER_URL.test(parts.unsubscribeUrl)) {
       throw invalid('The unsubscribe URL is not valid', { unsubscribeUrl: 'invalid' });
     }
     const fields = [
@@ -86,10 +101,14 @@ export class MessageSkeleton {
       `To: ${mailbox(parts.to, parts.toName)}`,
       unstructured('Subject', parts.subject),
       `Date: ${rfc5322Date(date)}`,
-      `Message-ID: <m${parts.messageId}.${parts.token}@${this.domain}>`,
+      `Message-ID: <${this.idPrefix}${parts.messageId}.${parts.token}@${this.domain}>`,
       ...(this.replyToField === null ? [] : [this.replyToField]),
-      `List-Unsubscribe: <${parts.unsubscribeUrl}>,\r\n <mailto:unsubscribe+${parts.token}@${this.domain}>`,
-      'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
+      ...(parts.unsubscribeUrl === undefined
+        ? []
+        : [
+            `List-Unsubscribe: <${parts.unsubscribeUrl}>,\r\n <mailto:unsubscribe+${parts.token}@${this.domain}>`,
+            'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
+          ]),
       this.feedbackField,
       'MIME-Version: 1.0',
       this.contentTypeField,

@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { Clock } from '@herald/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { MessageSkeleton, type RecipientParts } from '../mime/message-skeleton.js';
+import { type SendOutcome, SenderPool } from '../pool/sender-pool.js';
+import type { SendingSender } from '../senders/sender.js';
+import { SendersService } from '../senders/senders.service.js';
+import { Throttle } from '../throttle/throttle.js';
+
+/** What kind of mail a dispatch sends, fixed per caller: it names the mail in Feedback-ID and Message-ID. */
+export interface DispatchKind {
+  /** Feedback-ID (RFC-less but read by Gmail and others): `<a>:<b>:<kind>:herald`. */
+  feedbackId: string;
+  /** Message-ID prefix, lower-case letters (see `SkeletonOptions.idPrefix`). */
+  idPrefix: string;
+  /**
+   * Envelope sender: `verp` for `bounce+<token>@<domain>` (the token then
+   * finds the message when a bounce comes back), `from` for the sender's own address.
+   */
+  returnPath: 'verp' | 'from';
+}
+
+export type DispatchOutcome =
+  | SendOutcome
+  /** The sender's daily quota is spent; nothing was attempted. */
+  | { kind: 'quota_exhausted'; resumesAt: Date }
+  /** The message cannot be built (an address unfit for a header, a bad URL); nothing was attempted. */
+  | { kind: 'unbuildable'; reason: string }
+  /** `signal` fired while waiting for the throttle slot; the slot went back to the quota. */
+  | { kind: 'aborted' };
+
+/** A 421/454 halves the sender's rate for a minute, as for campaigns. */
+const SLOW_DOWN = { factor: 0.5, forMs: 60_000 };
+/** Skeletons kept per process; one per sender and kind in practice. */
+const MAX_SKELETONS = 200;
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+/**
+ * Sends one message through one sender, within the same limits as a
+ * campaign: waits for the sender's throttle slot (its rate, across all
+ * processes) and counts it toward the daily quota, builds the MIME message
+ * with DKIM when the sender has a key (`MessageSkeleton`), hands it to
+ * `SenderPool` and returns the classified outcome. Knows no campaign, list
+ * or form: sign-up confirmations use it, the SMTP relay and the transactional
+ * API are meant to. The caller owns the row that makes the message durable
+ * and records the outcome on it; this only takes a failing sender out (as the
+ * campaign deliverer does) and slows one that asked for it.
+ */
+@Injectable()
+export class MessageDispatch {
+  private readonly logger = new Logger('Delivery');
+  private readonly skeletons = new Map<string, MessageSkeleton>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly throttle: Throttle,
+    private readonly pool: SenderPool,
+    private readonly senders: SendersService,
+  ) {}
+
+  async send(
+    sender: SendingSender,
+    kind: DispatchKind,
+    message: RecipientParts,
+    signal?: AbortSignal,
+  ): Promise<DispatchOutcome> {
+    let raw: Buffer;
+    let skeleton: MessageSkeleton;
+    try {
+      skeleton = this.skeleton(sender, kind);
+      raw = skeleton.build(message, new Date(this.clock.now()));
+    } catch (error) {
+      return { kind: 'unbuildable', reason: (error as Error).message };
+    }
+    const reservation = await this.throttle.reserve(sender, 1);
+    if (reservation.kind === 'quota_exhausted') return reservation;
+    for (;;) {
+      const wait = reservation.startAt - this.clock.now();
+      if (signal?.aborted) {
+        await this.throttle.refund(sender, 1);
+        return { kind: 'aborted' };
+      }
+      if (wait <= 0) break;
+      await sleep(wait, signal);
+    }
+    const from = kind.returnPath === 'verp' ? skeleton.returnPath(message.token) : sender.fromEmail;
+    const outcome = await this.pool.send(sender, { from, to: message.to }, raw);
+    if (outcome.kind === 'deferred' && outcome.slowDown) {
+      await this.throttle.slowDown(sender.id, SLOW_DOWN.factor, SLOW_DOWN.forMs);
+    } else if (outcome.kind === 'sender_failed') {
+      await this.senders.disable(sender.id, outcome.reason);
+      await this.pool.close(sender.id).catch(() => undefined);
+      this.logger.warn({ senderId: sender.id, reason: outcome.reason }, 'dispatch.sender_removed');
+    }
+    return outcome;
+  }
+
+  /** A skeleton per sender, kind and sender settings: the DKIM key is parsed once, not per message. */
+  private skeleton(sender: SendingSender, kind: DispatchKind): MessageSkeleton {
+    const key = createHash('sha256')
+      .update(
+        JSON.stringify([
+          sender.id,
+          sender.fromEmail,
+          sender.fromName,
+          sender.replyTo,
+          sender.dkim,
+          kind.feedbackId,
+          kind.idPrefix,
+        ]),
+      )
+      .digest('hex');
+    let skeleton = this.skeletons.get(key);
+    if (skeleton === undefined) {
+      skeleton = new MessageSkeleton({
+        from: { email: sender.fromEmail, name: sender.fromName },
+        replyTo: sender.replyTo,
+        domain: sender.fromEmail.slice(sender.fromEmail.lastIndexOf('@') + 1),
+        feedbackId: kind.feedbackId,
+        dkim: sender.dkim,
+        idPrefix: kind.idPrefix,
+      });
+      if (this.skeletons.size >= MAX_SKELETONS) this.skeletons.clear();
+      this.skeletons.set(key, skeleton);
+    }
+    return skeleton;
+  }
+}
