@@ -821,6 +821,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/lists/{id}/form": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The list's sign-up form settings and its embeddable HTML snippet */
+        get: operations["FormsController_get"];
+        /**
+         * Replace the list's sign-up form settings
+         * @description Redirect URLs are absolute https URLs and are only ever taken from here. Enabling a form needs a sender (confirmation mails go through it, within its rate and daily limit).
+         */
+        put: operations["FormsController_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/subscribe/{listId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign up to a list through its form (an HTML form post from any site, or JSON)
+         * @description The answer is the same whatever the address: known, new or suppressed. Form posts get a page or a 303 to the form's success URL; JSON gets 202. Counted per client IP.
+         */
+        post: operations["SubscribeController_subscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/subscribe/confirm/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The confirmation page of a sign-up: a button that confirms (changes nothing itself) */
+        get: operations["SubscribeController_page"];
+        put?: never;
+        /** Confirms a sign-up: the address is subscribed to the list with its consent */
+        post: operations["SubscribeController_confirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -910,6 +969,30 @@ export interface paths {
         get: operations["ImportsController_errors"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/u/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The unsubscribe page and preference centre of one message (HTML; changes nothing)
+         * @description Offers to unsubscribe from everything or to leave single lists; says so when the address is unsubscribed already, or when the message was a test. English or German by Accept-Language.
+         */
+        get: operations["UnsubscribeController_page"];
+        put?: never;
+        /**
+         * Unsubscribe from everything, or leave single lists; RFC 8058 one-click
+         * @description The body `List-Unsubscribe=One-Click` (form-urlencoded or multipart, as mailbox providers send it; no cookie, no CSRF token) or `action=all` suppresses the address at once, before the answer: a campaign still sending skips it. `action=lists` with `lists` leaves those lists only. Repeating either is harmless. A test message changes nothing. Answers with a confirmation page.
+         */
+        post: operations["UnsubscribeController_submit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1848,6 +1931,87 @@ export interface components {
             /** Format: date-time */
             finishedAt: string | null;
         };
+        FormSettingsView: {
+            /** @example 1 */
+            listId: string;
+            enabled: boolean;
+            doubleOptIn: boolean;
+            senderId: string | null;
+            successUrl: string | null;
+            confirmedUrl: string | null;
+            consentText: string;
+            consentVersion: string;
+            /**
+             * @description Where the form posts
+             * @example https://mail.example.com/subscribe/1
+             */
+            actionUrl: string;
+            /** @description An HTML form to paste into a web page: no script, a honeypot field, every value escaped. Posts to actionUrl. */
+            snippet: string;
+            /** @description null until the settings were first saved */
+            updatedAt: string | null;
+        };
+        FormSettingsDto: {
+            /**
+             * @description Whether POST /subscribe/:listId takes submissions
+             * @example true
+             */
+            enabled: boolean;
+            /**
+             * @description Ask every new subscriber to confirm by email first
+             * @default true
+             */
+            doubleOptIn: boolean;
+            /**
+             * @description The sender of confirmation mails; required to enable the form
+             * @example 3
+             */
+            senderId?: string | null;
+            /**
+             * @description Where a form post is sent after it was taken (absolute https); a Herald page when null
+             * @example https://www.example.com/thanks
+             */
+            successUrl?: string | null;
+            /**
+             * @description Where a confirmation is sent once done (absolute https); a Herald page when null
+             * @example https://www.example.com/welcome
+             */
+            confirmedUrl?: string | null;
+            /**
+             * @description The consent wording shown beside a required checkbox; stored with every submission
+             * @default
+             * @example I agree to receive the newsletter and can unsubscribe at any time.
+             */
+            consentText: string;
+            /**
+             * @description Your version of the consent wording, stored with every submission
+             * @default 1
+             */
+            consentVersion: string;
+        };
+        SubscribeBody: {
+            /** @example jane@example.com */
+            email: string;
+            /** @example Jane */
+            firstName?: string;
+            /** @example Doe */
+            lastName?: string;
+            /** @description Values of declared fields (form posts: `attributes.<name>`) */
+            attributes?: {
+                [key: string]: unknown;
+            };
+            /** @description Required when the form has consent wording (form posts: `consent=yes`) */
+            consent?: boolean;
+            /** @description The honeypot: must stay empty */
+            company_website?: string;
+        };
+        AcceptedView: {
+            /** @example accepted */
+            status: string;
+            /** @description Whether the address is asked to confirm by email */
+            doubleOptIn: boolean;
+            message: string;
+        };
         WorkersHealth: {
             /** @description Worker processes with a live heartbeat (renewed every 10 s, expires after 30 s) */
             live: number;
@@ -1933,6 +2097,20 @@ export interface components {
         ImportPageDto: {
             items: components["schemas"]["ImportDto"][];
             nextCursor: string | null;
+        };
+        UnsubscribeFormDto: {
+            /**
+             * @description RFC 8058 one-click: unsubscribes from everything at once
+             * @enum {string}
+             */
+            "List-Unsubscribe"?: "One-Click";
+            /**
+             * @description `all`: unsubscribe from everything; `lists`: leave the lists in `lists`
+             * @enum {string}
+             */
+            action?: "all" | "lists";
+            /** @description With `action=lists`: ids of the lists to leave */
+            lists?: string[];
         };
         Error: {
             /** @example 400 */
@@ -6383,6 +6561,340 @@ export interface operations {
             };
         };
     };
+    FormsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormSettingsView"];
+                };
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Nothing has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    FormsController_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FormSettingsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FormSettingsView"];
+                };
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused as cross-site: a request signed in by cookie, or a sign-in, must come from Herald's own pages */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Nothing has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The JSON body is larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not of a type this route takes, or JSON not in UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    SubscribeController_subscribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                listId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["SubscribeBody"];
+                "application/json": components["schemas"]["SubscribeBody"];
+            };
+        };
+        responses: {
+            /** @description Form post: a thank-you page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description JSON: taken */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AcceptedView"];
+                };
+            };
+            /** @description Form post: taken; to the form's success URL */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A field is missing or malformed; `fields` names it (form posts: a page) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No enabled sign-up form for this list */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The JSON body is larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not of a type this route takes, or JSON not in UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many sign-ups from this client; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    SubscribeController_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page with the confirm button, or that it is already confirmed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The link is not valid (a page saying so) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The link has expired (a page saying so) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    SubscribeController_confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Subscribed (or it already was) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Subscribed; to the form's confirmed URL */
+            303: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused as cross-site: a request signed in by cookie, or a sign-in, must come from Herald's own pages */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The link is not valid (a page saying so) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The link has expired (a page saying so) */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not of a type this route takes, or JSON not in UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     HealthController_health: {
         parameters: {
             query?: never;
@@ -6634,6 +7146,103 @@ export interface operations {
             };
             /** @description Nothing has this id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    UnsubscribeController_page: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message token from the email (22 characters) */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token is forged, altered, truncated or names no message: the same "link not valid" page */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    UnsubscribeController_submit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message token from the email (22 characters) */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["UnsubscribeFormDto"];
+                "multipart/form-data": components["schemas"]["UnsubscribeFormDto"];
+            };
+        };
+        responses: {
+            /** @description Done: the confirmation page */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description A malformed body (JSON naming the field), or the page again (HTML) when `action=lists` names no list */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "text/html": string;
+                };
+            };
+            /** @description The token is forged, altered, truncated or names no message: the same "link not valid" page */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The body is not of a type this route takes, or JSON not in UTF-8 */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
