@@ -36,6 +36,20 @@ describe('logs', () => {
     }
   });
 
+  it('writes exactly one access line per request, inside /api/v1 and on the routes outside it', async () => {
+    for (const path of ['/api/v1/contacts', '/metrics', '/u/AAAAAAAAAAAAAAAAAAAAAA', '/lists']) {
+      lines.length = 0;
+      const res = await t.request('GET', path, { headers: { 'x-request-id': 'one-line' } });
+      expect(res.headers.get('x-request-id'), path).toBe('one-line');
+      await expect
+        .poll(() => logged().filter((l) => l.reqId === 'one-line' && 'status' in l).length)
+        .toBeGreaterThan(0);
+      // A second copy would be written right after the first.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(logged().filter((l) => l.reqId === 'one-line' && 'status' in l).length, path).toBe(1);
+    }
+  });
+
   it('names the route by its pattern, gives each request an id of its own, and refuses odd ids', async () => {
     lines.length = 0;
     const res = await t.request('GET', '/api/v1/lists/987654', { headers: { 'x-request-id': 'bad id <script>' } });

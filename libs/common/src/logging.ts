@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Params } from 'nestjs-pino';
@@ -158,5 +159,13 @@ export function loggerParams(
         }
       : {}),
   };
-  return { pinoHttp: options.destination ? [http, options.destination] : http } as Params;
+  return {
+    pinoHttp: options.destination ? [http, options.destination] : http,
+    // Every route, once. nestjs-pino's default route list adds the paths
+    // excluded from the global prefix (/t, /u, /w, /metrics, ...) to its
+    // catch-all, and Nest mounts the catch-all for them as well: each of
+    // their requests was logged twice. Nest recognises this spelling as a
+    // wildcard and mounts it once for the prefixed and the excluded routes.
+    forRoutes: [{ path: '/{*splat}', method: RequestMethod.ALL }],
+  } as Params;
 }
