@@ -1,3 +1,4 @@
+import { RequestMethod } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Params } from 'nestjs-pino';
@@ -158,5 +159,11 @@ export function loggerParams(
         }
       : {}),
   };
-  return { pinoHttp: options.destination ? [http, options.destination] : http } as Params;
+  return {
+    pinoHttp: options.destination ? [http, options.destination] : http,
+    // Every route, once. nestjs-pino's default adds the paths excluded from the
+    // global prefix (/t, /u, /w, /metrics) on top of the catch-all, which Nest
+    // already mounts for them too: each of their requests was logged twice.
+    forRoutes: [{ path: '{/*splat}', method: RequestMethod.ALL }],
+  } as Params;
 }

@@ -2,3 +2,6 @@ export * from './message-source.js';
 export * from './tracking-core.module.js';
 export * from './tracking.module.js';
 export * from './pages/page.js';
+export { TrackingEvents, TrackingMetrics } from './events/tracking-events.js';
+export { type MachineReason } from './events/machine.js';
+export * from './reports/campaign-reports.js';
