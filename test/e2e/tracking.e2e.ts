@@ -342,6 +342,45 @@ describe('tracking: opens, clicks, web view, report', () => {
     expect(text).not.toContain(mail.token.slice(1));
   });
 
+  it('makes segments of people who opened, clicked, or received and did not open, machines aside', async () => {
+    const { id, mails } = await sendCampaign('seg', 4);
+    await deliveredAnHourAgo(id);
+    const mail = (n: number) => mails.get(`seg${n}@example.com`)!;
+    await hit(mail(1).pixel);
+    await hit(mail(2).pixel, { userAgent: 'Mozilla/5.0' });
+    await hit(mail(3).clicks[0]);
+    await hit(mail(4).clicks[0], { userAgent: 'python-requests/2.31' });
+    await until(
+      () => events(id),
+      (rows) => rows.length === 4,
+    );
+    const preview = async (op: string, value: Record<string, unknown> = { campaignId: id }) => {
+      const res = await t.request<{ count: number; sample: { email: string }[] }>('POST', '/api/v1/segments/preview', {
+        body: {
+          rules: {
+            all: [
+              { field: 'engagement', op, value },
+              { field: 'email', op: 'startsWith', value: 'seg' },
+            ],
+          },
+        },
+      });
+      expect(res.status, res.text).toBe(200);
+      return res.body.sample.map((c) => c.email.split('@')[0]).sort();
+    };
+    expect(await preview('opened')).toEqual(['seg1']);
+    expect(await preview('clicked')).toEqual(['seg3']);
+    expect(await preview('notOpened')).toEqual(['seg2', 'seg3', 'seg4']);
+    expect(await preview('notClicked')).toEqual(['seg1', 'seg2', 'seg4']);
+    expect(await preview('opened', { withinDays: 1 })).toEqual(['seg1']);
+    expect(await preview('opened', { campaignId: '999999' })).toEqual([]);
+    const saved = await t.request('POST', '/api/v1/segments', {
+      body: { name: 'Openers', rules: { all: [{ field: 'engagement', op: 'opened', value: { campaignId: id } }] } },
+    });
+    expect(saved.status, saved.text).toBe(201);
+    expect((await t.request('GET', `/api/v1/segments/${saved.body.id}`)).body.count).toBe(1);
+  });
+
   it('shows ingestion on /metrics', async () => {
     const res = await t.request('GET', '/metrics');
     expect(res.text).toMatch(/herald_tracking_hits_total\{type="open"\} [1-9]/);
