@@ -135,7 +135,7 @@ export const FIND = `
  * (through `messages_campaign_status_idx`): measured by `npm run bench:report`.
  */
 export const COUNTS_BY_DOMAIN = `
-  SELECT lower(substring(email FROM '[^@]*$')) AS domain,
+  SELECT lower(reverse(split_part(reverse(email), '@', 1))) AS domain,
     count(*) FILTER (WHERE status = 'sent')::int AS delivered,
     count(*) FILTER (WHERE status = 'bounced')::int AS bounced,
     count(*) FILTER (WHERE status = 'failed')::int AS failed
