@@ -106,12 +106,7 @@ describe('segments: received engagement conditions', () => {
     expect(got.body).toMatchObject({ count: 2, countError: null });
   });
 
-  it('refuses opens and clicks, and a malformed campaign id, at their path', async () => {
-    const opened = await t.request('POST', '/api/v1/segments/preview', {
-      body: { rules: { all: [{ field: 'engagement', op: 'opened', value: { campaignId: campaigns.spring } }] } },
-    });
-    expect(opened.status).toBe(400);
-    expect(opened.body.fields).toEqual({ 'rules.all[0]': expect.stringMatching(/campaign tracking/) });
+  it('refuses a malformed campaign id at its path', async () => {
     const badId = await t.request('POST', '/api/v1/segments/preview', {
       body: { rules: { all: [received({ campaignId: '1; DROP TABLE messages' })] } },
     });

@@ -145,10 +145,10 @@ describe('segments API', () => {
     expect(undefinedField.body.fields['rules.none[0].field']).toMatch(/no custom field named "plan"/);
 
     const engagement = await t.request('POST', '/api/v1/segments/preview', {
-      body: { rules: { all: [{ field: 'engagement', op: 'notOpened', value: { campaignId: '4' } }] } },
+      body: { rules: { all: [{ field: 'engagement', op: 'notOpened', value: { campaignId: 'four' } }] } },
     });
     expect(engagement.status).toBe(400);
-    expect(engagement.body.fields['rules.all[0]']).toMatch(/campaign tracking/);
+    expect(engagement.body.fields['rules.all[0].value.campaignId']).toMatch(/campaign id/);
   });
 
   it('answers a missing or malformed body with 400 on `rules`', async () => {
@@ -206,11 +206,6 @@ describe('segments API', () => {
     const noName = await t.request('POST', '/api/v1/segments', { body: { rules: germany } });
     expect(noName.status).toBe(400);
     expect(noName.body.fields).toHaveProperty('name');
-    // Valid in form but not usable yet: refused on save rather than stored and failing on every use.
-    const engagement = { all: [{ field: 'engagement', op: 'opened', value: {} }] };
-    const notYet = await t.request('POST', '/api/v1/segments', { body: { name: 'Openers', rules: engagement } });
-    expect(notYet.status).toBe(400);
-    expect(notYet.body.fields['rules.all[0]']).toMatch(/campaign tracking/);
     expect((await t.db.query('SELECT count(*)::int AS n FROM segments')).rows[0].n).toBe(before);
 
     const ok = await t.request('POST', '/api/v1/segments', { body: { name: 'Ok', rules: germany } });
@@ -219,9 +214,6 @@ describe('segments API', () => {
     });
     expect(badPatch.status).toBe(400);
     expect(badPatch.body.fields).toHaveProperty(['rules.all[0].value']);
-    expect((await t.request('GET', `/api/v1/segments/${ok.body.id}`)).body.rules).toEqual(germany);
-    const engagementPatch = await t.request('PATCH', `/api/v1/segments/${ok.body.id}`, { body: { rules: engagement } });
-    expect(engagementPatch.status).toBe(400);
     expect((await t.request('GET', `/api/v1/segments/${ok.body.id}`)).body.rules).toEqual(germany);
     const nullRules = await t.request('PATCH', `/api/v1/segments/${ok.body.id}`, { body: { rules: null } });
     expect(nullRules.status).toBe(400);

@@ -1,6 +1,7 @@
 import { SendMetrics } from '@herald/campaigns';
 import { cachedFor, DomainError, HERALD_CONFIG, type HeraldConfig, listLiveWorkers, REDIS } from '@herald/common';
 import { ContactStatistics, type CountsByStatus } from '@herald/contacts';
+import { TrackingMetrics } from '@herald/tracking';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -37,6 +38,7 @@ export class MetricsService implements OnModuleInit {
     private readonly statistics: ContactStatistics,
     @Inject(QUEUE_LIST) private readonly queues: Queue[],
     private readonly sendMetrics: SendMetrics,
+    private readonly trackingMetrics: TrackingMetrics,
   ) {
     const token = config.HERALD_METRICS_TOKEN;
     this.tokenDigest = token === undefined ? undefined : digest(token);
@@ -50,6 +52,8 @@ export class MetricsService implements OnModuleInit {
     collectDefaultMetrics({ register });
     // Counted where messages are sent: here when this process runs the processors too (`npm start`).
     register.registerMetric(this.sendMetrics.messages);
+    // Opens and clicks are taken by api processes: this one's buffer and writes.
+    for (const metric of this.trackingMetrics.all) register.registerMetric(metric);
 
     this.gauge('herald_queue_jobs', 'Jobs per queue and state', ['queue', 'state'], async (gauge) => {
       const counts = await Promise.all(this.queues.map((queue) => queue.getJobCounts(...JOB_STATES)));

@@ -1,6 +1,7 @@
 import { CampaignsCoreModule } from '@herald/campaigns';
 import { QUEUES } from '@herald/common';
 import { ContactsModule } from '@herald/contacts';
+import { TrackingCoreModule } from '@herald/tracking';
 import { BullModule, getQueueToken } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import type { Queue } from 'bullmq';
@@ -14,6 +15,7 @@ import { MetricsService, QUEUE_LIST } from './metrics.service.js';
   imports: [
     ContactsModule,
     CampaignsCoreModule,
+    TrackingCoreModule,
     BullModule.registerQueue(...Object.values(QUEUES).map((name) => ({ name }))),
   ],
   controllers: [HealthController, MetricsController],

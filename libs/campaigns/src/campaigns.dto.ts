@@ -233,6 +233,65 @@ export class TestSendView {
   outcomes: Record<string, string>;
 }
 
+/** Domains shown in a report: the ones with the most deliveries. */
+export const REPORT_DOMAINS = 50;
+
+export class FigureView {
+  @ApiProperty() count: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Share of delivered messages (0.25 = 25 %); null before any delivery',
+  })
+  rate: number | null;
+}
+
+export class HumanAndTotalView {
+  @ApiProperty({ type: FigureView, description: 'Everything recorded, machines included' }) total: FigureView;
+  @ApiProperty({ type: FigureView, description: 'Without privacy proxies, scanners and bots' }) human: FigureView;
+}
+
+export class PairView {
+  @ApiProperty() total: number;
+  @ApiProperty() human: number;
+}
+
+export class RatePairView {
+  @ApiProperty({ type: Number, nullable: true }) total: number | null;
+  @ApiProperty({ type: Number, nullable: true }) human: number | null;
+}
+
+export class BouncesView {
+  @ApiProperty({ type: FigureView, description: 'Refused permanently; rate of attempted messages' }) hard: FigureView;
+  @ApiProperty({ type: FigureView, description: 'Deferred past the retry age; rate of attempted messages' })
+  soft: FigureView;
+}
+
+export class LinkReportView {
+  @ApiProperty() index: number;
+  @ApiProperty({ description: 'As stored for the campaign; personalised parts still as placeholders' }) url: string;
+  @ApiProperty({ type: PairView }) clicks: PairView;
+  @ApiProperty({ type: PairView, description: 'Messages that clicked this link' }) uniqueClicks: PairView;
+}
+
+export class HourReportView {
+  @ApiProperty({ format: 'date-time', description: 'Start of the hour, UTC' }) hour: string;
+  @ApiProperty({ type: PairView }) opens: PairView;
+  @ApiProperty({ type: PairView }) clicks: PairView;
+  @ApiProperty() unsubscribes: number;
+}
+
+export class DomainReportView {
+  @ApiProperty({ example: 'example.com' }) domain: string;
+  @ApiProperty() delivered: number;
+  @ApiProperty() bounced: number;
+  @ApiProperty() failed: number;
+  @ApiProperty({ type: HumanAndTotalView, description: "Rates of this domain's deliveries" })
+  uniqueOpens: HumanAndTotalView;
+  @ApiProperty({ type: HumanAndTotalView }) uniqueClicks: HumanAndTotalView;
+  @ApiProperty({ type: FigureView }) unsubscribes: FigureView;
+}
+
 export class CampaignReportView {
   @ApiProperty({ enum: CAMPAIGN_STATES }) state: CampaignState;
   @ApiProperty({ type: String, nullable: true }) stateReason: string | null;
@@ -259,4 +318,25 @@ export class CampaignReportView {
   expectedFinishAt: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) startedAt: string | null;
   @ApiProperty({ type: String, nullable: true, format: 'date-time' }) finishedAt: string | null;
+  @ApiProperty({ type: HumanAndTotalView, description: 'Every open recorded; rate of delivered' })
+  opens: HumanAndTotalView;
+  @ApiProperty({ type: HumanAndTotalView, description: 'Messages opened at least once' })
+  uniqueOpens: HumanAndTotalView;
+  @ApiProperty({ type: HumanAndTotalView }) clicks: HumanAndTotalView;
+  @ApiProperty({ type: HumanAndTotalView, description: 'Messages with at least one click' })
+  uniqueClicks: HumanAndTotalView;
+  @ApiProperty({ type: RatePairView, description: 'Unique clicks per unique open; null before the first open' })
+  clickToOpenRate: RatePairView;
+  @ApiProperty({ type: FigureView }) unsubscribes: FigureView;
+  @ApiProperty({ type: FigureView }) complaints: FigureView;
+  @ApiProperty({ type: BouncesView }) bounces: BouncesView;
+  @ApiProperty({ type: [LinkReportView], description: 'Every tracked link, in the order of the message' })
+  links: LinkReportView[];
+  @ApiProperty({ type: [HourReportView], description: 'Hours with opens, clicks or unsubscribes' })
+  hourly: HourReportView[];
+  @ApiProperty({
+    type: [DomainReportView],
+    description: `The ${REPORT_DOMAINS} recipient domains with most deliveries`,
+  })
+  domains: DomainReportView[];
 }

@@ -3,6 +3,7 @@ import { ListsService, requireEmail } from '@herald/contacts';
 import { Outbox, SendersService, Throttle } from '@herald/delivery';
 import { SegmentsService } from '@herald/segments';
 import { TemplatesService, type TemplateSource } from '@herald/templates';
+import { CampaignReports } from '@herald/tracking';
 import { Injectable, Logger } from '@nestjs/common';
 import { CampaignDeliverer, type CampaignContent, CANCELLED } from './campaign-deliverer.js';
 import { CampaignQueue } from './campaign-queue.js';
@@ -13,7 +14,7 @@ import {
   illegalTransition,
   statesAllowing,
 } from './campaign-state.js';
-import type { CampaignReportView, CampaignView, TestSendView } from './campaigns.dto.js';
+import { type CampaignReportView, type CampaignView, REPORT_DOMAINS, type TestSendView } from './campaigns.dto.js';
 import { CAMPAIGN_COLUMNS, campaignsSql } from './campaigns.sql.js';
 import { instantOfLocalTime } from './local-time.js';
 import { RateMeter } from './send-metrics.js';
@@ -105,6 +106,8 @@ const toView = (r: CampaignRow): CampaignView => ({
 @Injectable()
 export class CampaignsService {
   private readonly logger = new Logger('Campaigns');
+  /** Per-domain delivery figures of ended campaigns (see `domainsOf`). */
+  private readonly endedDomains = new Map<string, Awaited<ReturnType<Outbox['countsByDomain']>>>();
 
   constructor(
     private readonly db: Db,
@@ -117,6 +120,7 @@ export class CampaignsService {
     private readonly templates: TemplatesService,
     private readonly deliverer: CampaignDeliverer,
     private readonly rate: RateMeter,
+    private readonly reports: CampaignReports,
   ) {}
 
   async list(query: CampaignQuery): Promise<Page<CampaignView>> {
@@ -304,7 +308,19 @@ export class CampaignsService {
   async report(rawId: string): Promise<CampaignReportView> {
     const id = parseId(rawId);
     const campaign = await this.find(this.db, id);
-    const counts = await this.outbox.counts(id);
+    const [counts, domains, links] = await Promise.all([
+      this.outbox.counts(id),
+      this.domainsOf(id, campaign.state),
+      this.db.rows<{ index: number; url: string }>(campaignsSql.links, [id]),
+    ]);
+    const engagement = await this.reports.engagement(id, {
+      delivered: counts.sent,
+      hardBounces: counts.bounced,
+      softBounces: counts.failed,
+      attempted: counts.sent + counts.bounced + counts.failed + counts.uncertain,
+      domains,
+    });
+    const clicked = new Map(engagement.links.map((l) => [l.index, l]));
     const ratePerSecond = await this.rate.perSecond(id);
     const remaining = counts.queued + counts.deferred + counts.sending;
     return {
@@ -325,7 +341,31 @@ export class CampaignsService {
       expectedFinishAt: await this.expectedFinish(campaign, remaining, ratePerSecond),
       startedAt: iso(campaign.started_at),
       finishedAt: iso(campaign.finished_at),
+      ...engagement,
+      links: links.map((l) => ({
+        index: l.index,
+        url: l.url,
+        clicks: clicked.get(l.index)?.clicks ?? { total: 0, human: 0 },
+        uniqueClicks: clicked.get(l.index)?.uniqueClicks ?? { total: 0, human: 0 },
+      })),
     };
+  }
+
+  /**
+   * Delivery figures by recipient domain. They read every message of the
+   * campaign (about 0.9 s per million on the benchmark machine, `npm run
+   * bench:report`), so once a campaign has ended, when they can no longer
+   * change, they are read once per process and kept.
+   */
+  private async domainsOf(id: string, state: CampaignState) {
+    const cached = this.endedDomains.get(id);
+    if (cached !== undefined) return cached;
+    const domains = await this.outbox.countsByDomain(id, REPORT_DOMAINS);
+    if (state === 'sent' || state === 'cancelled' || state === 'failed') {
+      if (this.endedDomains.size >= 200) this.endedDomains.clear();
+      this.endedDomains.set(id, domains);
+    }
+    return domains;
   }
 
   /**

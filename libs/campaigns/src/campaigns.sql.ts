@@ -63,6 +63,9 @@ export const campaignsSql = {
   /** One stored click destination: what `/t/c/<token>.<index>` redirects to. */
   linkUrl: `SELECT url FROM campaign_links WHERE campaign_id = $1 AND index = $2`,
 
+  /** Every tracked link of a campaign, for the report's clicks per link. */
+  links: `SELECT index, url FROM campaign_links WHERE campaign_id = $1 ORDER BY index`,
+
   /** What the web view needs to render a started campaign's message again. */
   webViewSource: `
     SELECT c.content, c.track_clicks,

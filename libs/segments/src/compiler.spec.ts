@@ -449,7 +449,7 @@ describe('segment rule validation', () => {
     ],
     ['an unknown engagement op', all(cond('engagement', 'bounced', {})), 'rules.all[0].op', /engagement/],
     [
-      'engagement before tracking exists',
+      'opens without the tracking lib',
       all(cond('status', 'eq', 'subscribed'), cond('engagement', 'notOpened', { campaignId: '3', withinDays: 30 })),
       'rules.all[1]',
       /campaign tracking/,
@@ -548,7 +548,7 @@ describe('engagement conditions', () => {
     expect(fields).toEqual({ 'rules.all[1]': expect.stringMatching(/campaign delivery/) });
   });
 
-  it('refuses opens and clicks, even with a source, until tracking exists', () => {
+  it('refuses opens and clicks when only delivery registered its part', () => {
     const { source, asked } = recording();
     for (const op of ['opened', 'clicked', 'notOpened', 'notClicked']) {
       expect(refusal(all(cond('engagement', op, { withinDays: 3 })), source)).toEqual({
@@ -556,5 +556,34 @@ describe('engagement conditions', () => {
       });
     }
     expect(asked).toEqual([]);
+  });
+
+  it('asks tracking for opened and clicked, and writes notOpened as received and not opened', () => {
+    const { source, asked } = recording();
+    const tracked: EngagementSource = {
+      ...source,
+      opened: (contact, test, bind) =>
+        `EXISTS (opened ${contact}${test.campaignId ? ` campaign = ${bind(test.campaignId, 'bigint')}` : ''})`,
+      clicked: (contact, test, bind) =>
+        `EXISTS (clicked ${contact}${test.withinDays ? ` days = ${bind(test.withinDays, 'int')}` : ''})`,
+    };
+    expect(compile(all(cond('engagement', 'opened', { campaignId: 5 })), tracked).sql).toBe(
+      'EXISTS (opened c.id campaign = $1::bigint)',
+    );
+    expect(compile(all(cond('engagement', 'clicked', { withinDays: 7 })), tracked)).toEqual({
+      sql: 'EXISTS (clicked c.id days = $1::int)',
+      params: [7],
+    });
+    expect(compile(all(cond('engagement', 'notOpened', { campaignId: '5' })), tracked)).toEqual({
+      sql: '(EXISTS (received c.id campaign = $1::bigint) AND NOT EXISTS (opened c.id campaign = $2::bigint))',
+      params: ['5', '5'],
+    });
+    expect(asked).toEqual([{ contact: 'c.id', test: { campaignId: '5', withinDays: undefined } }]);
+    // Opened and clicked alone need no delivery lib; not opened does.
+    const onlyTracking: EngagementSource = { opened: tracked.opened, clicked: tracked.clicked };
+    expect(compile(all(cond('engagement', 'opened')), onlyTracking).sql).toBe('EXISTS (opened c.id)');
+    expect(refusal(all(cond('engagement', 'notClicked')), onlyTracking)).toEqual({
+      'rules.all[0]': expect.stringMatching(/^notClicked conditions need campaign delivery/),
+    });
   });
 });

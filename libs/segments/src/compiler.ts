@@ -231,10 +231,12 @@ function numberAttribute(c: Attribute<'number'>, json: string, contains: (v: num
 
 /**
  * Engagement: `received` is an EXISTS over the messages the delivery lib
- * records, written by that lib (never NULL, so a `none` group turns it into
- * "did not receive" with a plain NOT, an anti-join). Opened and clicked
- * need open and click tracking; until it exists such a rule is refused at
- * its path.
+ * records, `opened` and `clicked` EXISTS over the first opens and clicks
+ * the tracking lib records, each written by its lib (never NULL, so a
+ * `none` group turns them into plain NOTs, anti-joins). `notOpened` and
+ * `notClicked` mean "received, and did not open / click": a contact who
+ * was never sent the campaign has not declined to open it. A condition
+ * whose lib is not loaded in this process is refused at its path.
  */
 function engagement(
   c: Extract<Condition, { kind: 'engagement' }>,
@@ -243,12 +245,23 @@ function engagement(
   source: EngagementSource | undefined,
 ): string {
   const refuse = (reason: string) => invalid(`The segment rules are not valid: ${path}: ${reason}`, { [path]: reason });
-  if (c.op !== 'received') {
-    throw refuse(`${c.op} conditions need campaign tracking (opens and clicks), which is not available yet`);
-  }
-  if (source === undefined) {
-    throw refuse('received conditions need campaign delivery, which this Herald process does not run');
-  }
   const test = { campaignId: c.campaignId, withinDays: c.withinDays };
-  return source.received('c.id', test, (value, cast) => p.add(value, cast));
+  const bind = (value: unknown, cast: string) => p.add(value, cast);
+  const received = source?.received;
+  if (c.op === 'received') {
+    if (received === undefined)
+      throw refuse('received conditions need campaign delivery, which this Herald process does not run');
+    return received('c.id', test, bind);
+  }
+  const tracked = c.op === 'opened' || c.op === 'notOpened' ? source?.opened : source?.clicked;
+  if (tracked === undefined) {
+    throw refuse(
+      `${c.op} conditions need campaign tracking (opens and clicks), which this Herald process does not run`,
+    );
+  }
+  if (c.op === 'opened' || c.op === 'clicked') return tracked('c.id', test, bind);
+  if (received === undefined)
+    throw refuse(`${c.op} conditions need campaign delivery, which this Herald process does not run`);
+  // With withinDays: received something in those days and opened (clicked) nothing first opened in them.
+  return `(${received!('c.id', test, bind)} AND NOT ${tracked('c.id', test, bind)})`;
 }

@@ -1,9 +1,18 @@
+import { SegmentsModule } from '@herald/segments';
 import { Module } from '@nestjs/common';
+import { TrackingEngagementRegistrar } from './events/engagement-registrar.js';
+import { TrackingMetrics } from './events/tracking-events.js';
 import { TrackedMessages } from './message-source.js';
+import { CampaignReports } from './reports/campaign-reports.js';
 
-/** What campaigns and the public routes share: the registry of message lookups. */
+/**
+ * What campaigns and the public routes share: the registry of message
+ * lookups, campaign reports from the counters, the ingestion metrics
+ * /metrics shows, and the opened / clicked segment conditions.
+ */
 @Module({
-  providers: [TrackedMessages],
-  exports: [TrackedMessages],
+  imports: [SegmentsModule],
+  providers: [TrackedMessages, TrackingMetrics, CampaignReports, TrackingEngagementRegistrar],
+  exports: [TrackedMessages, TrackingMetrics, CampaignReports],
 })
 export class TrackingCoreModule {}

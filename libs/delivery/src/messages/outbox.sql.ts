@@ -128,3 +128,16 @@ export const SENT_SINCE = `
 export const FIND = `
   SELECT id, campaign_id, contact_id, email, is_test, sender_id, sent_at
   FROM messages WHERE id = ANY($1::bigint[])`;
+
+/**
+ * A campaign's outcomes by recipient domain, the domains with the most
+ * deliveries first (test sends excluded). Reads each of the campaign's rows
+ * (through `messages_campaign_status_idx`): measured by `npm run bench:report`.
+ */
+export const COUNTS_BY_DOMAIN = `
+  SELECT lower(reverse(split_part(reverse(email), '@', 1))) AS domain,
+    count(*) FILTER (WHERE status = 'sent')::int AS delivered,
+    count(*) FILTER (WHERE status = 'bounced')::int AS bounced,
+    count(*) FILTER (WHERE status = 'failed')::int AS failed
+  FROM messages WHERE campaign_id = $1 AND NOT is_test AND status IN ('sent', 'bounced', 'failed')
+  GROUP BY 1 ORDER BY delivered DESC, 1 LIMIT $2`;

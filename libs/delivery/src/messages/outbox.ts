@@ -132,6 +132,14 @@ export class Outbox {
     return { ...counts, reclaimed };
   }
 
+  /** Delivered, bounced and failed messages of a campaign by recipient domain, the `limit` domains with most deliveries. */
+  countsByDomain(
+    campaignId: string,
+    limit: number,
+  ): Promise<{ domain: string; delivered: number; bounced: number; failed: number }[]> {
+    return this.db.rows(q.COUNTS_BY_DOMAIN, [campaignId, limit]);
+  }
+
   /** The earliest queued or deferred row's due time; null when none is left. */
   async nextAttemptAt(campaignId: string): Promise<Date | null> {
     const row = await this.db.one<{ at: Date | null }>(q.NEXT_ATTEMPT_AT, [campaignId]);
