@@ -268,9 +268,9 @@ describe('tracking: opens, clicks, web view, report', () => {
       pages.add(await res.text());
     }
     expect(pages.size).toBe(1);
-    expect([...pages][0]).toContain('Link not valid');
+    expect([...pages][0]).toContain('This link is not valid');
     const german = await hit(`/t/o/${altered}`, { language: 'de-AT,en;q=0.5' });
-    expect(await german.text()).toContain('Link ungültig');
+    expect(await german.text()).toContain('Dieser Link ist ungültig');
     // The pixel of a deleted message is still a pixel (the answer does not wait for the database), but counts nothing.
     expect((await hit(`/t/o/${unknown}`)).status).toBe(200);
 

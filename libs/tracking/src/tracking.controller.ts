@@ -5,7 +5,8 @@ import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { TrackingEvents } from './events/tracking-events.js';
 import { type TrackedMessage, TrackedMessages } from './message-source.js';
-import { escapeHtml, pickLanguage, sendPage, type Wording } from './pages/page.js';
+import { notFoundPage } from './pages/not-found.js';
+import { pickLanguage, sendPage } from './pages/page.js';
 
 /** A transparent 1×1 GIF. */
 const PIXEL = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -20,17 +21,6 @@ const PRIVATE = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer',
 const WEB_VIEW_CSP =
   "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline' https:; font-src https: data:; " +
   "form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
-
-const NOT_FOUND: Wording<'title' | 'body'> = {
-  en: {
-    title: 'Link not valid',
-    body: 'This link is not valid or no longer works. If you copied it from an email, check that it is complete.',
-  },
-  de: {
-    title: 'Link ungültig',
-    body: 'Dieser Link ist ungültig oder funktioniert nicht mehr. Wenn Sie ihn aus einer E-Mail kopiert haben, prüfen Sie, ob er vollständig ist.',
-  },
-};
 
 const HTML_404 = {
   status: 404,
@@ -161,8 +151,6 @@ export class TrackingController {
   }
 
   private notFound(req: Request, res: Response): void {
-    const language = pickLanguage(req.headers['accept-language']);
-    const wording = NOT_FOUND[language];
-    sendPage(res, 404, { language, title: wording.title, body: `<p>${escapeHtml(wording.body)}</p>` });
+    sendPage(res, 404, notFoundPage(pickLanguage(req.headers['accept-language'])));
   }
 }

@@ -628,6 +628,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/t/o/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open pixel: a 1×1 GIF, never cached (also answers HEAD, recorded as a machine open)
+         * @description Answers without waiting for the database; the open is written in the next batch. A token that verifies but whose message was deleted gets the pixel and records nothing.
+         */
+        get: operations["TrackingController_open"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/t/c/{token}.{index}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tracked link: 302 to the link stored for the campaign (never a URL taken from the request) */
+        get: operations["TrackingController_click"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/w/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Web view: the message as sent, without the open pixel; scripts cannot run */
+        get: operations["TrackingController_webView"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/campaigns": {
         parameters: {
             query?: never;
@@ -1894,6 +1948,60 @@ export interface components {
                 [key: string]: string;
             };
         };
+        FigureView: {
+            count: number;
+            /** @description Share of delivered messages (0.25 = 25 %); null before any delivery */
+            rate: number | null;
+        };
+        HumanAndTotalView: {
+            /** @description Everything recorded, machines included */
+            total: components["schemas"]["FigureView"];
+            /** @description Without privacy proxies, scanners and bots */
+            human: components["schemas"]["FigureView"];
+        };
+        RatePairView: {
+            total: number | null;
+            human: number | null;
+        };
+        BouncesView: {
+            /** @description Refused permanently; rate of attempted messages */
+            hard: components["schemas"]["FigureView"];
+            /** @description Deferred past the retry age; rate of attempted messages */
+            soft: components["schemas"]["FigureView"];
+        };
+        PairView: {
+            total: number;
+            human: number;
+        };
+        LinkReportView: {
+            index: number;
+            /** @description As stored for the campaign; personalised parts still as placeholders */
+            url: string;
+            clicks: components["schemas"]["PairView"];
+            /** @description Messages that clicked this link */
+            uniqueClicks: components["schemas"]["PairView"];
+        };
+        HourReportView: {
+            /**
+             * Format: date-time
+             * @description Start of the hour, UTC
+             */
+            hour: string;
+            opens: components["schemas"]["PairView"];
+            clicks: components["schemas"]["PairView"];
+            unsubscribes: number;
+        };
+        DomainReportView: {
+            /** @example example.com */
+            domain: string;
+            delivered: number;
+            bounced: number;
+            failed: number;
+            /** @description Rates of this domain's deliveries */
+            uniqueOpens: components["schemas"]["HumanAndTotalView"];
+            uniqueClicks: components["schemas"]["HumanAndTotalView"];
+            unsubscribes: components["schemas"]["FigureView"];
+        };
         CampaignReportView: {
             /** @enum {string} */
             state: "draft" | "scheduled" | "needs_confirmation" | "sending" | "paused" | "sent" | "cancelled" | "failed";
@@ -1930,6 +2038,24 @@ export interface components {
             startedAt: string | null;
             /** Format: date-time */
             finishedAt: string | null;
+            /** @description Every open recorded; rate of delivered */
+            opens: components["schemas"]["HumanAndTotalView"];
+            /** @description Messages opened at least once */
+            uniqueOpens: components["schemas"]["HumanAndTotalView"];
+            clicks: components["schemas"]["HumanAndTotalView"];
+            /** @description Messages with at least one click */
+            uniqueClicks: components["schemas"]["HumanAndTotalView"];
+            /** @description Unique clicks per unique open; null before the first open */
+            clickToOpenRate: components["schemas"]["RatePairView"];
+            unsubscribes: components["schemas"]["FigureView"];
+            complaints: components["schemas"]["FigureView"];
+            bounces: components["schemas"]["BouncesView"];
+            /** @description Every tracked link, in the order of the message */
+            links: components["schemas"]["LinkReportView"][];
+            /** @description Hours with opens, clicks or unsubscribes */
+            hourly: components["schemas"]["HourReportView"][];
+            /** @description The 50 recipient domains with most deliveries */
+            domains: components["schemas"]["DomainReportView"][];
         };
         FormSettingsView: {
             /** @example 1 */
@@ -5573,6 +5699,129 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    TrackingController_open: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message token (22 characters) */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pixel */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/gif": string;
+                };
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token is not valid (forged, altered, truncated or of no message) or the link does not exist: a plain HTML page */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    TrackingController_click: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message token (22 characters) */
+                token: string;
+                /** @description The link number in the campaign */
+                index: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the link, personalised for the recipient */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token is not valid (forged, altered, truncated or of no message) or the link does not exist: a plain HTML page */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    TrackingController_webView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The message token (22 characters) */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The message as HTML */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token is not valid (forged, altered, truncated or of no message) or the link does not exist: a plain HTML page */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
                 };
             };
         };
