@@ -12,6 +12,7 @@ import {
 } from '@herald/delivery';
 import { type CompiledTemplate, MessageRenderer, type TemplateSource, trackingUrls } from '@herald/templates';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CampaignGuard } from './campaign-guard.js';
 import type { CampaignState } from './campaign-state.js';
 import { campaignsSql } from './campaigns.sql.js';
 import { type MessageOutcome, RateMeter, SendMetrics } from './send-metrics.js';
@@ -108,6 +109,7 @@ export class CampaignDeliverer {
     private readonly suppressions: SuppressionsService,
     private readonly metrics: SendMetrics,
     private readonly rate: RateMeter,
+    private readonly guard: CampaignGuard,
   ) {}
 
   /** The compile options every process uses for a campaign, so link indexes match `campaign_links`. */
@@ -204,6 +206,7 @@ export class CampaignDeliverer {
     const done = await this.db.maybeOne(campaignsSql.finish, [campaignId]);
     if (done === undefined) return false;
     this.compiledCache.delete(campaignId);
+    this.guard.forget(campaignId);
     this.logger.log(
       {
         campaignId,
@@ -232,6 +235,11 @@ export class CampaignDeliverer {
       run.state = row?.state ?? 'cancelled';
       run.checkedAt = Date.now();
       if (row !== undefined && run.state === 'sending') {
+        const complaints = await this.guard.complaintReason(
+          run.campaignId,
+          async () => (await this.outbox.counts(run.campaignId)).sent,
+        );
+        if (complaints !== null) return this.pauseFor(run, complaints);
         // Senders taken out by another job stop here too.
         const fresh = await this.senders.forSending(row.sender_ids);
         const disabled = new Set(fresh.filter((s) => s.disabledReason !== null).map((s) => s.id));
@@ -455,7 +463,19 @@ export class CampaignDeliverer {
         break;
     }
     this.metrics.count(outcome.kind, sender.id);
+    if (!message.isTest && (outcome.kind === 'sent' || outcome.kind === 'bounced')) {
+      const reason = this.guard.recordSend(run.campaignId, outcome.kind === 'bounced');
+      if (reason !== null) await this.pauseFor(run, reason);
+    }
     return outcome.kind;
+  }
+
+  /** The bounce or complaint guard stops the campaign; messages in flight finish, the rest wait for a resume. */
+  private async pauseFor(run: Run, reason: string): Promise<false> {
+    run.state = 'paused';
+    const paused = await this.db.maybeOne(campaignsSql.transition, [run.campaignId, ['sending'], reason, 'paused']);
+    if (paused !== undefined) this.logger.warn({ campaignId: run.campaignId, reason }, 'campaign.paused_by_guard');
+    return false;
   }
 
   private skeleton(run: Run, sender: SendingSender): MessageSkeleton {

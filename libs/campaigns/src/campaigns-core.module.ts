@@ -6,6 +6,7 @@ import { TemplatesModule } from '@herald/templates';
 import { TrackingCoreModule } from '@herald/tracking';
 import { Module } from '@nestjs/common';
 import { CampaignDeliverer } from './campaign-deliverer.js';
+import { CampaignGuard } from './campaign-guard.js';
 import { CampaignMessages } from './campaign-messages.js';
 import { CAMPAIGN_QUEUE, CampaignQueue } from './campaign-queue.js';
 import { CampaignStarter } from './campaign-starter.js';
@@ -25,6 +26,7 @@ import { RateMeter, SendMetrics } from './send-metrics.js';
   providers: [
     CampaignsService,
     CampaignDeliverer,
+    CampaignGuard,
     CampaignMessages,
     CampaignStarter,
     CampaignQueue,

@@ -121,6 +121,12 @@ const pair = (total: Counter, human: Counter): Pair => ({ total: Number(total), 
 export class CampaignReports {
   constructor(private readonly db: Db) {}
 
+  /** Spam complaints recorded for the campaign so far: what its complaint guard watches. */
+  async complaints(campaignId: string): Promise<number> {
+    const row = await this.db.maybeOne<{ complaints: string }>(q.CAMPAIGN_STATS, [campaignId]);
+    return Number(row?.complaints ?? 0);
+  }
+
   async engagement(campaignId: string, delivery: DeliveryFigures): Promise<EngagementReport> {
     const domainNames = delivery.domains.map((d) => d.domain);
     const [stats, links, hours, domains] = await Promise.all([
