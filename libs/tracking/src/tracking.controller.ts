@@ -5,6 +5,7 @@ import { ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { TrackingEvents } from './events/tracking-events.js';
 import { type TrackedMessage, TrackedMessages } from './message-source.js';
+import { batchedLookup } from './batched-lookup.js';
 import { notFoundPage } from './pages/not-found.js';
 import { pickLanguage, sendPage } from './pages/page.js';
 
@@ -146,9 +147,8 @@ export class TrackingController {
     return this.tokens.verify(token);
   }
 
-  private async find(messageId: string): Promise<TrackedMessage | undefined> {
-    return (await this.messages.source.find([messageId])).get(messageId);
-  }
+  /** Concurrent clicks and web views share their message lookups (`batchedLookup`). */
+  private readonly find = batchedLookup<TrackedMessage>((ids) => this.messages.source.find(ids));
 
   private notFound(req: Request, res: Response): void {
     sendPage(res, 404, notFoundPage(pickLanguage(req.headers['accept-language'])));
