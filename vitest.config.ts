@@ -27,6 +27,7 @@ export default defineConfig({
         'tracking',
         'campaigns',
         'signups',
+        'relay',
         'processors',
       ].map((name) => [`@herald/${name}`, lib(name)]),
     ),

@@ -14,6 +14,8 @@ export const LAYERS = {
   tracking: 3,
   campaigns: 4,
   signups: 4,
+  // The SMTP relay and the transactional messages API.
+  relay: 4,
   // Composes every lib's job processors for the apps.
   processors: 5,
 };

@@ -46,6 +46,8 @@ export interface RequestOptions {
 export async function startTestApp(
   options: {
     withWorker?: boolean;
+    /** Also run the SMTP relay (HERALD_RELAY_LISTEN defaults to free ports on loopback here). */
+    withRelay?: boolean;
     /** Extra settings; a function receives the test database (to point DATABASE_URL through a proxy, say). */
     env?: Record<string, string> | ((database: TestDatabase) => Record<string, string>);
     logDestination?: DestinationStream;
@@ -62,10 +64,13 @@ export async function startTestApp(
     PORT: '0',
     // Test files run in parallel: each app's sandbox inbox takes a free port of its own.
     HERALD_SANDBOX_SMTP_PORT: '0',
+    HERALD_RELAY_LISTEN: '0:starttls,0:tls',
+    HERALD_RELAY_BIND: '127.0.0.1',
     ...env,
   });
   const app = await createApiApp(config, {
     withWorker: options.withWorker ?? false,
+    withRelay: options.withRelay ?? false,
     logDestination: options.logDestination,
   });
   await app.listen(0, '127.0.0.1');

@@ -44,6 +44,8 @@ export interface SinkOptions {
   auth?: { user: string; pass: string };
   /** Offer no STARTTLS (a sender that requires it is refused). */
   noStartTls?: boolean;
+  /** Listen on this port rather than a free one (a sink that comes back where a sender expects it). */
+  port?: number;
 }
 
 class SinkError extends Error {
@@ -138,7 +140,7 @@ export async function startSmtpSink(options: SinkOptions = {}): Promise<SmtpSink
   };
   const server: SMTPServer = new SMTPServer(serverOptions);
   server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
 
   return {

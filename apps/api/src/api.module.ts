@@ -5,6 +5,7 @@ import { ContactsModule } from '@herald/contacts';
 import { DeliveryModule, SandboxInboxModule } from '@herald/delivery';
 import { ProcessorsModule } from '@herald/processors';
 import { SegmentsModule } from '@herald/segments';
+import { RelayModule, RelayServerModule } from '@herald/relay';
 import { SignupsModule } from '@herald/signups';
 import { TemplatesModule } from '@herald/templates';
 import { TrackingModule } from '@herald/tracking';
@@ -14,6 +15,8 @@ import { OperationsModule } from './operations.module.js';
 export interface ApiOptions extends CoreOptions {
   /** Also run the job processors in this process (`npm start`). */
   withWorker: boolean;
+  /** Also run the SMTP relay in this process (`npm start`); a port it cannot bind is logged and skipped. */
+  withRelay?: boolean;
 }
 
 @Module({})
@@ -32,8 +35,10 @@ export class ApiModule {
         TrackingModule,
         CampaignsModule,
         SignupsModule,
+        RelayModule,
         OperationsModule,
         ...(options.withWorker ? [ProcessorsModule] : []),
+        ...(options.withRelay === true ? [RelayServerModule.forRoot({ required: false })] : []),
       ],
     };
   }

@@ -9,7 +9,10 @@ async function main(): Promise<void> {
   const config = await prepareProcess({ migrations, migrateOnly: args.has('--migrate-only') });
   if (args.has('--migrate-only')) return;
 
-  const app = await createApiApp(config, { withWorker: args.has('--with-worker') });
+  const app = await createApiApp(config, {
+    withWorker: args.has('--with-worker'),
+    withRelay: args.has('--with-relay'),
+  });
   await app.get(AuthService).ensureFirstAdmin();
   await app.listen(config.PORT, config.HOST);
   console.log(`Herald is listening on ${config.PUBLIC_URL} (API docs at ${config.PUBLIC_URL}/api/docs)`);

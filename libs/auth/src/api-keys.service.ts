@@ -1,11 +1,23 @@
 import { Db, notFound, parseId } from '@herald/common';
 import { Injectable } from '@nestjs/common';
-import { newApiKey, sha256 } from './tokens.js';
+import { API_KEY_PREFIX, newApiKey, sha256 } from './tokens.js';
+
+/** `full`: the HTTP API and the SMTP relay; `relay`: SMTP AUTH only, refused by the HTTP API. */
+export const API_KEY_SCOPES = ['full', 'relay'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+/** A key that authenticated an SMTP session: who sent, under which key. */
+export interface RelayKey {
+  keyId: string;
+  userId: string;
+  scope: ApiKeyScope;
+}
 
 export interface ApiKeyView {
   id: string;
   name: string;
   prefix: string;
+  scope: ApiKeyScope;
   createdAt: string;
   lastUsedAt: string | null;
 }
@@ -14,6 +26,7 @@ interface ApiKeyRow {
   id: string;
   name: string;
   prefix: string;
+  scope: ApiKeyScope;
   created_at: Date;
   last_used_at: Date | null;
 }
@@ -22,6 +35,7 @@ const toView = (r: ApiKeyRow): ApiKeyView => ({
   id: r.id,
   name: r.name,
   prefix: r.prefix,
+  scope: r.scope,
   createdAt: r.created_at.toISOString(),
   lastUsedAt: r.last_used_at?.toISOString() ?? null,
 });
@@ -31,19 +45,19 @@ const toView = (r: ApiKeyRow): ApiKeyView => ({
 export class ApiKeysService {
   constructor(private readonly db: Db) {}
 
-  async create(userId: string, name: string): Promise<ApiKeyView & { key: string }> {
+  async create(userId: string, name: string, scope: ApiKeyScope = 'full'): Promise<ApiKeyView & { key: string }> {
     const { key, prefix } = newApiKey();
     const row = await this.db.one<ApiKeyRow>(
-      `INSERT INTO api_keys (user_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4)
-       RETURNING id, name, prefix, created_at, last_used_at`,
-      [userId, name, prefix, sha256(key)],
+      `INSERT INTO api_keys (user_id, name, prefix, key_hash, scope) VALUES ($1, $2, $3, $4, $5)
+       RETURNING id, name, prefix, scope, created_at, last_used_at`,
+      [userId, name, prefix, sha256(key), scope],
     );
     return { ...toView(row), key };
   }
 
   async list(userId: string): Promise<ApiKeyView[]> {
     const rows = await this.db.rows<ApiKeyRow>(
-      `SELECT id, name, prefix, created_at, last_used_at FROM api_keys
+      `SELECT id, name, prefix, scope, created_at, last_used_at FROM api_keys
        WHERE user_id = $1 AND revoked_at IS NULL ORDER BY id`,
       [userId],
     );
@@ -56,5 +70,26 @@ export class ApiKeysService {
       [parseId(id), userId],
     );
     if (revoked === 0) throw notFound('API key', id);
+  }
+
+  /**
+   * The active key of an active user that `key` is, of any scope, for SMTP
+   * AUTH; null otherwise. `last_used_at` is kept to the minute, as for HTTP.
+   */
+  async verifyForRelay(key: string): Promise<RelayKey | null> {
+    if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) return null;
+    const row = await this.db.maybeOne<{ id: string; user_id: string; scope: ApiKeyScope }>(
+      `WITH k AS (
+         SELECT a.id, a.user_id, a.scope, a.last_used_at
+         FROM api_keys a JOIN users u ON u.id = a.user_id
+         WHERE a.key_hash = $1 AND a.revoked_at IS NULL AND u.deactivated_at IS NULL
+       ), touched AS (
+         UPDATE api_keys a SET last_used_at = now() FROM k
+         WHERE a.id = k.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')
+       )
+       SELECT id, user_id, scope FROM k`,
+      [sha256(key)],
+    );
+    return row === undefined ? null : { keyId: row.id, userId: row.user_id, scope: row.scope };
   }
 }

@@ -7,13 +7,14 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
+  ApiPropertyOptional,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { IsEmail, IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { CookieOptions, Response } from 'express';
-import { ApiKeysService, type ApiKeyView } from './api-keys.service.js';
+import { API_KEY_SCOPES, type ApiKeyScope, ApiKeysService, type ApiKeyView } from './api-keys.service.js';
 import { requestToken, SESSION_COOKIE } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { SetPasswordDto } from './users.dto.js';
@@ -42,6 +43,15 @@ export class CreateApiKeyDto {
   @IsNotEmpty()
   @MaxLength(100)
   name: string;
+
+  @ApiPropertyOptional({
+    enum: API_KEY_SCOPES,
+    default: 'full',
+    description: '`relay`: the key works as the password of SMTP AUTH on the relay only, not on this API',
+  })
+  @IsOptional()
+  @IsIn(API_KEY_SCOPES)
+  scope?: ApiKeyScope;
 }
 
 /** The signed-in user, and whether they came by session cookie or API key. */
@@ -135,7 +145,7 @@ export class ApiKeysController {
   @Post()
   @ApiOperation({ summary: 'Create an API key; the `key` is shown in this response only' })
   create(@CurrentUser() user: Principal, @Body() body: CreateApiKeyDto) {
-    return this.keys.create(user.userId, body.name);
+    return this.keys.create(user.userId, body.name, body.scope);
   }
 
   @Delete(':id')

@@ -110,6 +110,8 @@ export class AuthService {
            SELECT a.id, a.last_used_at, u.id AS user_id, u.email, u.role
            FROM api_keys a JOIN users u ON u.id = a.user_id
            WHERE a.key_hash = $1 AND a.revoked_at IS NULL AND u.deactivated_at IS NULL
+             -- A relay key is good for SMTP AUTH only.
+             AND a.scope = 'full'
          ), touched AS (
            UPDATE api_keys a SET last_used_at = now() FROM k
            WHERE a.id = k.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')

@@ -131,6 +131,9 @@ export class ApiKeyViewDto {
   @ApiProperty({ example: 'hk_AbCdEfGh', description: 'Identifies the key; not enough to use it' })
   prefix: string;
 
+  @ApiProperty({ enum: ['full', 'relay'], description: '`relay`: SMTP AUTH on the relay only' })
+  scope: 'full' | 'relay';
+
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 

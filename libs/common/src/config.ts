@@ -186,6 +186,59 @@ export const CONFIG_VARIABLES = {
     schema: positiveInt.default(10_000),
     description: 'Longest a sender check (`POST /senders/:id/verify`) waits for each step of the SMTP conversation.',
   },
+  HERALD_RELAY_LISTEN: {
+    schema: z
+      .string()
+      .regex(
+        /^\d{1,5}:(starttls|tls)(,\d{1,5}:(starttls|tls))*$/,
+        'expected port:mode pairs such as 587:starttls,465:tls',
+      )
+      .default('587:starttls,465:tls,2525:starttls'),
+    description:
+      'Ports of the SMTP relay and how each starts TLS: `starttls` (submission) or `tls` (implicit TLS); port 0 picks a free one.',
+  },
+  HERALD_RELAY_BIND: {
+    schema: z.string().min(1).default('0.0.0.0'),
+    description: 'Interface the SMTP relay listens on.',
+  },
+  HERALD_RELAY_HOSTNAME: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]{1,253}$/)
+      .optional(),
+    description: "Name the relay greets with and gives in its replies; unset, the machine's host name.",
+  },
+  HERALD_RELAY_TLS_CERT_FILE: {
+    schema: z.string().min(1).optional(),
+    description: 'PEM certificate (chain) of the relay; unset, a self-signed one is generated at start for local use.',
+  },
+  HERALD_RELAY_TLS_KEY_FILE: {
+    schema: z.string().min(1).optional(),
+    description: 'PEM private key of the relay certificate; required with HERALD_RELAY_TLS_CERT_FILE.',
+    secret: true,
+  },
+  HERALD_RELAY_MAX_BYTES: {
+    schema: positiveInt.default(10 * 1024 * 1024),
+    description: 'Largest message the relay and the messages API accept (bytes); larger ones get 552 (SMTP) or 413.',
+  },
+  HERALD_RELAY_MAX_RECIPIENTS: {
+    schema: positiveInt.max(1000).default(50),
+    description: 'Recipients one relayed message may have; past it the relay answers 452 to RCPT.',
+  },
+  HERALD_RELAY_RATE_PER_MINUTE: {
+    schema: positiveInt.default(600),
+    description:
+      'Messages one API key may hand the relay (and the messages API) per minute; past it 451 (SMTP) or 429.',
+  },
+  HERALD_RELAY_AUTH_MAX_FAILURES: {
+    schema: positiveInt.default(10),
+    description: 'Failed SMTP AUTH attempts one client (IPv4 address or IPv6 /64) may make in 15 minutes before 454.',
+  },
+  HERALD_RELAY_INSECURE_LOOPBACK_AUTH: {
+    schema: bool.default(false),
+    description:
+      'Development only (NODE_ENV=development): let clients on loopback authenticate without TLS. Ignored otherwise.',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     description: 'Log verbosity.',

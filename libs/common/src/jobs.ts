@@ -6,6 +6,7 @@ export const QUEUES = {
   imports: 'imports',
   campaigns: 'campaigns',
   signups: 'signups',
+  relay: 'relay',
 } as const;
 
 export interface JobPayloads {
@@ -16,6 +17,8 @@ export interface JobPayloads {
   'campaign.deliver': { campaignId: string; slot: number };
   /** Decide a sign-up form submission (subscribe at once or ask for confirmation) and send its confirmation mail. */
   'signup.process': { signupId: string };
+  /** Deliver one recipient's row (`messages.id`) of a message taken by the relay or the messages API. */
+  'relay.deliver': { messageId: string };
 }
 
 export type JobName = keyof JobPayloads;

@@ -3,6 +3,8 @@ export * from './dispatch/message-dispatch.js';
 export * from './messages/backoff.js';
 export * from './messages/outbox.js';
 export * from './mime/message-skeleton.js';
+export { isSafeAddress } from './mime/headers.js';
+export * from './mime/raw-message.js';
 export * from './pool/sender-pool.js';
 export * from './sandbox/sandbox-address.js';
 export * from './sandbox/sandbox-inbox.js';

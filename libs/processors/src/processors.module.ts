@@ -1,6 +1,7 @@
 import { CampaignsWorkerModule } from '@herald/campaigns';
 import { WorkerHeartbeat } from '@herald/common';
 import { ContactsWorkerModule } from '@herald/contacts';
+import { RelayWorkerModule } from '@herald/relay';
 import { SignupsWorkerModule } from '@herald/signups';
 import { Module } from '@nestjs/common';
 
@@ -11,7 +12,7 @@ import { Module } from '@nestjs/common';
  * loaded. A lib with processors adds its worker module here.
  */
 @Module({
-  imports: [ContactsWorkerModule, CampaignsWorkerModule, SignupsWorkerModule],
+  imports: [ContactsWorkerModule, CampaignsWorkerModule, SignupsWorkerModule, RelayWorkerModule],
   providers: [WorkerHeartbeat],
 })
 export class ProcessorsModule {}

@@ -934,6 +934,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Relayed and API messages, newest first, each with its recipients’ outcomes */
+        get: operations["MessagesController_list"];
+        put?: never;
+        /**
+         * Send one transactional message
+         * @description Stored with one delivery row per recipient before the answer, then delivered through the sender within its limits, DKIM-signed. Suppressed addresses (bounced, complained, blocked by an operator) are skipped; unsubscribed ones still get transactional mail.
+         */
+        post: operations["MessagesController_send"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One relayed or API message with its recipients’ outcomes */
+        get: operations["MessagesController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1080,6 +1118,12 @@ export interface components {
         CreateApiKeyDto: {
             /** @example CRM sync */
             name: string;
+            /**
+             * @description `relay`: the key works as the password of SMTP AUTH on the relay only, not on this API
+             * @default full
+             * @enum {string}
+             */
+            scope: "full" | "relay";
         };
         UserViewDto: {
             /** @example 2 */
@@ -1147,6 +1191,11 @@ export interface components {
              * @example hk_AbCdEfGh
              */
             prefix: string;
+            /**
+             * @description `relay`: SMTP AUTH on the relay only
+             * @enum {string}
+             */
+            scope: "full" | "relay";
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2137,6 +2186,72 @@ export interface components {
             /** @description Whether the address is asked to confirm by email */
             doubleOptIn: boolean;
             message: string;
+        };
+        SendMessageDto: {
+            /**
+             * @description The sender the message goes out through: its From address, limits and DKIM
+             * @example 1
+             */
+            senderId: string;
+            /**
+             * @description Recipients, each mailed separately
+             * @example [
+             *       "ada@example.com"
+             *     ]
+             */
+            to: string[];
+            /** @example Your receipt */
+            subject: string;
+            /** @description The HTML part; `html` or `text` (or both) is required */
+            html?: string;
+            /** @description The plain-text part */
+            text?: string;
+            /** @example support@example.com */
+            replyTo?: string;
+        };
+        RecipientView: {
+            /**
+             * @description The delivery row of this recipient
+             * @example 42
+             */
+            id: string;
+            email: string;
+            /** @enum {string} */
+            status: "queued" | "sending" | "sent" | "deferred" | "failed" | "bounced" | "uncertain" | "skipped";
+            attempts: number;
+            /** @description The last SMTP reply or error */
+            lastReply: string | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due
+             */
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            sentAt: string | null;
+        };
+        MessageView: {
+            /** @example 7 */
+            id: string;
+            /** @enum {string} */
+            source: "smtp" | "api";
+            senderId: string | null;
+            envelopeFrom: string;
+            /** @description The address of the From field */
+            from: string | null;
+            /** @description As in the header (RFC 2047 words undecoded) */
+            subject: string | null;
+            /** @description The Message-ID field */
+            messageId: string | null;
+            /** @description Bytes as stored, before DKIM */
+            size: number;
+            /** Format: date-time */
+            createdAt: string;
+            recipients: components["schemas"]["RecipientView"][];
+        };
+        MessagePage: {
+            items: components["schemas"]["MessageView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
         };
         WorkersHealth: {
             /** @description Worker processes with a live heartbeat (renewed every 10 s, expires after 30 s) */
@@ -7135,6 +7250,184 @@ export interface operations {
             };
             /** @description The body is not of a type this route takes, or JSON not in UTF-8 */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    MessagesController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagePage"];
+                };
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    MessagesController_send: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Up to 200 printable characters. The same key with the same body within 24 h answers with the first message; with another body, 422. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendMessageDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageView"];
+                };
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused as cross-site: a request signed in by cookie, or a sign-in, must come from Herald's own pages */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Larger than HERALD_RELAY_MAX_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not of a type this route takes, or JSON not in UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The Idempotency-Key was used with a different body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description More than HERALD_RELAY_RATE_PER_MINUTE messages a minute */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    MessagesController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageView"];
+                };
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Nothing has this id */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

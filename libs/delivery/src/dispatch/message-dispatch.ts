@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Clock } from '@herald/common';
 import { Injectable, Logger } from '@nestjs/common';
+import { DkimSigner } from '../mime/dkim.js';
 import { MessageSkeleton, type RecipientParts } from '../mime/message-skeleton.js';
 import { type SendOutcome, SenderPool } from '../pool/sender-pool.js';
-import type { SendingSender } from '../senders/sender.js';
+import type { DkimKey, SendingSender } from '../senders/sender.js';
 import { SendersService } from '../senders/senders.service.js';
 import { Throttle } from '../throttle/throttle.js';
 
@@ -60,6 +61,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export class MessageDispatch {
   private readonly logger = new Logger('Delivery');
   private readonly skeletons = new Map<string, MessageSkeleton>();
+  private readonly signers = new Map<string, DkimSigner>();
 
   constructor(
     private readonly clock: Clock,
@@ -82,6 +84,43 @@ export class MessageDispatch {
     } catch (error) {
       return { kind: 'unbuildable', reason: (error as Error).message };
     }
+    const from = kind.returnPath === 'verp' ? skeleton.returnPath(message.token) : sender.fromEmail;
+    return this.deliver(sender, { from, to: message.to }, raw, signal);
+  }
+
+  /**
+   * Sends a message someone else composed (the relay's, the transactional
+   * API's) as it is, with the sender's DKIM signature added on top when the
+   * sender has a key, within the same throttle slot and quota as `send`.
+   */
+  async sendRaw(
+    sender: SendingSender,
+    envelope: { from: string; to: string },
+    raw: Buffer,
+    signal?: AbortSignal,
+  ): Promise<DispatchOutcome> {
+    let signed = raw;
+    if (sender.dkim !== null) {
+      let signer: DkimSigner;
+      try {
+        signer = this.signer(sender.dkim);
+      } catch (error) {
+        return { kind: 'unbuildable', reason: `the sender's DKIM key does not load: ${(error as Error).message}` };
+      }
+      const result = signer.signRaw(raw, new Date(this.clock.now()));
+      if (result === null) return { kind: 'unbuildable', reason: 'the message header cannot be parsed' };
+      signed = result;
+    }
+    return this.deliver(sender, envelope, signed, signal);
+  }
+
+  /** Waits for the sender's slot, counted toward its day, then hands the message to the pool. */
+  private async deliver(
+    sender: SendingSender,
+    envelope: { from: string; to: string },
+    raw: Buffer,
+    signal?: AbortSignal,
+  ): Promise<DispatchOutcome> {
     const reservation = await this.throttle.reserve(sender, 1);
     if (reservation.kind === 'quota_exhausted') return reservation;
     for (;;) {
@@ -93,8 +132,7 @@ export class MessageDispatch {
       if (wait <= 0) break;
       await sleep(wait, signal);
     }
-    const from = kind.returnPath === 'verp' ? skeleton.returnPath(message.token) : sender.fromEmail;
-    const outcome = await this.pool.send(sender, { from, to: message.to }, raw);
+    const outcome = await this.pool.send(sender, envelope, raw);
     if (outcome.kind === 'deferred' && outcome.slowDown) {
       await this.throttle.slowDown(sender.id, SLOW_DOWN.factor, SLOW_DOWN.forMs);
     } else if (outcome.kind === 'sender_failed') {
@@ -103,6 +141,20 @@ export class MessageDispatch {
       this.logger.warn({ senderId: sender.id, reason: outcome.reason }, 'dispatch.sender_removed');
     }
     return outcome;
+  }
+
+  /** A signer per key: the key is parsed once, not per message. */
+  private signer(key: DkimKey): DkimSigner {
+    const id = createHash('sha256')
+      .update(JSON.stringify([key.domain, key.selector, key.privateKey]))
+      .digest('hex');
+    let signer = this.signers.get(id);
+    if (signer === undefined) {
+      signer = new DkimSigner(key);
+      if (this.signers.size >= MAX_SKELETONS) this.signers.clear();
+      this.signers.set(id, signer);
+    }
+    return signer;
   }
 
   /** A skeleton per sender, kind and sender settings: the DKIM key is parsed once, not per message. */

@@ -141,3 +141,45 @@ export const COUNTS_BY_DOMAIN = `
     count(*) FILTER (WHERE status = 'failed')::int AS failed
   FROM messages WHERE campaign_id = $1 AND NOT is_test AND status IN ('sent', 'bounced', 'failed')
   GROUP BY 1 ORDER BY delivered DESC, 1 LIMIT $2`;
+
+/*
+ * Single messages: rows without a campaign (the relay's and the
+ * transactional API's, one per recipient), claimed one by one by id.
+ */
+
+/** Queued rows for `emails`, in their order; their ids come back in that order. */
+export const ADD_SINGLES = `
+  INSERT INTO messages (email)
+  SELECT e.email FROM unnest($1::text[]) WITH ORDINALITY AS e (email, n)
+  ORDER BY e.n
+  RETURNING id`;
+
+/** One single message, if it is due and no worker holds it; `attempts` counts this attempt. */
+export const CLAIM_SINGLE = `
+  UPDATE messages
+  SET status = 'sending', claimed_at = now(), attempts = attempts + 1, updated_at = now()
+  WHERE id = $1 AND campaign_id IS NULL AND status IN ('queued', 'deferred') AND next_attempt_at <= now()
+  RETURNING ${CLAIMED}`;
+
+/** Claimed but not attempted (a spent quota, a shutdown): queued again for $2, the attempt taken back. */
+export const POSTPONE = `
+  UPDATE messages SET status = 'queued', claimed_at = NULL, attempts = greatest(attempts - 1, 0),
+    next_attempt_at = $2, last_reply = COALESCE($3, last_reply), updated_at = now()
+  WHERE id = $1 AND status = 'sending'`;
+
+/** Single messages a dead worker left `sending`: queued again and counted as possible duplicates. */
+export const RECLAIM_STALE_SINGLES = `
+  UPDATE messages SET status = 'queued', claimed_at = NULL, reclaimed = reclaimed + 1, updated_at = now()
+  WHERE campaign_id IS NULL AND status = 'sending' AND claimed_at < now() - $1 * interval '1 millisecond'`;
+
+/** Single messages due for an attempt, oldest due first. */
+export const DUE_SINGLES = `
+  SELECT id FROM messages
+  WHERE campaign_id IS NULL AND status IN ('queued', 'deferred') AND next_attempt_at <= now()
+  ORDER BY next_attempt_at, id
+  LIMIT $1`;
+
+/** Single messages by id with their delivery state, for listing. */
+export const SINGLE_STATES = `
+  SELECT id, email, status, attempts, last_reply, next_attempt_at, sent_at, updated_at
+  FROM messages WHERE id = ANY($1::bigint[]) AND campaign_id IS NULL`;

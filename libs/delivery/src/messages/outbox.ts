@@ -43,6 +43,18 @@ export interface StoredMessage {
   sentAt: Date | null;
 }
 
+/** Where a single (campaign-less) message stands, as the messages API shows it. */
+export interface SingleMessageState {
+  id: string;
+  email: string;
+  status: MessageStatus;
+  attempts: number;
+  lastReply: string | null;
+  nextAttemptAt: Date | null;
+  sentAt: Date | null;
+  updatedAt: Date;
+}
+
 const byId = (a: { id: string }, b: { id: string }) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1);
 
 /**
@@ -176,5 +188,70 @@ export class Outbox {
       });
     }
     return found;
+  }
+
+  /** Queued single messages (no campaign), one per address of `emails`; their ids in that order. */
+  async addSingles(tx: Sql, emails: string[]): Promise<string[]> {
+    const rows = await tx.rows<{ id: string }>(q.ADD_SINGLES, [emails]);
+    return rows.map((r) => r.id);
+  }
+
+  /** The single message `id`, now `sending` and this caller's, or undefined when it is not due or held elsewhere. */
+  async claimSingle(id: string): Promise<ClaimedMessage | undefined> {
+    const r = await this.db.maybeOne<ClaimedRow>(q.CLAIM_SINGLE, [id]);
+    return r === undefined
+      ? undefined
+      : {
+          id: r.id,
+          contactId: r.contact_id,
+          email: r.email,
+          attempts: r.attempts,
+          createdAt: r.created_at,
+          isTest: r.is_test,
+        };
+  }
+
+  /** A claimed row not attempted after all: queued again for `at`, its attempt not counted. */
+  async postpone(id: string, at: Date, reply: string | null = null): Promise<boolean> {
+    return (await this.db.execute(q.POSTPONE, [id, at, reply])) === 1;
+  }
+
+  /** Single messages left `sending` longer than `olderThanMs` go back to the queue, counted in `reclaimed`. */
+  reclaimStaleSingles(olderThanMs: number): Promise<number> {
+    return this.db.execute(q.RECLAIM_STALE_SINGLES, [olderThanMs]);
+  }
+
+  /** Ids of single messages due for an attempt, at most `limit`. */
+  async dueSingles(limit: number): Promise<string[]> {
+    return (await this.db.rows<{ id: string }>(q.DUE_SINGLES, [limit])).map((r) => r.id);
+  }
+
+  /** The delivery state of the single messages among `ids`, by id. */
+  async singleStates(ids: readonly string[]): Promise<Map<string, SingleMessageState>> {
+    const states = new Map<string, SingleMessageState>();
+    if (ids.length === 0) return states;
+    const rows = await this.db.rows<{
+      id: string;
+      email: string;
+      status: MessageStatus;
+      attempts: number;
+      last_reply: string | null;
+      next_attempt_at: Date;
+      sent_at: Date | null;
+      updated_at: Date;
+    }>(q.SINGLE_STATES, [ids]);
+    for (const r of rows) {
+      states.set(r.id, {
+        id: r.id,
+        email: r.email,
+        status: r.status,
+        attempts: r.attempts,
+        lastReply: r.last_reply,
+        nextAttemptAt: r.status === 'queued' || r.status === 'deferred' ? r.next_attempt_at : null,
+        sentAt: r.sent_at,
+        updatedAt: r.updated_at,
+      });
+    }
+    return states;
   }
 }

@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
+import { fieldName, joinMessage, splitMessage } from './raw-message.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
@@ -50,6 +51,27 @@ export function relaxedHeader(field: string): string {
   return `${name}:${value}`;
 }
 
+/**
+ * Fields signed on a message someone else composed (the relay's), when
+ * present: what a recipient reads and what tells how to read the body.
+ */
+const RAW_SIGNED_FIELDS = [
+  'from',
+  'to',
+  'cc',
+  'reply-to',
+  'subject',
+  'date',
+  'message-id',
+  'in-reply-to',
+  'references',
+  'list-unsubscribe',
+  'list-unsubscribe-post',
+  'mime-version',
+  'content-type',
+  'content-transfer-encoding',
+];
+
 export interface DkimKey {
   domain: string;
   selector: string;
@@ -81,5 +103,22 @@ export class DkimSigner {
     const signed = fields.map((f) => `${relaxedHeader(f)}\r\n`).join('') + relaxedHeader(unsigned);
     const b = sign('sha256', Buffer.from(signed, 'utf8'), this.key).toString('base64');
     return unsigned + (b.match(/.{1,72}/g) ?? []).join('\r\n ');
+  }
+
+  /**
+   * A complete CRLF message (a relayed one) with a `DKIM-Signature` on top.
+   * Of a field that occurs more than once the last is signed, as a verifier
+   * reads `h=` from the bottom up. Null when the header cannot be parsed.
+   */
+  signRaw(raw: Buffer, date: Date): Buffer | null {
+    const parts = splitMessage(raw);
+    if (parts === null) return null;
+    const last = new Map<string, string>();
+    for (const field of parts.fields) last.set(fieldName(field), field);
+    const signed = RAW_SIGNED_FIELDS.flatMap((name) => {
+      const field = last.get(name);
+      return field === undefined ? [] : [field];
+    });
+    return joinMessage([this.signature(signed, parts.body, date), ...parts.fields], parts.body);
   }
 }

@@ -195,6 +195,20 @@ export class SendersService {
     return wanted.map((id) => this.toSending(byId.get(id)!));
   }
 
+  /**
+   * The senders whose From address is in `domain` (case-insensitive), an
+   * exact match of `address` first, then by id: the relay picks the first.
+   */
+  async forDomain(domain: string, address?: string): Promise<{ id: string; fromEmail: string }[]> {
+    const rows = await this.db.rows<{ id: string; from_email: string }>(
+      `SELECT id, from_email FROM senders
+       WHERE lower(split_part(from_email, '@', 2)) = lower($1)
+       ORDER BY lower(from_email) = lower($2) DESC, id`,
+      [domain, address ?? ''],
+    );
+    return rows.map((r) => ({ id: r.id, fromEmail: r.from_email }));
+  }
+
   /** Inside the caller's transaction: a 400 naming `field` if any of the senders does not exist. */
   async requireExist(tx: Sql, ids: string[], field = 'senderIds'): Promise<void> {
     const wanted = checkIds(ids, field);

@@ -1,0 +1,86 @@
+import { ID_PATTERN } from '@herald/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsEmail,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
+
+/** The hard ceiling on recipients in one API call; HERALD_RELAY_MAX_RECIPIENTS may set a lower one. */
+const MAX_RECIPIENTS = 1000;
+const EMAIL = { allow_ip_domain: false, require_tld: false } as const;
+
+export class SendMessageDto {
+  @ApiProperty({
+    example: '1',
+    description: 'The sender the message goes out through: its From address, limits and DKIM',
+  })
+  @IsString()
+  @Matches(ID_PATTERN, { message: 'senderId must be a sender id' })
+  senderId!: string;
+
+  @ApiProperty({ type: [String], example: ['ada@example.com'], description: 'Recipients, each mailed separately' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_RECIPIENTS)
+  @IsEmail(EMAIL, { each: true })
+  @MaxLength(320, { each: true })
+  to!: string[];
+
+  @ApiProperty({ example: 'Your receipt' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(998)
+  subject!: string;
+
+  @ApiPropertyOptional({ description: 'The HTML part; `html` or `text` (or both) is required' })
+  @ValidateIf((o: SendMessageDto) => o.html !== undefined || o.text === undefined)
+  @IsString()
+  @IsNotEmpty()
+  html?: string;
+
+  @ApiPropertyOptional({ description: 'The plain-text part' })
+  @ValidateIf((o: SendMessageDto) => o.text !== undefined || o.html === undefined)
+  @IsString()
+  @IsNotEmpty()
+  text?: string;
+
+  @ApiPropertyOptional({ example: 'support@example.com' })
+  @IsOptional()
+  @IsEmail(EMAIL)
+  @MaxLength(320)
+  replyTo?: string;
+}
+
+export class RecipientView {
+  @ApiProperty({ example: '42', description: 'The delivery row of this recipient' }) id!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty({ enum: ['queued', 'sending', 'sent', 'deferred', 'failed', 'bounced', 'uncertain', 'skipped'] })
+  status!: string;
+  @ApiProperty() attempts!: number;
+  @ApiProperty({ type: String, nullable: true, description: 'The last SMTP reply or error' }) lastReply!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the next attempt is due' })
+  nextAttemptAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) sentAt!: string | null;
+}
+
+export class MessageView {
+  @ApiProperty({ example: '7' }) id!: string;
+  @ApiProperty({ enum: ['smtp', 'api'] }) source!: 'smtp' | 'api';
+  @ApiProperty({ type: String, nullable: true }) senderId!: string | null;
+  @ApiProperty() envelopeFrom!: string;
+  @ApiProperty({ type: String, nullable: true, description: 'The address of the From field' }) from!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'As in the header (RFC 2047 words undecoded)' })
+  subject!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The Message-ID field' }) messageId!: string | null;
+  @ApiProperty({ description: 'Bytes as stored, before DKIM' }) size!: number;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ type: [RecipientView] }) recipients!: RecipientView[];
+}

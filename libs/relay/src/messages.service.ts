@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import {
+  Clock,
+  Db,
+  DomainError,
+  HERALD_CONFIG,
+  type HeraldConfig,
+  invalid,
+  type Principal,
+  rateLimited,
+  unprocessable,
+} from '@herald/common';
+import { type SendingSender, SendersService } from '@herald/delivery';
+import { Inject, Injectable } from '@nestjs/common';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { prepareIncoming, RefusedMessage } from './incoming.js';
+import { RelayLimits } from './limits.js';
+import { RelayQueue } from './relay-queue.js';
+import { type RelayMessageView, RelayStore } from './relay-store.js';
+
+/** A message to send through the transactional API, as validated at the edge. */
+export interface TransactionalInput {
+  senderId: string;
+  to: string[];
+  subject: string;
+  html?: string;
+  text?: string;
+  replyTo?: string;
+}
+
+/** The key in use by another request still being handled, or within 24 h for another message. */
+class KeyTaken extends Error {}
+
+/** JSON with object keys sorted: two bodies that differ only in key order hash the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * `POST /messages`: composes the message from its parts and takes the same
+ * path as a relayed one (stored with a row per recipient before the answer,
+ * delivered by the relay's worker). An Idempotency-Key makes a repeated
+ * request answer with the first one's message for 24 h.
+ */
+@Injectable()
+export class TransactionalMessages {
+  constructor(
+    private readonly db: Db,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    private readonly clock: Clock,
+    private readonly senders: SendersService,
+    private readonly store: RelayStore,
+    private readonly queue: RelayQueue,
+    private readonly limits: RelayLimits,
+  ) {}
+
+  async send(
+    user: Principal,
+    input: TransactionalInput,
+    idempotencyKey?: string,
+  ): Promise<{ message: RelayMessageView; replayed: boolean }> {
+    if (input.to.length > this.config.HERALD_RELAY_MAX_RECIPIENTS) {
+      throw invalid(`to: at most ${this.config.HERALD_RELAY_MAX_RECIPIENTS} recipients per message`, {
+        to: `more than ${this.config.HERALD_RELAY_MAX_RECIPIENTS} recipients`,
+      });
+    }
+    const bodyHash = createHash('sha256').update(canonical(input)).digest('hex');
+    if (idempotencyKey !== undefined) {
+      const replay = await this.replay(user, idempotencyKey, bodyHash);
+      if (replay !== undefined) return { message: replay, replayed: true };
+    }
+    const rate = await this.limits.countMessage(`user:${user.userId}`, this.clock.now());
+    if (!rate.allowed) {
+      throw rateLimited(
+        `More than ${this.config.HERALD_RELAY_RATE_PER_MINUTE} messages a minute; try again in ${rate.retryAfterSeconds} s`,
+        rate.retryAfterSeconds,
+      );
+    }
+    const sender = await this.sender(input.senderId);
+    const message = await this.compose(sender, input);
+    let stored: { id: string; messageIds: string[] };
+    try {
+      stored = await this.db.transaction(async (tx) => {
+        const result = await this.store.accept(
+          {
+            source: 'api',
+            apiKeyId: null,
+            userId: user.userId,
+            senderId: sender.id,
+            envelopeFrom: sender.fromEmail,
+            recipients: input.to,
+            message,
+          },
+          tx,
+        );
+        if (
+          idempotencyKey !== undefined &&
+          !(await this.store.claimIdempotency(tx, user.userId, idempotencyKey, bodyHash, result.id))
+        ) {
+          throw new KeyTaken();
+        }
+        return result;
+      });
+    } catch (error) {
+      if (!(error instanceof KeyTaken) || idempotencyKey === undefined) throw error;
+      // Another request with this key committed first: answer as it did.
+      const replay = await this.replay(user, idempotencyKey, bodyHash);
+      if (replay === undefined) throw new DomainError('conflict', 'A request with this Idempotency-Key is in progress');
+      return { message: replay, replayed: true };
+    }
+    await this.queue.deliverSoon(stored.messageIds);
+    return { message: await this.store.get(stored.id), replayed: false };
+  }
+
+  private async replay(user: Principal, key: string, bodyHash: string): Promise<RelayMessageView | undefined> {
+    const used = await this.store.findIdempotent(this.db, user.userId, key);
+    if (used === undefined) return undefined;
+    if (used.body_hash !== bodyHash) {
+      throw unprocessable('This Idempotency-Key was used in the last 24 hours with a different request body', {
+        'Idempotency-Key': 'already used with a different body',
+      });
+    }
+    return this.store.get(used.relay_message_id);
+  }
+
+  private async sender(id: string): Promise<SendingSender> {
+    try {
+      const [sender] = await this.senders.forSending([id]);
+      return sender;
+    } catch (error) {
+      if (error instanceof DomainError && error.kind === 'not_found') {
+        throw invalid(`senderId: sender ${id} does not exist`, { senderId: 'unknown sender' });
+      }
+      throw error;
+    }
+  }
+
+  private async compose(sender: SendingSender, input: TransactionalInput) {
+    const mail = new MailComposer({
+      from: { name: sender.fromName ?? '', address: sender.fromEmail },
+      to: input.to,
+      replyTo: input.replyTo ?? sender.replyTo ?? undefined,
+      subject: input.subject.replace(/[\r\n]+/g, ' '),
+      text: input.text,
+      html: input.html,
+    });
+    const raw = await new Promise<Buffer>((resolve, reject) =>
+      mail.compile().build((error, message) => (error ? reject(error) : resolve(message))),
+    );
+    if (raw.length > this.config.HERALD_RELAY_MAX_BYTES) {
+      throw new DomainError('too_large', `The message is larger than ${this.config.HERALD_RELAY_MAX_BYTES} bytes`);
+    }
+    try {
+      return prepareIncoming(raw, new Date(this.clock.now()));
+    } catch (error) {
+      if (error instanceof RefusedMessage) throw invalid(error.message, { message: error.message });
+      throw error;
+    }
+  }
+}

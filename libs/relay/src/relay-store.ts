@@ -1,0 +1,170 @@
+import { Db, decodeCursor, encodeCursor, notFound, type Page, parseId, type Sql } from '@herald/common';
+import { type MessageStatus, Outbox } from '@herald/delivery';
+import { Injectable } from '@nestjs/common';
+import type { IncomingMessage } from './incoming.js';
+import * as q from './relay.sql.js';
+
+export type RelaySource = 'smtp' | 'api';
+
+/** A message to store: who handed it over, through which sender, to whom. */
+export interface AcceptedMessage {
+  source: RelaySource;
+  apiKeyId: string | null;
+  userId: string | null;
+  senderId: string;
+  envelopeFrom: string;
+  recipients: string[];
+  message: IncomingMessage;
+}
+
+export interface RecipientView {
+  /** The `messages` row: one per recipient. */
+  id: string;
+  email: string;
+  status: MessageStatus;
+  attempts: number;
+  lastReply: string | null;
+  nextAttemptAt: string | null;
+  sentAt: string | null;
+}
+
+export interface RelayMessageView {
+  id: string;
+  source: RelaySource;
+  senderId: string | null;
+  envelopeFrom: string;
+  from: string | null;
+  subject: string | null;
+  messageId: string | null;
+  size: number;
+  createdAt: string;
+  recipients: RecipientView[];
+}
+
+interface MessageRow {
+  id: string;
+  source: RelaySource;
+  sender_id: string | null;
+  envelope_from: string;
+  from_header: string | null;
+  subject: string | null;
+  message_id_header: string | null;
+  size: number;
+  created_at: Date;
+  message_ids: string[];
+}
+
+export interface RelayContent {
+  id: string;
+  senderId: string | null;
+  envelopeFrom: string;
+  raw: Buffer;
+}
+
+/**
+ * Relay's tables: one `relay_messages` row per accepted message (its raw
+ * content, envelope and sender) and, through `Outbox.addSingles`, one
+ * `messages` row per recipient, written in one transaction before anyone is
+ * told the message was taken.
+ */
+@Injectable()
+export class RelayStore {
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: Outbox,
+  ) {}
+
+  /** Stores the message and its recipients' rows; returns its id and the rows' ids. */
+  async accept(input: AcceptedMessage, tx?: Sql): Promise<{ id: string; messageIds: string[] }> {
+    const work = async (m: Sql) => {
+      const { id } = await m.one<{ id: string }>(q.INSERT_MESSAGE, [
+        input.source,
+        input.apiKeyId,
+        input.userId,
+        input.senderId,
+        input.envelopeFrom,
+        input.message.from,
+        input.message.subject,
+        input.message.messageId,
+        input.message.raw,
+        input.message.raw.length,
+      ]);
+      const messageIds = await this.outbox.addSingles(m, input.recipients);
+      await m.execute(q.INSERT_RECIPIENTS, [messageIds, id]);
+      return { id, messageIds };
+    };
+    return tx === undefined ? this.db.transaction(work) : work(tx);
+  }
+
+  async contentFor(messageId: string): Promise<RelayContent | undefined> {
+    const row = await this.db.maybeOne<{ id: string; sender_id: string | null; envelope_from: string; raw: Buffer }>(
+      q.CONTENT_FOR,
+      [messageId],
+    );
+    return row && { id: row.id, senderId: row.sender_id, envelopeFrom: row.envelope_from, raw: row.raw };
+  }
+
+  async list(limit: number, cursor?: string): Promise<Page<RelayMessageView>> {
+    const rows = await this.db.rows<MessageRow>(q.LIST, [decodeCursor(cursor) ?? null, limit + 1]);
+    const page = rows.slice(0, limit);
+    return {
+      items: await this.views(page),
+      nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null,
+    };
+  }
+
+  async get(id: string): Promise<RelayMessageView> {
+    const row = await this.db.maybeOne<MessageRow>(q.GET, [parseId(id)]);
+    if (row === undefined) throw notFound('Message', id);
+    return (await this.views([row]))[0];
+  }
+
+  /** The message an Idempotency-Key was used for in the last 24 h, with the hash of that request's body. */
+  findIdempotent(
+    tx: Sql,
+    userId: string,
+    key: string,
+  ): Promise<{ body_hash: string; relay_message_id: string } | undefined> {
+    return tx.maybeOne(q.FIND_IDEMPOTENCY, [userId, key]);
+  }
+
+  /** Ties an Idempotency-Key to a new message; false when the key is in use (within 24 h). */
+  async claimIdempotency(tx: Sql, userId: string, key: string, bodyHash: string, relayMessageId: string) {
+    return (await tx.rows(q.CLAIM_IDEMPOTENCY, [userId, key, bodyHash, relayMessageId])).length === 1;
+  }
+
+  expireIdempotency(): Promise<number> {
+    return this.db.execute(q.EXPIRE_IDEMPOTENCY);
+  }
+
+  private async views(rows: MessageRow[]): Promise<RelayMessageView[]> {
+    const states = await this.outbox.singleStates(rows.flatMap((r) => r.message_ids));
+    return rows.map((r) => ({
+      id: r.id,
+      source: r.source,
+      senderId: r.sender_id,
+      envelopeFrom: r.envelope_from,
+      from: r.from_header,
+      subject: r.subject,
+      messageId: r.message_id_header,
+      size: r.size,
+      createdAt: r.created_at.toISOString(),
+      recipients: r.message_ids.flatMap((messageId) => {
+        const s = states.get(messageId);
+        return s === undefined
+          ? []
+          : [
+              {
+                id: s.id,
+                email: s.email,
+                status: s.status,
+                attempts: s.attempts,
+                lastReply: s.lastReply,
+                nextAttemptAt: s.nextAttemptAt?.toISOString() ?? null,
+                sentAt: s.sentAt?.toISOString() ?? null,
+              },
+            ];
+      }),
+    }));
+  }
+}

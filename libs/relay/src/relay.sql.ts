@@ -1,0 +1,49 @@
+/** Every statement on relay's own tables (`relay_messages`, `relay_recipients`, `relay_idempotency`). */
+
+export const INSERT_MESSAGE = `
+  INSERT INTO relay_messages (source, api_key_id, user_id, sender_id, envelope_from, from_header, subject,
+    message_id_header, raw, size)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+  RETURNING id`;
+
+export const INSERT_RECIPIENTS = `
+  INSERT INTO relay_recipients (message_id, relay_message_id)
+  SELECT unnest($1::bigint[]), $2`;
+
+/** What the deliverer needs of the message one recipient row belongs to. */
+export const CONTENT_FOR = `
+  SELECT r.id, r.sender_id, r.envelope_from, r.raw
+  FROM relay_recipients rr JOIN relay_messages r ON r.id = rr.relay_message_id
+  WHERE rr.message_id = $1`;
+
+const VIEW_COLUMNS = `r.id, r.source, r.sender_id, r.envelope_from, r.from_header, r.subject, r.message_id_header,
+  r.size, r.created_at,
+  ARRAY(SELECT rr.message_id FROM relay_recipients rr WHERE rr.relay_message_id = r.id ORDER BY rr.message_id)
+    AS message_ids`;
+
+/** Newest first; the cursor is the last id of the previous page. */
+export const LIST = `
+  SELECT ${VIEW_COLUMNS} FROM relay_messages r
+  WHERE ($1::bigint IS NULL OR r.id < $1)
+  ORDER BY r.id DESC LIMIT $2`;
+
+export const GET = `SELECT ${VIEW_COLUMNS} FROM relay_messages r WHERE r.id = $1`;
+
+/**
+ * Claims an Idempotency-Key for a new message: inserted, or taken over when
+ * the key's previous use is older than 24 h. No row back: the key is live
+ * and belongs to another message.
+ */
+export const CLAIM_IDEMPOTENCY = `
+  INSERT INTO relay_idempotency (user_id, key, body_hash, relay_message_id) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (user_id, key) DO UPDATE
+    SET body_hash = EXCLUDED.body_hash, relay_message_id = EXCLUDED.relay_message_id, created_at = now()
+    WHERE relay_idempotency.created_at < now() - interval '24 hours'
+  RETURNING relay_message_id`;
+
+export const FIND_IDEMPOTENCY = `
+  SELECT body_hash, relay_message_id FROM relay_idempotency
+  WHERE user_id = $1 AND key = $2 AND created_at >= now() - interval '24 hours'`;
+
+export const EXPIRE_IDEMPOTENCY = `
+  DELETE FROM relay_idempotency WHERE created_at < now() - interval '24 hours'`;

@@ -1,0 +1,71 @@
+import { createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
+
+/*
+ * A self-signed certificate for local use, so the relay offers TLS (and
+ * AUTH after it) without an operator's files. Node can make keys but not
+ * certificates; the few DER structures of one X.509 v3 certificate are
+ * written here rather than pulling in a PKI library for them.
+ */
+
+const der = (tag: number, content: Buffer): Buffer => {
+  const n = content.length;
+  const length =
+    n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
+  return Buffer.concat([Buffer.from([tag]), length, content]);
+};
+const sequence = (...items: Buffer[]) => der(0x30, Buffer.concat(items));
+const set = (...items: Buffer[]) => der(0x31, Buffer.concat(items));
+const explicit = (n: number, item: Buffer) => der(0xa0 + n, item);
+
+function oid(dotted: string): Buffer {
+  const [a, b, ...rest] = dotted.split('.').map(Number);
+  const bytes = [40 * a + b];
+  for (const value of rest) {
+    const chunk = [value & 0x7f];
+    for (let v = value >> 7; v > 0; v >>= 7) chunk.unshift((v & 0x7f) | 0x80);
+    bytes.push(...chunk);
+  }
+  return der(0x06, Buffer.from(bytes));
+}
+
+/** A positive INTEGER from unsigned big-endian bytes. */
+const integer = (bytes: Buffer) => der(0x02, bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+
+const utcTime = (date: Date) =>
+  der(0x17, Buffer.from(date.toISOString().replace(/[-:T]/g, '').slice(2, 14) + 'Z', 'ascii'));
+
+const ECDSA_SHA256 = sequence(oid('1.2.840.10045.4.3.2'));
+
+/** A fresh P-256 key and a certificate for `hostname` (and localhost), valid from a day ago for `days`. */
+export function selfSignedCertificate(hostname: string, days = 365, now = new Date()): { key: string; cert: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const name = sequence(set(sequence(oid('2.5.4.3'), der(0x0c, Buffer.from(hostname, 'utf8')))));
+  const names = [...new Set([hostname, 'localhost'])].map((dns) => der(0x82, Buffer.from(dns, 'ascii')));
+  const subjectAltName = sequence(oid('2.5.29.17'), der(0x04, sequence(...names)));
+  const serial = randomBytes(16);
+  serial[0] &= 0x7f;
+  const tbs = sequence(
+    explicit(0, integer(Buffer.from([2]))),
+    integer(serial),
+    ECDSA_SHA256,
+    name,
+    sequence(utcTime(new Date(now.getTime() - 86_400_000)), utcTime(new Date(now.getTime() + days * 86_400_000))),
+    name,
+    publicKey.export({ format: 'der', type: 'spki' }),
+    explicit(3, sequence(subjectAltName)),
+  );
+  const signature = sign('sha256', tbs, privateKey);
+  const certificate = sequence(tbs, ECDSA_SHA256, der(0x03, Buffer.concat([Buffer.from([0]), signature])));
+  const pem = `-----BEGIN CERTIFICATE-----\n${(certificate.toString('base64').match(/.{1,64}/g) ?? []).join('\n')}\n-----END CERTIFICATE-----\n`;
+  // Parsed back once: a mistake here fails the start, not every client's handshake.
+  if (!new X509Certificate(pem).verify(publicKey)) throw new Error('the generated certificate does not verify');
+  return { key: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), cert: pem };
+}
+
+/** The key of a PEM certificate/key pair given by file, checked to load. */
+export function checkKeyPair(cert: string, key: string): void {
+  const certificate = new X509Certificate(cert);
+  if (!certificate.checkPrivateKey(createPrivateKey(key))) {
+    throw new Error('HERALD_RELAY_TLS_KEY_FILE is not the key of HERALD_RELAY_TLS_CERT_FILE');
+  }
+}

@@ -1,0 +1,434 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { promisify } from 'node:util';
+import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RelayServer } from '../../libs/relay/src/index.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { copiesPerRecipient, createSender, until } from '../support/campaigns.js';
+import { rawSmtp } from '../support/raw-smtp.js';
+import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
+
+const DOMAIN = 'relay-test.example.com';
+const FROM = `app@${DOMAIN}`;
+const DKIM = { domain: DOMAIN, selector: 'relay' };
+const MAX_RECIPIENTS = 3;
+const RATE_PER_MINUTE = 8;
+const SWAKS = spawnSync('swaks', ['--version']).status === 0;
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+/**
+ * The SMTP relay end to end: real SMTP clients (nodemailer, swaks, a raw
+ * socket) into the relay, the worker delivering through a sender into an
+ * in-test SMTP server, DKIM checked there by an independent verifier.
+ */
+describe('SMTP relay', () => {
+  let t: TestApp;
+  let sink: SmtpSink;
+  let senderId: string;
+  let starttlsPort: number;
+  let tlsPort: number;
+
+  /** A fresh relay-only API key: each test counts its own messages against the per-key limit. */
+  async function relayKey(): Promise<string> {
+    const res = await t.request('POST', '/api/v1/api-keys', { body: { name: 'relay', scope: 'relay' } });
+    expect(res.status).toBe(201);
+    expect(res.body.scope).toBe('relay');
+    return res.body.key as string;
+  }
+
+  const transport = (key: string | null, extra: Record<string, unknown> = {}) =>
+    nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: starttlsPort,
+      secure: false,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      ...(key === null ? {} : { auth: { user: 'apikey', pass: key } }),
+      ...extra,
+    });
+
+  const messageTo = async (email: string) => {
+    const list = await t.request('GET', '/api/v1/messages?limit=100');
+    expect(list.status).toBe(200);
+    return (list.body.items as any[]).find((m) => m.recipients.some((r: any) => r.email === email));
+  };
+  const statusOf = async (email: string) =>
+    (await messageTo(email))?.recipients.find((r: any) => r.email === email)?.status as string | undefined;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      withWorker: true,
+      withRelay: true,
+      env: {
+        HERALD_RELAY_MAX_BYTES: '100000',
+        HERALD_RELAY_MAX_RECIPIENTS: String(MAX_RECIPIENTS),
+        HERALD_RELAY_RATE_PER_MINUTE: String(RATE_PER_MINUTE),
+        HERALD_RELAY_AUTH_MAX_FAILURES: '3',
+        HERALD_RELAY_HOSTNAME: 'relay.herald.test',
+        HERALD_SCHEDULER_TICK_MS: '200',
+      },
+    });
+    sink = await startSmtpSink();
+    senderId = await createSender(t, sink.port, {
+      fromEmail: FROM,
+      dkimDomain: DKIM.domain,
+      dkimSelector: DKIM.selector,
+      dkimGenerate: true,
+    });
+    const listeners = t.app.get(RelayServer).listeners();
+    starttlsPort = listeners.find((l) => l.mode === 'starttls')!.port;
+    tlsPort = listeners.find((l) => l.mode === 'tls')!.port;
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await sink?.close();
+  });
+
+  it('takes a message over STARTTLS with an API key and delivers it DKIM-signed, listed with its outcome', async () => {
+    const key = await relayKey();
+    const info = await transport(key).sendMail({
+      from: `App <${FROM}>`,
+      to: 'ada@example.com',
+      bcc: 'hidden@example.com',
+      subject: 'Your receipt',
+      text: 'Thank you.',
+      html: '<p>Thank you.</p>',
+    });
+    expect(info.response).toMatch(/^250 /);
+    const [delivered] = (await until(
+      async () => sink.messages.filter((m) => m.to[0] === 'ada@example.com'),
+      (m) => m.length === 1,
+    )) as typeof sink.messages;
+    expect(delivered.from).toBe(FROM);
+    const head = delivered.raw.toString('latin1').split('\r\n\r\n')[0];
+    expect(head).not.toMatch(/^bcc:/im);
+
+    const sender = (await t.request('GET', `/api/v1/senders/${senderId}`)).body;
+    const record = sender.dkimRecord as { name: string; value: string };
+    const resolver = async (name: string, type: string) => {
+      if (type === 'TXT' && name === record.name) return [[record.value]];
+      throw Object.assign(new Error(`no ${type} record for ${name}`), { code: 'ENOTFOUND' });
+    };
+    const { results } = await dkimVerify(delivered.raw, { resolver });
+    expect(results[0].status.result).toBe('pass');
+    expect(results[0].signingDomain).toBe(DKIM.domain);
+
+    await until(
+      () => statusOf('hidden@example.com'),
+      (s) => s === 'sent',
+    );
+    const listed = await messageTo('ada@example.com');
+    expect(listed).toMatchObject({ source: 'smtp', senderId, envelopeFrom: FROM, from: FROM, subject: 'Your receipt' });
+    expect(listed.recipients.map((r: any) => r.status)).toEqual(['sent', 'sent']);
+    expect((await t.request('GET', `/api/v1/messages/${listed.id}`)).body.id).toBe(listed.id);
+    // A relay key is no key for the HTTP API.
+    expect((await t.request('GET', '/api/v1/messages', { auth: key })).status).toBe(401);
+  });
+
+  it('takes a message on the implicit TLS port too', async () => {
+    const key = await relayKey();
+    const info = await transport(key, { port: tlsPort, secure: true, requireTLS: false }).sendMail({
+      from: FROM,
+      to: 'tls@example.com',
+      subject: 'Over TLS',
+      text: 'hello',
+    });
+    expect(info.accepted).toEqual(['tls@example.com']);
+    await until(
+      () => statusOf('tls@example.com'),
+      (s) => s === 'sent',
+    );
+  });
+
+  // .ci/run installs swaks; elsewhere the test runs where it is installed.
+  it.skipIf(!SWAKS)('takes a message from swaks', async () => {
+    const key = await relayKey();
+    const { stdout } = await promisify(execFile)('swaks', [
+      '--server',
+      `127.0.0.1:${starttlsPort}`,
+      '--tls',
+      '--auth',
+      'PLAIN',
+      '--auth-user',
+      'apikey',
+      '--auth-password',
+      key,
+      '--from',
+      FROM,
+      '--h-From',
+      `<${FROM}>`,
+      '--to',
+      'swaks@example.com',
+      '--h-Subject',
+      'From swaks',
+      '--body',
+      'sent by swaks',
+    ]);
+    expect(stdout).toMatch(/<~\s+250 2\.0\.0 Queued as \d+/);
+    await until(
+      async () => sink.messages.filter((m) => m.to[0] === 'swaks@example.com').length,
+      (n) => n === 1,
+    );
+  });
+
+  it('relays nothing for a client that did not authenticate', async () => {
+    const error = await transport(null)
+      .sendMail({ from: FROM, to: 'open@example.com', subject: 'Open?', text: 'x' })
+      .catch((e: { responseCode?: number }) => e);
+    expect((error as { responseCode?: number }).responseCode).toBe(530);
+    expect(await statusOf('open@example.com')).toBeUndefined();
+  });
+
+  it('offers AUTH only after STARTTLS and refuses it before', async () => {
+    const session = await rawSmtp(starttlsPort);
+    const ehlo = await session.command('EHLO client.example.com');
+    expect(ehlo.text).toContain('STARTTLS');
+    expect(ehlo.text).not.toMatch(/AUTH/);
+    const auth = await session.command(`AUTH PLAIN ${Buffer.from(`\0apikey\0${await relayKey()}`).toString('base64')}`);
+    expect(auth.code).toBe(538);
+    expect((await session.command(`MAIL FROM:<${FROM}>`)).code).toBe(530);
+    expect((await session.command('STARTTLS')).code).toBe(220);
+    await session.startTls();
+    expect((await session.command('EHLO client.example.com')).text).toMatch(/AUTH PLAIN LOGIN/);
+    session.close();
+  });
+
+  it('refuses an envelope sender or a From field outside the senders’ domains', async () => {
+    const key = await relayKey();
+    const foreignEnvelope = await transport(key)
+      .sendMail({
+        envelope: { from: 'ceo@foreign.example.org', to: ['victim1@example.com'] },
+        from: FROM,
+        to: 'victim1@example.com',
+        subject: 'x',
+        text: 'x',
+      })
+      .catch((e: { responseCode?: number; response?: string }) => e);
+    expect((foreignEnvelope as { responseCode?: number }).responseCode).toBe(550);
+    const foreignFrom = await transport(key)
+      .sendMail({
+        envelope: { from: FROM, to: ['victim2@example.com'] },
+        from: 'ceo@foreign.example.org',
+        to: 'victim2@example.com',
+        subject: 'x',
+        text: 'x',
+      })
+      .catch((e: { responseCode?: number }) => e);
+    expect((foreignFrom as { responseCode?: number }).responseCode).toBe(550);
+    expect(await statusOf('victim1@example.com')).toBeUndefined();
+    expect(await statusOf('victim2@example.com')).toBeUndefined();
+  });
+
+  it('refuses an oversize message with 552 and a recipient past the limit with 452', async () => {
+    const key = await relayKey();
+    const big = await transport(key)
+      .sendMail({ from: FROM, to: 'big@example.com', subject: 'big', text: 'x'.repeat(120_000) })
+      .catch((e: { responseCode?: number }) => e);
+    expect((big as { responseCode?: number }).responseCode).toBe(552);
+    expect(await statusOf('big@example.com')).toBeUndefined();
+
+    const recipients = Array.from({ length: MAX_RECIPIENTS + 1 }, (_, i) => `many${i + 1}@example.com`);
+    const info = await transport(key).sendMail({ from: FROM, to: recipients, subject: 'many', text: 'x' });
+    expect(info.accepted).toEqual(recipients.slice(0, MAX_RECIPIENTS));
+    expect(info.rejected).toEqual([recipients[MAX_RECIPIENTS]]);
+    expect((info as unknown as { rejectedErrors: { responseCode: number }[] }).rejectedErrors[0].responseCode).toBe(
+      452,
+    );
+  });
+
+  it('refuses SMTP smuggling: <LF>.<LF> ends no data and the hidden message is never sent', async () => {
+    const key = await relayKey();
+    const session = await rawSmtp(tlsPort, { implicitTls: true });
+    await session.command('EHLO client.example.com');
+    expect((await session.command(`AUTH PLAIN ${Buffer.from(`\0apikey\0${key}`).toString('base64')}`)).code).toBe(235);
+    expect((await session.command(`MAIL FROM:<${FROM}>`)).code).toBe(250);
+    expect((await session.command('RCPT TO:<visible@example.com>')).code).toBe(250);
+    expect((await session.command('DATA')).code).toBe(354);
+    session.write(
+      `From: ${FROM}\r\nTo: visible@example.com\r\nSubject: hi\r\n\r\nhello\n.\n` +
+        `MAIL FROM:<${FROM}>\nRCPT TO:<smuggled@example.com>\nDATA\n` +
+        `From: ${FROM}\nSubject: smuggled\n\nsmuggled\r\n.\r\n`,
+    );
+    const answer = await session.reply();
+    // One reply for the whole data, and it is a refusal: nothing after <LF>.<LF> ran as a command.
+    expect(answer.code).toBe(550);
+    expect(answer.text).toMatch(/smuggling/);
+    expect((await session.command('NOOP')).code).toBe(250);
+    session.close();
+    expect(await statusOf('visible@example.com')).toBeUndefined();
+    expect(await statusOf('smuggled@example.com')).toBeUndefined();
+    expect(sink.received.some((m) => m.to.includes('smuggled@example.com'))).toBe(false);
+  });
+
+  it('answers 451 with a retry hint past the per-key rate', async () => {
+    // A minute boundary during the test would reset the count: start early in a minute.
+    const intoMinute = Date.now() % 60_000;
+    if (intoMinute > 45_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 100));
+    const key = await relayKey();
+    const mailer = transport(key, { pool: true, maxConnections: 1 });
+    const results: (number | undefined)[] = [];
+    for (let i = 0; i <= RATE_PER_MINUTE; i++) {
+      results.push(
+        await mailer
+          .sendMail({ from: FROM, to: `rate${i}@example.com`, subject: 'rate', text: 'x' })
+          .then(() => 250)
+          .catch((e: { responseCode?: number; response?: string }) => {
+            expect(e.response).toMatch(/try again in \d+ seconds/);
+            return e.responseCode;
+          }),
+      );
+    }
+    mailer.close();
+    expect(results).toEqual([...Array(RATE_PER_MINUTE).fill(250), 451]);
+  });
+
+  it('keeps a message taken while the onward server is down, and delivers it once it is back', async () => {
+    const port = await freePort();
+    await createSender(t, port, { fromEmail: 'alerts@down-test.example.com' });
+    const key = await relayKey();
+    const info = await transport(key).sendMail({
+      from: 'alerts@down-test.example.com',
+      to: 'patient@example.com',
+      subject: 'Later',
+      text: 'x',
+    });
+    expect(info.response).toMatch(/^250 /);
+    await until(
+      () => statusOf('patient@example.com'),
+      (s) => s === 'deferred',
+    );
+    const later = await startSmtpSink({ port });
+    try {
+      // The first retry is a minute away: bring it forward rather than wait.
+      await t.db.query(`UPDATE messages SET next_attempt_at = now() WHERE email = 'patient@example.com'`);
+      await until(
+        () => statusOf('patient@example.com'),
+        (s) => s === 'sent',
+      );
+      expect(copiesPerRecipient(later.messages).get('patient@example.com')).toBe(1);
+    } finally {
+      await later.close();
+    }
+  });
+
+  it('mails unsubscribed addresses but skips bounced ones', async () => {
+    for (const [email, reason] of [
+      ['gone@example.com', 'bounced'],
+      ['left@example.com', 'unsubscribed'],
+    ]) {
+      expect((await t.request('POST', '/api/v1/suppressions', { body: { email, reason } })).status).toBe(201);
+    }
+    await transport(await relayKey()).sendMail({
+      from: FROM,
+      to: ['gone@example.com', 'left@example.com'],
+      subject: 'Password reset',
+      text: 'x',
+    });
+    await until(
+      () => statusOf('left@example.com'),
+      (s) => s === 'sent',
+    );
+    await until(
+      () => statusOf('gone@example.com'),
+      (s) => s === 'skipped',
+    );
+    expect(sink.messages.some((m) => m.to.includes('gone@example.com'))).toBe(false);
+  });
+
+  it('throttles repeated failed logins from one client, the right key included', async () => {
+    const key = await relayKey();
+    const login = (pass: string) =>
+      transport(null, { auth: { user: 'apikey', pass } })
+        .verify()
+        .then(() => 235)
+        .catch((e: { responseCode?: number }) => e.responseCode);
+    for (let i = 0; i < 3; i++) expect(await login(`hk_wrong_${i}`)).toBe(535);
+    expect(await login(key)).toBe(454);
+  });
+});
+
+describe('POST /api/v1/messages', () => {
+  let t: TestApp;
+  let sink: SmtpSink;
+  let senderId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({ withWorker: true, env: { HERALD_SCHEDULER_TICK_MS: '200' } });
+    sink = await startSmtpSink();
+    senderId = await createSender(t, sink.port, { fromEmail: 'billing@api-test.example.com' });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await sink?.close();
+  });
+
+  const body = (extra: Record<string, unknown> = {}) => ({
+    senderId,
+    to: ['buyer@example.com'],
+    subject: 'Invoice 42',
+    text: 'Your invoice',
+    html: '<p>Your invoice</p>',
+    ...extra,
+  });
+
+  it('sends once per Idempotency-Key: the same body gets the same message, another body 422', async () => {
+    const headers = { 'idempotency-key': 'invoice-42' };
+    const first = await t.request('POST', '/api/v1/messages', { body: body(), headers });
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ source: 'api', senderId, from: 'billing@api-test.example.com' });
+    const again = await t.request('POST', '/api/v1/messages', { body: body(), headers });
+    expect(again.status).toBe(202);
+    expect(again.body.id).toBe(first.body.id);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const other = await t.request('POST', '/api/v1/messages', { body: body({ subject: 'Invoice 43' }), headers });
+    expect(other.status).toBe(422);
+    expect(other.body.fields).toHaveProperty('Idempotency-Key');
+
+    await until(
+      async () => (await t.request('GET', `/api/v1/messages/${first.body.id}`)).body.recipients[0].status,
+      (s) => s === 'sent',
+    );
+    expect(copiesPerRecipient(sink.messages).get('buyer@example.com')).toBe(1);
+    const parsed = sink.messages[0].raw.toString('latin1');
+    expect(parsed).toMatch(/^Subject: Invoice 42$/m);
+  });
+
+  it('answers concurrent requests with one key with one message', async () => {
+    const headers = { 'idempotency-key': 'race-1' };
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => t.request('POST', '/api/v1/messages', { body: body({ to: ['race@example.com'] }), headers })),
+    );
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM messages WHERE email = 'race@example.com'`);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('names the fields at fault', async () => {
+    const noBody = await t.request('POST', '/api/v1/messages', { body: body({ text: undefined, html: undefined }) });
+    expect(noBody.status).toBe(400);
+    expect(Object.keys(noBody.body.fields)).toEqual(expect.arrayContaining(['html', 'text']));
+    const unknownSender = await t.request('POST', '/api/v1/messages', { body: body({ senderId: '999999' }) });
+    expect(unknownSender.status).toBe(400);
+    expect(unknownSender.body.fields).toHaveProperty('senderId');
+    const badTo = await t.request('POST', '/api/v1/messages', { body: body({ to: ['not an address'] }) });
+    expect(badTo.status).toBe(400);
+    expect(badTo.body.fields).toHaveProperty('to');
+    const badKey = await t.request('POST', '/api/v1/messages', {
+      body: body(),
+      headers: { 'idempotency-key': 'x'.repeat(201) },
+    });
+    expect(badKey.status).toBe(400);
+  });
+});
