@@ -47,7 +47,11 @@ describe('operations: api with an inline worker', () => {
     const keys = await heartbeatKeys(redis, t.config.HERALD_QUEUE_PREFIX);
     expect(keys).toEqual([`${t.config.HERALD_QUEUE_PREFIX}:workers:${hostname()}:${process.pid}`]);
     const info = JSON.parse((await redis.get(keys[0]))!);
-    expect(info).toMatchObject({ host: hostname(), pid: process.pid, queues: ['imports', 'campaigns'] });
+    expect(info).toMatchObject({
+      host: hostname(),
+      pid: process.pid,
+      queues: ['imports', 'campaigns', 'signups', 'relay'],
+    });
     expect(Date.parse(info.startedAt)).toBeLessThanOrEqual(Date.now());
     const ttl = await redis.ttl(keys[0]);
     expect(ttl).toBeGreaterThan(0);
