@@ -1,4 +1,4 @@
-import { Clock, Db, HERALD_CONFIG, type HeraldConfig } from '@herald/common';
+import { Clock, Db, HERALD_CONFIG, type HeraldConfig, type PeriodicTask, runPeriodically } from '@herald/common';
 import { Outbox } from '@herald/delivery';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CampaignDeliverer } from './campaign-deliverer.js';
@@ -32,8 +32,7 @@ interface ActiveRow {
 @Injectable()
 export class CampaignScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Campaigns');
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private task: PeriodicTask | undefined;
 
   constructor(
     private readonly db: Db,
@@ -45,17 +44,15 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.tick()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'campaign.tick_failed'))
-        .finally(() => (this.running = undefined));
-    }, this.config.HERALD_SCHEDULER_TICK_MS);
-    this.timer.unref();
+    this.task = runPeriodically(
+      () => this.tick(),
+      this.config.HERALD_SCHEDULER_TICK_MS,
+      (error) => this.logger.error({ err: error }, 'campaign.tick_failed'),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task?.stop();
   }
 
   async tick(): Promise<void> {

@@ -27,3 +27,4 @@ export * from './http/input-hygiene.js';
 export * from './http/principal.js';
 export * from './http/public.decorator.js';
 export * from './http/validation.js';
+export * from './periodic.js';

@@ -1,4 +1,12 @@
-import { Clock, Db, HERALD_CONFIG, type HeraldConfig, type JobPayloads } from '@herald/common';
+import {
+  Clock,
+  Db,
+  HERALD_CONFIG,
+  type HeraldConfig,
+  type JobPayloads,
+  type PeriodicTask,
+  runPeriodically,
+} from '@herald/common';
 import { SuppressionsService } from '@herald/contacts';
 import { MessageDispatch, Outbox, retryAt, SendersService } from '@herald/delivery';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
@@ -132,8 +140,7 @@ export class RelayProcessor extends WorkerHost implements OnModuleDestroy {
 @Injectable()
 export class RelayTick implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Relay');
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private task: PeriodicTask | undefined;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -143,17 +150,15 @@ export class RelayTick implements OnApplicationBootstrap, OnApplicationShutdown 
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.tick()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'relay.tick_failed'))
-        .finally(() => (this.running = undefined));
-    }, this.config.HERALD_SCHEDULER_TICK_MS);
-    this.timer.unref();
+    this.task = runPeriodically(
+      () => this.tick(),
+      this.config.HERALD_SCHEDULER_TICK_MS,
+      (error) => this.logger.error({ err: error }, 'relay.tick_failed'),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task?.stop();
   }
 
   async tick(): Promise<void> {

@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { Clock, Db, HERALD_CONFIG, type HeraldConfig, type JobPayloads } from '@herald/common';
+import {
+  Clock,
+  Db,
+  HERALD_CONFIG,
+  type HeraldConfig,
+  type JobPayloads,
+  type PeriodicTask,
+  runPeriodically,
+} from '@herald/common';
 import { ListsService, OptIns, SuppressionsService } from '@herald/contacts';
 import { type DispatchKind, MessageDispatch, retryAt, SendersService } from '@herald/delivery';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
@@ -206,8 +214,7 @@ export class SignupsProcessor extends WorkerHost implements OnModuleDestroy {
 @Injectable()
 export class SignupTick implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Signups');
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private task: PeriodicTask | undefined;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -216,17 +223,15 @@ export class SignupTick implements OnApplicationBootstrap, OnApplicationShutdown
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.tick()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'signup.tick_failed'))
-        .finally(() => (this.running = undefined));
-    }, this.config.HERALD_SCHEDULER_TICK_MS);
-    this.timer.unref();
+    this.task = runPeriodically(
+      () => this.tick(),
+      this.config.HERALD_SCHEDULER_TICK_MS,
+      (error) => this.logger.error({ err: error }, 'signup.tick_failed'),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task?.stop();
   }
 
   async tick(): Promise<void> {

@@ -1,4 +1,4 @@
-import { Db, HERALD_CONFIG, type HeraldConfig } from '@herald/common';
+import { Db, HERALD_CONFIG, type HeraldConfig, type PeriodicTask, runPeriodically } from '@herald/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
@@ -16,8 +16,7 @@ import { UploadStore } from './upload-store.js';
 @Injectable()
 export class ImportReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ImportReconciler.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private task: PeriodicTask | undefined;
 
   constructor(
     private readonly db: Db,
@@ -28,17 +27,15 @@ export class ImportReconciler implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     await this.reconcile();
-    this.timer = setInterval(() => {
-      this.running ??= this.reconcile()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'import.reconcile_failed'))
-        .finally(() => (this.running = undefined));
-    }, this.config.HERALD_RECONCILE_SECONDS * 1000);
-    this.timer.unref();
+    this.task = runPeriodically(
+      () => this.reconcile(),
+      this.config.HERALD_RECONCILE_SECONDS * 1000,
+      (error) => this.logger.error({ err: error }, 'import.reconcile_failed'),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task?.stop();
   }
 
   async reconcile(): Promise<void> {
