@@ -55,6 +55,15 @@ export interface SingleMessageState {
   updatedAt: Date;
 }
 
+const toClaimed = (r: ClaimedRow): ClaimedMessage => ({
+  id: r.id,
+  contactId: r.contact_id,
+  email: r.email,
+  attempts: r.attempts,
+  createdAt: r.created_at,
+  isTest: r.is_test,
+});
+
 const byId = (a: { id: string }, b: { id: string }) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1);
 
 /**
@@ -80,14 +89,7 @@ export class Outbox {
   /** Up to `limit` due rows, now `sending` and this caller's, in id order. */
   async claim(campaignId: string, limit: number): Promise<ClaimedMessage[]> {
     const rows = await this.db.rows<ClaimedRow>(q.CLAIM, [campaignId, limit]);
-    return rows.sort(byId).map((r) => ({
-      id: r.id,
-      contactId: r.contact_id,
-      email: r.email,
-      attempts: r.attempts,
-      createdAt: r.created_at,
-      isTest: r.is_test,
-    }));
+    return rows.sort(byId).map(toClaimed);
   }
 
   async markSent(id: string, senderId: string, reply: string): Promise<boolean> {
@@ -198,17 +200,8 @@ export class Outbox {
 
   /** The single message `id`, now `sending` and this caller's, or undefined when it is not due or held elsewhere. */
   async claimSingle(id: string): Promise<ClaimedMessage | undefined> {
-    const r = await this.db.maybeOne<ClaimedRow>(q.CLAIM_SINGLE, [id]);
-    return r === undefined
-      ? undefined
-      : {
-          id: r.id,
-          contactId: r.contact_id,
-          email: r.email,
-          attempts: r.attempts,
-          createdAt: r.created_at,
-          isTest: r.is_test,
-        };
+    const row = await this.db.maybeOne<ClaimedRow>(q.CLAIM_SINGLE, [id]);
+    return row === undefined ? undefined : toClaimed(row);
   }
 
   /** A claimed row not attempted after all: queued again for `at`, its attempt not counted. */
