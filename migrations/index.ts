@@ -8,6 +8,7 @@ import { UserManagement1764300800000 } from './1764300800000-UserManagement.js';
 import { Campaigns1764301000000 } from './1764301000000-Campaigns.js';
 import { Tracking1764301100000 } from './1764301100000-Tracking.js';
 import { Signups1764301200000 } from './1764301200000-Signups.js';
+import { MessageCounts1764301300000 } from './1764301300000-MessageCounts.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
@@ -24,4 +25,5 @@ export const migrations = [
   Campaigns1764301000000,
   Tracking1764301100000,
   Signups1764301200000,
+  MessageCounts1764301300000,
 ];
