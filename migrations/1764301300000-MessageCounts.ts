@@ -46,6 +46,9 @@ export class MessageCounts1764301300000 implements MigrationInterface {
         PRIMARY KEY (campaign_id, domain, shard)
       );
 
+      -- A contact's history, newest first (GET /contacts/:id/activity).
+      CREATE INDEX messages_contact_history_idx ON messages (contact_id, id DESC) WHERE NOT is_test;
+
       -- Messages written before the counters existed.
       INSERT INTO message_counts (campaign_id, shard, ${STATUSES.join(', ')}, reclaimed)
       SELECT campaign_id, 0, ${STATUSES.map((s) => `count(*) FILTER (WHERE status = '${s}')`).join(', ')},
@@ -84,6 +87,7 @@ export class MessageCounts1764301300000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
+      DROP INDEX messages_contact_history_idx;
       DROP FUNCTION count_message_outcome(bigint, boolean, text, text);
       DROP TABLE message_domain_counts;
       DROP TABLE message_counts;

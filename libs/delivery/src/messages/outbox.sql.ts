@@ -232,3 +232,19 @@ export const COUNTS_BY_DOMAIN = `
   FROM message_domain_counts WHERE campaign_id = $1
   GROUP BY domain HAVING sum(sent) + sum(bounced) + sum(failed) > 0
   ORDER BY delivered DESC, domain LIMIT $2`;
+
+/** Columns of a message as its recipient's history shows it. */
+const RECORD = 'id, campaign_id, email, status, sent_at, last_reply, created_at';
+
+/** A campaign's messages after id $2, in id order (test sends excluded): the activity export pages through them. */
+export const CAMPAIGN_PAGE = `
+  SELECT ${RECORD} FROM messages WHERE campaign_id = $1 AND NOT is_test AND id > $2 ORDER BY id LIMIT $3`;
+
+/**
+ * A contact's campaign messages before id $2 (all when null), newest first
+ * (test sends excluded), through `messages_contact_history_idx`.
+ */
+export const CONTACT_PAGE = `
+  SELECT ${RECORD} FROM messages
+  WHERE contact_id = $1 AND NOT is_test AND campaign_id IS NOT NULL AND ($2::bigint IS NULL OR id < $2)
+  ORDER BY id DESC LIMIT $3`;

@@ -34,6 +34,39 @@ export interface StoredMessage {
   sentAt: Date | null;
 }
 
+/** A message as a report or a recipient's history shows it. */
+export interface MessageRecord {
+  id: string;
+  campaignId: string;
+  email: string;
+  status: MessageStatus;
+  /** When the receiving server accepted it (also set for uncertain ones). */
+  sentAt: Date | null;
+  /** The last SMTP reply or connection error. */
+  lastReply: string | null;
+  createdAt: Date;
+}
+
+interface RecordRow {
+  id: string;
+  campaign_id: string;
+  email: string;
+  status: MessageStatus;
+  sent_at: Date | null;
+  last_reply: string | null;
+  created_at: Date;
+}
+
+const toRecord = (r: RecordRow): MessageRecord => ({
+  id: r.id,
+  campaignId: r.campaign_id,
+  email: r.email,
+  status: r.status,
+  sentAt: r.sent_at,
+  lastReply: r.last_reply,
+  createdAt: r.created_at,
+});
+
 const byId = (a: { id: string }, b: { id: string }) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1);
 
 /**
@@ -139,6 +172,16 @@ export class Outbox {
   /** Runs a counted change; how many rows it changed. */
   private async changed(sql: string, params: unknown[]): Promise<number> {
     return (await this.db.one<{ n: number }>(sql, params)).n;
+  }
+
+  /** Up to `limit` of a campaign's messages after id `afterId` ("0" for the first), in id order; test sends excluded. */
+  async campaignPage(campaignId: string, afterId: string, limit: number): Promise<MessageRecord[]> {
+    return (await this.db.rows<RecordRow>(q.CAMPAIGN_PAGE, [campaignId, afterId, limit])).map(toRecord);
+  }
+
+  /** Up to `limit` campaign messages to a contact before id `beforeId` (from the newest when null), newest first. */
+  async contactPage(contactId: string, beforeId: string | null, limit: number): Promise<MessageRecord[]> {
+    return (await this.db.rows<RecordRow>(q.CONTACT_PAGE, [contactId, beforeId, limit])).map(toRecord);
   }
 
   /** The messages among `ids` that exist, by id, in one query. */
