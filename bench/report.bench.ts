@@ -9,12 +9,16 @@
  * events as ingestion would have left them. Then times, median of
  * BENCH_RUNS after a warm-up:
  * - the report as `GET /campaigns/:id/report` reads it: delivery counts by
- *   status and by domain (delivery's `Outbox`) and the engagement counters
- *   (tracking's `CampaignReports`), the same statements, run side by side;
- * - a baseline computing the same figures from the raw events;
- * - the per-domain delivery figures alone, the one part that reads every
- *   message of the campaign.
- * Target: the report under 1 s on a million recipients.
+ *   status and by domain (delivery's `Outbox`, from the counters the
+ *   triggers on `messages` keep) and the engagement counters (tracking's
+ *   `CampaignReports`), the same statements, run side by side;
+ * - a baseline computing the same figures from the raw events and by
+ *   counting the campaign's messages (what the report did before the
+ *   message counters);
+ * - each part alone.
+ * Target: the report under 1 s on a million recipients. The counters cost
+ * the same whatever the campaign's state, so a campaign still sending is
+ * read as fast as this sent one.
  */
 import pg from 'pg';
 import { runMigrations } from '../libs/common/src/database.js';
@@ -71,6 +75,23 @@ async function build(db: pg.Client): Promise<string> {
     ),
   );
   await time('counters', async () => {
+    // Delivery's message counters, as the Outbox statements would have left them.
+    await db.query(
+      `INSERT INTO message_counts (campaign_id, shard, sent, bounced, failed)
+       SELECT campaign_id, 0, count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status = 'bounced'),
+         count(*) FILTER (WHERE status = 'failed')
+       FROM messages WHERE campaign_id = $1 GROUP BY campaign_id`,
+      [id],
+    );
+    await db.query(
+      `INSERT INTO message_domain_counts (campaign_id, domain, shard, sent, bounced, failed)
+       SELECT campaign_id, domain, shard, count(*) FILTER (WHERE status = 'sent'),
+         count(*) FILTER (WHERE status = 'bounced'), count(*) FILTER (WHERE status = 'failed')
+       FROM (SELECT campaign_id, status, lower(reverse(split_part(reverse(email), '@', 1))) AS domain, id % 16 AS shard
+             FROM messages WHERE campaign_id = $1) m
+       GROUP BY campaign_id, domain, shard`,
+      [id],
+    );
     await db.query(
       `INSERT INTO message_engagement (message_id, campaign_id, first_open_at, first_human_open_at, first_click_at, first_human_click_at)
        SELECT message_id, campaign_id, min(occurred_at) FILTER (WHERE type = 'open'),
@@ -95,6 +116,20 @@ async function build(db: pg.Client): Promise<string> {
   await db.query('VACUUM ANALYZE');
   return id;
 }
+
+/** Delivery figures by counting the campaign's messages, as the report did before the counters. */
+const SCANS = {
+  byStatus: `
+    SELECT status, count(*)::int AS n, count(*) FILTER (WHERE reclaimed > 0)::int AS reclaimed
+    FROM messages WHERE campaign_id = $1 AND NOT is_test GROUP BY status`,
+  byDomain: `
+    SELECT lower(reverse(split_part(reverse(email), '@', 1))) AS domain,
+      count(*) FILTER (WHERE status = 'sent')::int AS delivered,
+      count(*) FILTER (WHERE status = 'bounced')::int AS bounced,
+      count(*) FILTER (WHERE status = 'failed')::int AS failed
+    FROM messages WHERE campaign_id = $1 AND NOT is_test AND status IN ('sent', 'bounced', 'failed')
+    GROUP BY 1 ORDER BY delivered DESC, 1 LIMIT $2`,
+};
 
 /** The same figures from the raw events, as a report without counters would compute them. */
 const BASELINE = {
@@ -158,6 +193,8 @@ async function main(): Promise<void> {
       // No such database yet.
     }
   }
+  // A kept database gets the migrations added since it was built (they fill their counters from what is there).
+  if (campaignId !== undefined) await runMigrations(url, migrations);
   if (campaignId === undefined) {
     await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
     await admin(`CREATE DATABASE ${DB_NAME}`);
@@ -188,8 +225,8 @@ async function main(): Promise<void> {
     ]);
   const baseline = () =>
     Promise.all([
-      pool.query(COUNTS, [id]),
-      pool.query(COUNTS_BY_DOMAIN, [id, DOMAINS]),
+      pool.query(SCANS.byStatus, [id]),
+      pool.query(SCANS.byDomain, [id, DOMAINS]),
       ...Object.values(BASELINE).map((sql) => pool.query(sql, [id])),
     ]);
 
@@ -198,6 +235,8 @@ async function main(): Promise<void> {
   );
   const byStatus = await median(() => pool.query(COUNTS, [id]));
   const byDomain = await median(() => pool.query(COUNTS_BY_DOMAIN, [id, DOMAINS]));
+  const scanByStatus = await median(() => pool.query(SCANS.byStatus, [id]));
+  const scanByDomain = await median(() => pool.query(SCANS.byDomain, [id, DOMAINS]));
   const reportMs = await median(report);
   const baselineMs = await median(baseline);
   await pool.end();
@@ -206,9 +245,10 @@ async function main(): Promise<void> {
   console.log(`  engagement counters alone:          ${counters.toFixed(1)} ms`);
   console.log(`  delivery counts by status (Outbox): ${byStatus.toFixed(1)} ms`);
   console.log(`  delivery counts by domain (Outbox): ${byDomain.toFixed(1)} ms`);
+  console.log(`  the same by counting messages:      ${scanByStatus.toFixed(1)} ms + ${scanByDomain.toFixed(1)} ms`);
   console.log(`  whole report:                       ${reportMs.toFixed(1)} ms (target < ${TARGET_MS} ms)`);
   console.log(`  baseline from raw events:           ${baselineMs.toFixed(1)} ms`);
-  console.log(`  report / baseline:                  ${(reportMs / baselineMs).toFixed(2)}`);
+  console.log(`  report / baseline:                  ${(reportMs / baselineMs).toFixed(4)}`);
   if (reportMs > TARGET_MS) {
     console.log('FAILED: the report is over its target');
     process.exitCode = 1;

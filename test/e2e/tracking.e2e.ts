@@ -281,8 +281,9 @@ describe('tracking: opens, clicks, web view, report', () => {
     expect((await events(id)).map((e) => e.type)).toEqual(['open']);
   });
 
-  it('never counts test sends', async () => {
-    const id = await createCampaign(t, { templateId, senderIds: [senderId] });
+  it('never counts test sends, whose links lead where the template says before the campaign starts', async () => {
+    const { listId } = await createAudience(t, 'drafted', 1);
+    const id = await createCampaign(t, { templateId, senderIds: [senderId], audience: { listIds: [listId] } });
     const res = await t.request('POST', `/api/v1/campaigns/${id}/test`, { body: { emails: ['tester@example.net'] } });
     expect(res.status, res.text).toBe(200);
     const mail = await linksOf(
@@ -290,8 +291,13 @@ describe('tracking: opens, clicks, web view, report', () => {
     );
     await t.db.query(`UPDATE messages SET sent_at = now() - interval '1 hour' WHERE campaign_id = $1`, [id]);
     expect((await hit(mail.pixel)).status).toBe(200);
-    // A draft's test send has no stored links yet (they are stored at start): 404 there, and nothing counted either way.
-    await hit(mail.clicks[0]);
+    // A draft has no stored links yet (they are stored at start): its test send's links come from its template.
+    const click = await hit(mail.clicks[0]);
+    expect(click.status).toBe(302);
+    expect(click.headers.get('location')).toBe('https://shop.example.com/sale');
+    const personal = await hit(mail.clicks[1]);
+    expect(personal.headers.get('location')).toBe('https://shop.example.com/p?who=tester%40example.net');
+    expect((await hit(`${mail.clicks[0].replace(/\.\d+$/, '')}.7`)).status).toBe(404);
 
     // A real campaign's open after them: once it is written, so were they (had they counted).
     const other = await sendCampaign('aftertest', 1);
@@ -301,6 +307,13 @@ describe('tracking: opens, clicks, web view, report', () => {
     expect(await eventCount()).toBe(before + 1);
     expect(await events(id)).toEqual([]);
     expect((await t.db.query(`SELECT * FROM campaign_stats WHERE campaign_id = $1`, [id])).rows).toEqual([]);
+    // Started, the campaign's own links are what its clicks lead to: the test clicks before cached nothing for them.
+    expect((await t.request('POST', `/api/v1/campaigns/${id}/send`)).status).toBe(200);
+    await waitForState(t, id, 'sent');
+    const recipient = await linksOf(
+      (await until(async () => sink.messages.find((m) => m.to[0] === 'drafted1@example.com'), Boolean))!,
+    );
+    expect((await hit(recipient.clicks[0])).headers.get('location')).toBe('https://shop.example.com/sale');
   });
 
   it('shows the web view without the open pixel, under a policy that runs no script, and counts no open', async () => {

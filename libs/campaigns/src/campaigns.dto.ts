@@ -340,3 +340,33 @@ export class CampaignReportView {
   })
   domains: DomainReportView[];
 }
+
+const EVENT_TYPES = ['open', 'click', 'unsubscribe', 'complaint', 'bounce'];
+const MESSAGE_STATUS_VALUES = ['queued', 'sending', 'sent', 'deferred', 'failed', 'bounced', 'uncertain', 'skipped'];
+
+export class ActivityEventView {
+  @ApiProperty({ enum: EVENT_TYPES }) type: 'open' | 'click' | 'unsubscribe' | 'complaint' | 'bounce';
+  @ApiProperty({ format: 'date-time' }) at: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'The link of a click' }) linkIndex: number | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Where the link of a click leads, as stored' }) url:
+    string | null;
+  @ApiProperty({ description: 'Made by a machine (privacy proxy, link scanner, HEAD request), not a person' })
+  machine: boolean;
+  @ApiProperty({ type: String, nullable: true, description: 'Why it counts as a machine' }) machineReason:
+    string | null;
+}
+
+export class ContactActivityView {
+  @ApiProperty() messageId: string;
+  @ApiProperty() campaignId: string;
+  @ApiProperty({ type: String, nullable: true, description: 'Null when the campaign was deleted' }) campaignName:
+    string | null;
+  @ApiProperty({ description: 'The address it went to' }) email: string;
+  @ApiProperty({ enum: MESSAGE_STATUS_VALUES }) status: string;
+  @ApiProperty({ type: String, nullable: true, format: 'date-time', description: 'Accepted by the receiving server' })
+  sentAt: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'The refusal of a bounced or failed message' })
+  bounceReply: string | null;
+  @ApiProperty({ type: [ActivityEventView], description: 'Its newest events (at most 50), newest first' })
+  events: ActivityEventView[];
+}

@@ -106,8 +106,6 @@ const toView = (r: CampaignRow): CampaignView => ({
 @Injectable()
 export class CampaignsService {
   private readonly logger = new Logger('Campaigns');
-  /** Per-domain delivery figures of ended campaigns (see `domainsOf`). */
-  private readonly endedDomains = new Map<string, Awaited<ReturnType<Outbox['countsByDomain']>>>();
 
   constructor(
     private readonly db: Db,
@@ -310,7 +308,7 @@ export class CampaignsService {
     const campaign = await this.find(this.db, id);
     const [counts, domains, links] = await Promise.all([
       this.outbox.counts(id),
-      this.domainsOf(id, campaign.state),
+      this.outbox.countsByDomain(id, REPORT_DOMAINS),
       this.db.rows<{ index: number; url: string }>(campaignsSql.links, [id]),
     ]);
     const engagement = await this.reports.engagement(id, {
@@ -349,23 +347,6 @@ export class CampaignsService {
         uniqueClicks: clicked.get(l.index)?.uniqueClicks ?? { total: 0, human: 0 },
       })),
     };
-  }
-
-  /**
-   * Delivery figures by recipient domain. They read every message of the
-   * campaign (about 0.9 s per million on the benchmark machine, `npm run
-   * bench:report`), so once a campaign has ended, when they can no longer
-   * change, they are read once per process and kept.
-   */
-  private async domainsOf(id: string, state: CampaignState) {
-    const cached = this.endedDomains.get(id);
-    if (cached !== undefined) return cached;
-    const domains = await this.outbox.countsByDomain(id, REPORT_DOMAINS);
-    if (state === 'sent' || state === 'cancelled' || state === 'failed') {
-      if (this.endedDomains.size >= 200) this.endedDomains.clear();
-      this.endedDomains.set(id, domains);
-    }
-    return domains;
   }
 
   /**

@@ -66,6 +66,18 @@ export const campaignsSql = {
   /** Every tracked link of a campaign, for the report's clicks per link. */
   links: `SELECT index, url FROM campaign_links WHERE campaign_id = $1 ORDER BY index`,
 
+  /** What a draft's test-send links are compiled from (the template as it is now, with the campaign's overrides). */
+  testSource: `
+    SELECT c.template_id, c.subject, c.preheader, c.track_clicks,
+      ARRAY(SELECT s.sender_id FROM campaign_senders s WHERE s.campaign_id = c.id ORDER BY s.position) AS sender_ids
+    FROM campaigns c WHERE c.id = $1`,
+
+  /** Names and tracked links of campaigns $1, for a contact's history. */
+  namesAndLinks: `
+    SELECT c.id, c.name,
+      coalesce((SELECT jsonb_object_agg(l.index, l.url) FROM campaign_links l WHERE l.campaign_id = c.id), '{}') AS links
+    FROM campaigns c WHERE c.id = ANY($1::bigint[])`,
+
   /** What the web view needs to render a started campaign's message again. */
   webViewSource: `
     SELECT c.content, c.track_clicks,

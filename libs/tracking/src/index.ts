@@ -6,3 +6,4 @@ export * from './pages/not-found.js';
 export { TrackingEvents, TrackingMetrics } from './events/tracking-events.js';
 export { type MachineReason } from './events/machine.js';
 export * from './reports/campaign-reports.js';
+export * from './activity/message-activity.js';

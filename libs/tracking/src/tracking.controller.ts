@@ -30,6 +30,9 @@ const HTML_404 = {
   content: { 'text/html': { schema: { type: 'string' } } },
 };
 
+/** Messages a process remembers from earlier lookups, so that their clicks answer while Postgres does not. */
+const KNOWN_MESSAGES = 20_000;
+
 const maxUserAgent = (req: Request): string | null => {
   const agent = req.headers['user-agent'];
   return typeof agent === 'string' ? agent.slice(0, 500) : null;
@@ -48,6 +51,8 @@ const maxUserAgent = (req: Request): string | null => {
 @Controller()
 export class TrackingController {
   private tokens: MessageTokens | undefined;
+  /** Messages found before (they never change once sent): a repeated click needs no lookup. */
+  private readonly known = new Map<string, TrackedMessage>();
 
   constructor(
     private readonly secret: AppSecret,
@@ -148,7 +153,19 @@ export class TrackingController {
   }
 
   /** Concurrent clicks and web views share their message lookups (`batchedLookup`). */
-  private readonly find = batchedLookup<TrackedMessage>((ids) => this.messages.source.find(ids));
+  private readonly lookup = batchedLookup<TrackedMessage>((ids) => this.messages.source.find(ids));
+
+  private async find(messageId: string): Promise<TrackedMessage | undefined> {
+    const known = this.known.get(messageId);
+    // A message not yet accepted may still get its sentAt: only sent ones are remembered.
+    if (known !== undefined) return known;
+    const found = await this.lookup(messageId);
+    if (found?.sentAt != null) {
+      if (this.known.size >= KNOWN_MESSAGES) this.known.clear();
+      this.known.set(messageId, found);
+    }
+    return found;
+  }
 
   private notFound(req: Request, res: Response): void {
     sendPage(res, 404, notFoundPage(pickLanguage(req.headers['accept-language'])));

@@ -875,6 +875,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaigns/{id}/activity.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What each recipient did, as CSV (streamed): one row per message, test sends left out
+         * @description Columns: email, status, sent_at, first_open_at, first_click_at, opened_by_person, clicked_by_person, unsubscribed_at, bounce_reply. Times are ISO 8601 UTC, empty when it never happened; first_open_at and first_click_at count machines too, opened_by_person and clicked_by_person say whether a person did (true/false); bounce_reply is the refusal of a bounced or failed message. Cells that a spreadsheet would run as a formula are prefixed with '.
+         */
+        get: operations["CampaignActivityController_csv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contacts/{id}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a contact was sent and did: campaign messages newest first, each with its newest events */
+        get: operations["ContactActivityController_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/lists/{id}/form": {
         parameters: {
             query?: never;
@@ -2105,6 +2142,44 @@ export interface components {
             hourly: components["schemas"]["HourReportView"][];
             /** @description The 50 recipient domains with most deliveries */
             domains: components["schemas"]["DomainReportView"][];
+        };
+        ActivityEventView: {
+            /** @enum {string} */
+            type: "open" | "click" | "unsubscribe" | "complaint" | "bounce";
+            /** Format: date-time */
+            at: string;
+            /** @description The link of a click */
+            linkIndex: number | null;
+            /** @description Where the link of a click leads, as stored */
+            url: string | null;
+            /** @description Made by a machine (privacy proxy, link scanner, HEAD request), not a person */
+            machine: boolean;
+            /** @description Why it counts as a machine */
+            machineReason: string | null;
+        };
+        ContactActivityView: {
+            messageId: string;
+            campaignId: string;
+            /** @description Null when the campaign was deleted */
+            campaignName: string | null;
+            /** @description The address it went to */
+            email: string;
+            /** @enum {string} */
+            status: "queued" | "sending" | "sent" | "deferred" | "failed" | "bounced" | "uncertain" | "skipped";
+            /**
+             * Format: date-time
+             * @description Accepted by the receiving server
+             */
+            sentAt: string | null;
+            /** @description The refusal of a bounced or failed message */
+            bounceReply: string | null;
+            /** @description Its newest events (at most 50), newest first */
+            events: components["schemas"]["ActivityEventView"][];
+        };
+        ContactActivityPage: {
+            items: components["schemas"]["ContactActivityView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
         };
         FormSettingsView: {
             /** @example 1 */
@@ -6915,6 +6990,116 @@ export interface operations {
                 };
             };
             /** @description Nothing has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    CampaignActivityController_csv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such campaign */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many exports are running at once; retry shortly */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ContactActivityController_timeline: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactActivityPage"];
+                };
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such contact */
             404: {
                 headers: {
                     [name: string]: unknown;

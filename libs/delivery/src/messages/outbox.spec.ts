@@ -135,6 +135,78 @@ describe('Outbox', () => {
     expect(await outbox.markSent(batch[0].id, senderId, '250')).toBe(false);
   });
 
+  it('keeps counts by status and domain equal to the rows themselves, through every kind of change', async () => {
+    const scan = async (id: string) => {
+      const byStatus = await db.rows<{ status: string; n: number; reclaimed: number }>(
+        `SELECT status, count(*)::int AS n, count(*) FILTER (WHERE reclaimed > 0)::int AS reclaimed
+         FROM messages WHERE campaign_id = $1 AND NOT is_test GROUP BY status`,
+        [id],
+      );
+      const counts: Record<string, number> = { reclaimed: 0 };
+      for (const s of ['queued', 'sending', 'sent', 'deferred', 'failed', 'bounced', 'uncertain', 'skipped'])
+        counts[s] = 0;
+      for (const r of byStatus) {
+        counts[r.status] = r.n;
+        counts.reclaimed += r.reclaimed;
+      }
+      const domains = await db.rows(
+        `SELECT lower(split_part(email, '@', 2)) AS domain, count(*) FILTER (WHERE status = 'sent')::int AS delivered,
+           count(*) FILTER (WHERE status = 'bounced')::int AS bounced, count(*) FILTER (WHERE status = 'failed')::int AS failed
+         FROM messages WHERE campaign_id = $1 AND NOT is_test AND status IN ('sent', 'bounced', 'failed')
+         GROUP BY 1 ORDER BY delivered DESC, 1`,
+        [id],
+      );
+      return { counts, domains };
+    };
+    const counted = async (id: string) => ({
+      counts: await outbox.counts(id),
+      domains: await outbox.countsByDomain(id, 50),
+    });
+    await db.execute(`UPDATE contacts SET email = 'C' || id || '@Other.Example' WHERE id % 7 = 0`, []);
+    await db.transaction((tx) => outbox.snapshot(tx, campaignId, subscribed));
+    await db.transaction((tx) => outbox.addTests(tx, campaignId, ['t@example.com']));
+    expect((await counted(campaignId)).counts).toMatchObject({ queued: 270, sent: 0 });
+
+    // Claims from two connections at once, each outcome, releases, reclaims, a cancel and an erased contact.
+    const [first, second] = await Promise.all([outbox.claim(campaignId, 60), outbox.claim(campaignId, 60)]);
+    const claimed = [...first, ...second];
+    for (const [i, m] of claimed.entries()) {
+      if (i % 6 === 0) await outbox.markSent(m.id, senderId, '250');
+      if (i % 6 === 1) await outbox.markBounced(m.id, senderId, '550');
+      if (i % 6 === 2) await outbox.markFailed(m.id, 'too old');
+      if (i % 6 === 3) await outbox.markDeferred(m.id, senderId, '451', new Date(Date.now() - 1000));
+      if (i % 6 === 4) await outbox.markUncertain(m.id, senderId, 'lost');
+    }
+    await Promise.all(claimed.filter((_, i) => i % 12 === 5).map((m) => outbox.markSent(m.id, senderId, '250')));
+    await outbox.release(claimed.filter((_, i) => i % 12 === 11).map((m) => m.id));
+    const stale = await outbox.claim(campaignId, 30);
+    await db.execute(`UPDATE messages SET claimed_at = now() - interval '1 hour' WHERE id = ANY($1)`, [
+      stale.map((m) => m.id),
+    ]);
+    await outbox.reclaimStale(campaignId, 60_000);
+    await outbox.markSkipped(
+      (await outbox.claim(campaignId, 10)).map((m) => m.id),
+      'suppressed',
+    );
+    await db.execute(
+      `DELETE FROM contacts WHERE id IN (SELECT contact_id FROM messages WHERE campaign_id = $1 LIMIT 5)`,
+      [campaignId],
+    );
+    const midway = await counted(campaignId);
+    expect(midway.counts.sent).toBeGreaterThan(0);
+    expect(midway.counts.reclaimed).toBe(30);
+    expect(midway).toEqual(await scan(campaignId));
+    expect(midway.domains.map((d) => d.domain)).toEqual(['example.com', 'other.example']);
+
+    await outbox.skipUnsent(campaignId, 'cancelled');
+    expect(await counted(campaignId)).toEqual(await scan(campaignId));
+
+    // Deleting the campaign takes its messages and leaves no counter rows behind.
+    await db.execute(`DELETE FROM campaigns WHERE id = $1`, [campaignId]);
+    expect(await db.rows(`SELECT * FROM message_counts WHERE campaign_id = $1`, [campaignId])).toEqual([]);
+    expect(await db.rows(`SELECT * FROM message_domain_counts WHERE campaign_id = $1`, [campaignId])).toEqual([]);
+  });
+
   it('tells when the next row is due', async () => {
     expect(await outbox.nextAttemptAt(campaignId)).toBeNull();
     await db.transaction((tx) => outbox.snapshot(tx, campaignId, subscribed));

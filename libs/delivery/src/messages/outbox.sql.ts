@@ -4,7 +4,62 @@
  * or back to queued (release, reclaim). Every move out of `sending` is
  * conditional on the row still being `sending`, so a worker whose row was
  * reclaimed meanwhile learns it from the row count instead of overwriting.
+ *
+ * Every statement that adds campaign rows or changes their status also
+ * counts the change, in the same statement (`counted`, `outcome`):
+ * `message_counts` by status and `message_domain_counts` by recipient
+ * domain, which reports and the end-of-campaign check read instead of the
+ * rows. So nothing else
+ * may change a status; the counters stay exact because no statement here
+ * forgets to count (outbox.spec.ts compares them with the rows).
  */
+
+/** The statuses a row can have; the counters have a column of each name. */
+export const MESSAGE_STATUSES = [
+  'queued',
+  'sending',
+  'sent',
+  'deferred',
+  'failed',
+  'bounced',
+  'uncertain',
+  'skipped',
+] as const;
+
+/** Counter rows per campaign (and domain): each connection adds to its own, so concurrent writers never wait on one. */
+const SHARD = `(pg_backend_pid() % 16)::smallint`;
+
+/**
+ * `changeSql` with its change counted, for statements over many rows: one
+ * aggregated upsert, whatever their number. `changeSql` is an INSERT or
+ * UPDATE on `messages` returning `campaign_id, is_test, email, was, now,
+ * first_reclaim` (`was` null for a new row; `first_reclaim` true when the
+ * row was reclaimed for the first time) and whatever `select` (a select
+ * list over the changed rows, aggregates allowed) needs; the statement
+ * returns `select`. None of these statements moves a row into or out of
+ * sent, bounced or failed, so the per-domain counters are not theirs to
+ * change: only the outcomes of single attempts reach those statuses.
+ */
+function counted(changeSql: string, select: string): string {
+  const deltas = MESSAGE_STATUSES.map(
+    (s) => `count(*) FILTER (WHERE now = '${s}') - count(*) FILTER (WHERE was IS NOT DISTINCT FROM '${s}') AS ${s}`,
+  );
+  const columns = [...MESSAGE_STATUSES, 'reclaimed'];
+  return `
+  WITH changed AS (${changeSql}),
+  by_status AS (
+    INSERT INTO message_counts AS t (campaign_id, shard, ${columns.join(', ')})
+    SELECT campaign_id, ${SHARD}, ${deltas.join(', ')}, count(*) FILTER (WHERE first_reclaim) AS reclaimed
+    FROM changed WHERE campaign_id IS NOT NULL AND NOT is_test
+    GROUP BY campaign_id ORDER BY campaign_id
+    ON CONFLICT (campaign_id, shard) DO UPDATE SET ${columns.map((c) => `${c} = t.${c} + EXCLUDED.${c}`).join(', ')}
+  )
+  SELECT ${select} FROM changed`;
+}
+
+/** What `counted` needs of a row that left status `was` (a literal or a column) for its status now. */
+const changeColumns = (was: string, firstReclaim = 'false') =>
+  `m.campaign_id, m.is_test, m.email, ${was} AS was, m.status AS now, ${firstReclaim} AS first_reclaim`;
 
 /** Columns a claimed message carries to the sending loop. */
 const CLAIMED = 'id, contact_id, email, attempts, created_at, is_test';
@@ -13,14 +68,18 @@ const CLAIMED = 'id, contact_id, email, attempts, created_at, is_test';
  * The audience snapshot: one row per recipient of `selectSql` (columns `id`,
  * `email`), whose parameters are $1..$n; the campaign id is the parameter
  * after them. The unique index on (campaign_id, contact_id) makes a repeated
- * snapshot insert nothing.
+ * snapshot insert nothing. Returns `n`, the rows inserted.
  */
-export const snapshotSql = (selectSql: string, campaignParam: number) => `
-  INSERT INTO messages (campaign_id, contact_id, email)
-  SELECT $${campaignParam}::bigint, r.id, r.email
-  FROM (${selectSql}) AS r
-  ORDER BY r.id
-  ON CONFLICT DO NOTHING`;
+export const snapshotSql = (selectSql: string, campaignParam: number) =>
+  counted(
+    `INSERT INTO messages AS m (campaign_id, contact_id, email)
+    SELECT $${campaignParam}::bigint, r.id, r.email
+    FROM (${selectSql}) AS r
+    ORDER BY r.id
+    ON CONFLICT DO NOTHING
+    RETURNING ${changeColumns('NULL::text')}`,
+    'count(*)::int AS n',
+  );
 
 /** Test sends: addresses that need not be contacts, in the order given. */
 export const ADD_TESTS = `
@@ -34,17 +93,20 @@ export const ADD_TESTS = `
  * skip each other's rows; the outer status test re-checks a row whose lock
  * was waited for. `attempts` counts this attempt.
  */
-export const CLAIM = `
-  UPDATE messages m
+export const CLAIM = counted(
+  `UPDATE messages m
   SET status = 'sending', claimed_at = now(), attempts = m.attempts + 1, updated_at = now()
-  WHERE m.id IN (
-    SELECT id FROM messages
+  FROM (
+    SELECT id, status FROM messages
     WHERE campaign_id = $1 AND status IN ('queued', 'deferred') AND next_attempt_at <= now()
     ORDER BY next_attempt_at, id
     LIMIT $2
     FOR UPDATE SKIP LOCKED
-  ) AND m.status IN ('queued', 'deferred')
-  RETURNING ${CLAIMED}`;
+  ) AS due
+  WHERE m.id = due.id AND m.status IN ('queued', 'deferred')
+  RETURNING m.id, m.contact_id, m.attempts, m.created_at, ${changeColumns('due.status')}`,
+  CLAIMED,
+);
 
 /**
  * Outcome updates commit without waiting for the WAL flush: one fsync per
@@ -58,63 +120,93 @@ export const CLAIM = `
  */
 const ASYNC_COMMIT = `(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`;
 
+/**
+ * The outcome of one attempt: `sets` on row $1 if it is still `sending`,
+ * counted by `count_message_outcome` (migration MessageCounts), whose plans
+ * the connection keeps; the row count says whether it applied.
+ */
+const outcome = (sets: string, asyncCommit: boolean) => `
+  UPDATE messages m SET ${sets}
+  ${asyncCommit ? `FROM ${ASYNC_COMMIT}` : ''}
+  WHERE m.id = $1 AND m.status = 'sending'
+  RETURNING count_message_outcome(m.campaign_id, m.is_test, m.email, m.status)`;
+
 /** Accepted by the server; `sent_at` also feeds a sender's daily count. */
-export const MARK_SENT = `
-  UPDATE messages SET status = 'sent', sender_id = $2, last_reply = $3, sent_at = now(), claimed_at = NULL, updated_at = now()
-  FROM ${ASYNC_COMMIT}
-  WHERE id = $1 AND status = 'sending'`;
+export const MARK_SENT = outcome(
+  `status = 'sent', sender_id = $2, last_reply = $3, sent_at = now(), claimed_at = NULL, updated_at = now()`,
+  true,
+);
 
 /** A temporary failure: tried again at $4; the sender stays null when none was reached. */
-export const MARK_DEFERRED = `
-  UPDATE messages SET status = 'deferred', sender_id = COALESCE($2, sender_id), last_reply = $3,
-    next_attempt_at = $4, claimed_at = NULL, updated_at = now()
-  FROM ${ASYNC_COMMIT}
-  WHERE id = $1 AND status = 'sending'`;
+export const MARK_DEFERRED = outcome(
+  `status = 'deferred', sender_id = COALESCE($2, m.sender_id), last_reply = $3,
+    next_attempt_at = $4, claimed_at = NULL, updated_at = now()`,
+  true,
+);
 
 /** Deferred for too long: a final soft bounce. */
-export const MARK_FAILED = `
-  UPDATE messages SET status = 'failed', last_reply = $2, claimed_at = NULL, updated_at = now()
-  WHERE id = $1 AND status = 'sending'`;
+export const MARK_FAILED = outcome(`status = 'failed', last_reply = $2, claimed_at = NULL, updated_at = now()`, false);
 
-export const MARK_BOUNCED = `
-  UPDATE messages SET status = 'bounced', sender_id = $2, last_reply = $3, claimed_at = NULL, updated_at = now()
-  WHERE id = $1 AND status = 'sending'`;
+export const MARK_BOUNCED = outcome(
+  `status = 'bounced', sender_id = $2, last_reply = $3, claimed_at = NULL, updated_at = now()`,
+  false,
+);
 
 /** The data went out but no reply came: probably delivered, so it counts toward the sender's day like a sent one. */
-export const MARK_UNCERTAIN = `
-  UPDATE messages SET status = 'uncertain', sender_id = $2, last_reply = $3, sent_at = now(), claimed_at = NULL,
-    updated_at = now()
-  FROM ${ASYNC_COMMIT}
-  WHERE id = $1 AND status = 'sending'`;
+export const MARK_UNCERTAIN = outcome(
+  `status = 'uncertain', sender_id = $2, last_reply = $3, sent_at = now(), claimed_at = NULL, updated_at = now()`,
+  true,
+);
 
-export const MARK_SKIPPED = `
-  UPDATE messages SET status = 'skipped', last_reply = $2, claimed_at = NULL, updated_at = now()
-  WHERE id = ANY($1::bigint[]) AND status = 'sending'`;
+export const MARK_SKIPPED = counted(
+  `UPDATE messages m SET status = 'skipped', last_reply = $2, claimed_at = NULL, updated_at = now()
+  WHERE m.id = ANY($1::bigint[]) AND m.status = 'sending'
+  RETURNING ${changeColumns(`'sending'`)}`,
+  'count(*)::int AS n',
+);
 
 /** A cancelled campaign's rows that were never attempted, or are waiting to be tried again: they never will be. */
-export const SKIP_UNSENT = `
-  UPDATE messages SET status = 'skipped', last_reply = $2, claimed_at = NULL, updated_at = now()
-  WHERE campaign_id = $1 AND status IN ('queued', 'deferred') AND NOT is_test`;
+export const SKIP_UNSENT = counted(
+  `UPDATE messages m SET status = 'skipped', last_reply = $2, claimed_at = NULL, updated_at = now()
+  FROM (
+    SELECT id, status FROM messages WHERE campaign_id = $1 AND status IN ('queued', 'deferred') AND NOT is_test
+    FOR UPDATE
+  ) AS unsent
+  WHERE m.id = unsent.id AND m.status IN ('queued', 'deferred')
+  RETURNING ${changeColumns('unsent.status')}`,
+  'count(*)::int AS n',
+);
 
 /** Claimed but not attempted: back to the queue, and the attempt the claim counted is taken back. */
-export const RELEASE = `
-  UPDATE messages SET status = 'queued', claimed_at = NULL, attempts = greatest(attempts - 1, 0), updated_at = now()
-  WHERE id = ANY($1::bigint[]) AND status = 'sending'`;
+export const RELEASE = counted(
+  `UPDATE messages m SET status = 'queued', claimed_at = NULL, attempts = greatest(m.attempts - 1, 0), updated_at = now()
+  WHERE m.id = ANY($1::bigint[]) AND m.status = 'sending'
+  RETURNING ${changeColumns(`'sending'`)}`,
+  'count(*)::int AS n',
+);
 
 /**
  * Rows a dead worker left `sending`. Whether their SMTP transaction
  * happened is unknown, so the attempt stays counted and `reclaimed` marks
  * them as possible duplicates.
  */
-export const RECLAIM_STALE = `
-  UPDATE messages SET status = 'queued', claimed_at = NULL, reclaimed = reclaimed + 1, updated_at = now()
-  WHERE campaign_id = $1 AND status = 'sending' AND claimed_at < now() - $2 * interval '1 millisecond'`;
+export const RECLAIM_STALE = counted(
+  `UPDATE messages m SET status = 'queued', claimed_at = NULL, reclaimed = m.reclaimed + 1, updated_at = now()
+  WHERE m.campaign_id = $1 AND m.status = 'sending' AND m.claimed_at < now() - $2 * interval '1 millisecond'
+  RETURNING ${changeColumns(`'sending'`, 'm.reclaimed = 1')}`,
+  'count(*)::int AS n',
+);
 
-/** A campaign's rows by status, test sends excluded; `reclaimed` counts rows that may have gone out twice. */
+/**
+ * A campaign's rows by status, test sends excluded; `reclaimed` counts rows
+ * that may have gone out twice. From the counters the triggers on `messages`
+ * keep (migration 1764301350000-MessageCounts), one row per shard: the cost
+ * does not grow with the campaign.
+ */
 export const COUNTS = `
-  SELECT status, count(*)::int AS n, count(*) FILTER (WHERE reclaimed > 0)::int AS reclaimed
-  FROM messages WHERE campaign_id = $1 AND NOT is_test
-  GROUP BY status`;
+  SELECT ${MESSAGE_STATUSES.map((s) => `coalesce(sum(${s}), 0)::int AS ${s}`).join(', ')},
+    coalesce(sum(reclaimed), 0)::int AS reclaimed
+  FROM message_counts WHERE campaign_id = $1`;
 
 export const NEXT_ATTEMPT_AT = `
   SELECT min(next_attempt_at) AS at FROM messages
@@ -130,21 +222,21 @@ export const FIND = `
   FROM messages WHERE id = ANY($1::bigint[])`;
 
 /**
- * A campaign's outcomes by recipient domain, the domains with the most
- * deliveries first (test sends excluded). Reads each of the campaign's rows
- * (through `messages_campaign_status_idx`): measured by `npm run bench:report`.
+ * A campaign's delivered, bounced and failed rows by recipient domain, the
+ * domains with the most deliveries first (test sends excluded). From the
+ * per-domain counters: the cost grows with the campaign's domains, not its
+ * recipients.
  */
 export const COUNTS_BY_DOMAIN = `
-  SELECT lower(reverse(split_part(reverse(email), '@', 1))) AS domain,
-    count(*) FILTER (WHERE status = 'sent')::int AS delivered,
-    count(*) FILTER (WHERE status = 'bounced')::int AS bounced,
-    count(*) FILTER (WHERE status = 'failed')::int AS failed
-  FROM messages WHERE campaign_id = $1 AND NOT is_test AND status IN ('sent', 'bounced', 'failed')
-  GROUP BY 1 ORDER BY delivered DESC, 1 LIMIT $2`;
+  SELECT domain, sum(sent)::int AS delivered, sum(bounced)::int AS bounced, sum(failed)::int AS failed
+  FROM message_domain_counts WHERE campaign_id = $1
+  GROUP BY domain HAVING sum(sent) + sum(bounced) + sum(failed) > 0
+  ORDER BY delivered DESC, domain LIMIT $2`;
 
 /*
  * Single messages: rows without a campaign (the relay's and the
- * transactional API's, one per recipient), claimed one by one by id.
+ * transactional API's, one per recipient), claimed one by one by id. The
+ * counters are per campaign, so these statements count nothing.
  */
 
 /** Queued rows for `emails`, in their order; their ids come back in that order. */
@@ -183,3 +275,19 @@ export const DUE_SINGLES = `
 export const SINGLE_STATES = `
   SELECT id, email, status, attempts, last_reply, next_attempt_at, sent_at, updated_at
   FROM messages WHERE id = ANY($1::bigint[]) AND campaign_id IS NULL`;
+
+/** Columns of a message as its recipient's history shows it. */
+const RECORD = 'id, campaign_id, email, status, sent_at, last_reply, created_at';
+
+/** A campaign's messages after id $2, in id order (test sends excluded): the activity export pages through them. */
+export const CAMPAIGN_PAGE = `
+  SELECT ${RECORD} FROM messages WHERE campaign_id = $1 AND NOT is_test AND id > $2 ORDER BY id LIMIT $3`;
+
+/**
+ * A contact's campaign messages before id $2 (all when null), newest first
+ * (test sends excluded), through `messages_contact_history_idx`.
+ */
+export const CONTACT_PAGE = `
+  SELECT ${RECORD} FROM messages
+  WHERE contact_id = $1 AND NOT is_test AND campaign_id IS NOT NULL AND ($2::bigint IS NULL OR id < $2)
+  ORDER BY id DESC LIMIT $3`;

@@ -2,17 +2,8 @@ import { Db, type Sql } from '@herald/common';
 import { Injectable } from '@nestjs/common';
 import * as q from './outbox.sql.js';
 
-export const MESSAGE_STATUSES = [
-  'queued',
-  'sending',
-  'sent',
-  'deferred',
-  'failed',
-  'bounced',
-  'uncertain',
-  'skipped',
-] as const;
-export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export { MESSAGE_STATUSES } from './outbox.sql.js';
+export type MessageStatus = (typeof q.MESSAGE_STATUSES)[number];
 
 export interface ClaimedMessage {
   id: string;
@@ -64,6 +55,39 @@ const toClaimed = (r: ClaimedRow): ClaimedMessage => ({
   isTest: r.is_test,
 });
 
+/** A message as a report or a recipient's history shows it. */
+export interface MessageRecord {
+  id: string;
+  campaignId: string;
+  email: string;
+  status: MessageStatus;
+  /** When the receiving server accepted it (also set for uncertain ones). */
+  sentAt: Date | null;
+  /** The last SMTP reply or connection error. */
+  lastReply: string | null;
+  createdAt: Date;
+}
+
+interface RecordRow {
+  id: string;
+  campaign_id: string;
+  email: string;
+  status: MessageStatus;
+  sent_at: Date | null;
+  last_reply: string | null;
+  created_at: Date;
+}
+
+const toRecord = (r: RecordRow): MessageRecord => ({
+  id: r.id,
+  campaignId: r.campaign_id,
+  email: r.email,
+  status: r.status,
+  sentAt: r.sent_at,
+  lastReply: r.last_reply,
+  createdAt: r.created_at,
+});
+
 const byId = (a: { id: string }, b: { id: string }) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1);
 
 /**
@@ -76,8 +100,9 @@ export class Outbox {
   constructor(private readonly db: Db) {}
 
   /** Inserts one queued row per recipient of `recipients` (columns `id`, `email`); returns the rows inserted. */
-  snapshot(tx: Sql, campaignId: string, recipients: { sql: string; params: unknown[] }): Promise<number> {
-    return tx.execute(q.snapshotSql(recipients.sql, recipients.params.length + 1), [...recipients.params, campaignId]);
+  async snapshot(tx: Sql, campaignId: string, recipients: { sql: string; params: unknown[] }): Promise<number> {
+    const sql = q.snapshotSql(recipients.sql, recipients.params.length + 1);
+    return (await tx.one<{ n: number }>(sql, [...recipients.params, campaignId])).n;
   }
 
   /** Queued test sends (no contact); their ids in the order of `emails`. */
@@ -115,35 +140,28 @@ export class Outbox {
   /** Suppressed at send time; returns how many of `ids` were still `sending`. */
   markSkipped(ids: string[], reason: string): Promise<number> {
     if (ids.length === 0) return Promise.resolve(0);
-    return this.db.execute(q.MARK_SKIPPED, [ids, reason]);
+    return this.changed(q.MARK_SKIPPED, [ids, reason]);
   }
 
   /** Ends a cancelled campaign's queue: its unsent rows become `skipped` with `reason`. */
   skipUnsent(campaignId: string, reason: string): Promise<number> {
-    return this.db.execute(q.SKIP_UNSENT, [campaignId, reason]);
+    return this.changed(q.SKIP_UNSENT, [campaignId, reason]);
   }
 
   /** Claimed but not attempted (pause, cancel, unused): back to queued. */
   release(ids: string[]): Promise<number> {
     if (ids.length === 0) return Promise.resolve(0);
-    return this.db.execute(q.RELEASE, [ids]);
+    return this.changed(q.RELEASE, [ids]);
   }
 
   /** Rows left `sending` longer than `olderThanMs` (a dead worker's) go back to queued, counted in `reclaimed`. */
   reclaimStale(campaignId: string, olderThanMs: number): Promise<number> {
-    return this.db.execute(q.RECLAIM_STALE, [campaignId, olderThanMs]);
+    return this.changed(q.RECLAIM_STALE, [campaignId, olderThanMs]);
   }
 
-  /** Rows per status (test sends excluded), and how many rows were reclaimed at least once. */
+  /** Rows per status (test sends excluded), and how many rows were reclaimed at least once; read from counters. */
   async counts(campaignId: string): Promise<Record<MessageStatus, number> & { reclaimed: number }> {
-    const rows = await this.db.rows<{ status: MessageStatus; n: number; reclaimed: number }>(q.COUNTS, [campaignId]);
-    const counts = Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, 0])) as Record<MessageStatus, number>;
-    let reclaimed = 0;
-    for (const row of rows) {
-      counts[row.status] = row.n;
-      reclaimed += row.reclaimed;
-    }
-    return { ...counts, reclaimed };
+    return this.db.one<Record<MessageStatus, number> & { reclaimed: number }>(q.COUNTS, [campaignId]);
   }
 
   /** Delivered, bounced and failed messages of a campaign by recipient domain, the `limit` domains with most deliveries. */
@@ -163,6 +181,21 @@ export class Outbox {
   /** Messages a sender handed over (sent or uncertain) since `since`. */
   async sentSince(senderId: string, since: Date): Promise<number> {
     return (await this.db.one<{ n: number }>(q.SENT_SINCE, [senderId, since])).n;
+  }
+
+  /** Runs a counted change; how many rows it changed. */
+  private async changed(sql: string, params: unknown[]): Promise<number> {
+    return (await this.db.one<{ n: number }>(sql, params)).n;
+  }
+
+  /** Up to `limit` of a campaign's messages after id `afterId` ("0" for the first), in id order; test sends excluded. */
+  async campaignPage(campaignId: string, afterId: string, limit: number): Promise<MessageRecord[]> {
+    return (await this.db.rows<RecordRow>(q.CAMPAIGN_PAGE, [campaignId, afterId, limit])).map(toRecord);
+  }
+
+  /** Up to `limit` campaign messages to a contact before id `beforeId` (from the newest when null), newest first. */
+  async contactPage(contactId: string, beforeId: string | null, limit: number): Promise<MessageRecord[]> {
+    return (await this.db.rows<RecordRow>(q.CONTACT_PAGE, [contactId, beforeId, limit])).map(toRecord);
   }
 
   /** The messages among `ids` that exist, by id, in one query. */
