@@ -8,7 +8,8 @@ const SHOWN_IMAGE = /^(https:|data:image\/)/i;
  * An email's HTML as a document for a frame. The frame's `sandbox=""` is
  * what keeps the mail from running or reaching this origin; this only
  * removes what the sandbox and the CSP would refuse anyway (scripts, event
- * handlers, plain-http images, embedded frames, refreshes), so viewing a
+ * handlers, plain-http images, stylesheets from elsewhere, embedded frames,
+ * refreshes), so viewing a
  * hostile message leaves no errors and loads nothing the dashboard forbids.
  */
 export function frameDocument(html: string): { document: string; hiddenImages: number } {
@@ -16,6 +17,10 @@ export function frameDocument(html: string): { document: string; hiddenImages: n
   doc
     .querySelectorAll('script, noscript, iframe, frame, frameset, object, embed, applet, base, link, meta[http-equiv]')
     .forEach((el) => el.remove());
+  // Web fonts come as @import of a stylesheet, which the CSP refuses; the fallback fonts show instead.
+  doc.querySelectorAll('style').forEach((style) => {
+    style.textContent = (style.textContent ?? '').replace(/@import[^;]*;?/gi, '');
+  });
   let hiddenImages = 0;
   for (const el of Array.from(doc.querySelectorAll('*'))) {
     for (const attr of Array.from(el.attributes)) {

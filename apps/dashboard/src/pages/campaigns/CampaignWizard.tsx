@@ -458,7 +458,7 @@ function CampaignWizard({ initial }: { initial?: Campaign }) {
         <Stack>
           <Text>
             {values.when === 'now'
-              ? `It goes to ${preflight.data?.audience?.toLocaleString() ?? 'its'} contacts now.`
+              ? `It goes to ${preflight.data?.audience === 1 ? 'its one contact' : `${preflight.data?.audience?.toLocaleString() ?? 'its'} contacts`} now.`
               : `It goes out on ${values.date} at ${values.time} (${values.timeZone}).`}{' '}
             You can pause or cancel it while it sends.
           </Text>
@@ -548,7 +548,11 @@ function Checklist({
       ? { label: 'Audience', verdict: 'fail', detail: preflight.audienceError ?? 'Not counted' }
       : audience === 0
         ? { label: 'Audience', verdict: 'fail', detail: 'No contact of this audience can be mailed.' }
-        : { label: 'Audience', verdict: 'ok', detail: `${audience.toLocaleString()} contacts can be mailed now.` },
+        : {
+            label: 'Audience',
+            verdict: 'ok',
+            detail: `${audience.toLocaleString()} ${audience === 1 ? 'contact' : 'contacts'} can be mailed now.`,
+          },
   );
   const addedFooter = preview.warnings.some((w) => w.code === 'no_unsubscribe_link');
   items.push({

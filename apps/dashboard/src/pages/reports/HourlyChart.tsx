@@ -16,8 +16,9 @@ export default function HourlyChart({ hourly }: { hourly: Schemas['HourReportVie
     const el = target.current;
     if (el === null || hourly.length === 0) return;
     const byHour = new Map(hourly.map((h) => [Date.parse(h.hour) / 1000, h]));
-    const first = Math.min(...byHour.keys());
-    const last = Math.max(...byHour.keys());
+    // An hour of nothing on each side: lines start and end at zero, and a single hour still has a scale.
+    const first = Math.min(...byHour.keys()) - HOUR;
+    const last = Math.max(...byHour.keys()) + HOUR;
     const hours: number[] = [];
     for (let t = first; t <= last; t += HOUR) hours.push(t);
     const series = (pick: (h: Schemas['HourReportView']) => number) => hours.map((t) => pick(byHour.get(t) ?? ZERO));
