@@ -446,7 +446,7 @@ function CampaignWizard({ initial }: { initial?: Campaign }) {
           </Button>
         ) : (
           <Button color="green" onClick={confirmModal.open} disabled={preflight.data?.audience === 0}>
-            {values.when === 'now' ? 'Send now' : 'Schedule'}
+            {values.when === 'now' ? 'Send now' : 'Schedule campaign'}
           </Button>
         )}
       </Group>
@@ -467,7 +467,7 @@ function CampaignWizard({ initial }: { initial?: Campaign }) {
               Not yet
             </Button>
             <Button color="green" loading={launch.isPending} onClick={() => launch.mutate(form.getValues())}>
-              {values.when === 'now' ? 'Send now' : 'Schedule'}
+              {values.when === 'now' ? 'Send now' : 'Schedule campaign'}
             </Button>
           </Group>
         </Stack>
