@@ -1,8 +1,6 @@
 import {
-  ActionIcon,
   Alert,
   Anchor,
-  Badge,
   Button,
   Card,
   Code,
@@ -14,7 +12,6 @@ import {
   Table,
   Text,
   Title,
-  Tooltip,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -172,11 +169,16 @@ function Copy({ value, label }: { value: string; label: string }) {
   return (
     <CopyButton value={value}>
       {({ copied, copy }) => (
-        <Tooltip label={copied ? 'Copied' : 'Copy'} withArrow>
-          <ActionIcon variant="subtle" color={copied ? 'teal' : 'gray'} onClick={copy} aria-label={`Copy ${label}`}>
-            {copied ? '✓' : '⧉'}
-          </ActionIcon>
-        </Tooltip>
+        <Button
+          size="compact-xs"
+          variant="light"
+          color={copied ? 'teal' : 'gray'}
+          onClick={copy}
+          aria-label={`Copy ${label}`}
+          style={{ flexShrink: 0 }}
+        >
+          {copied ? 'Copied' : 'Copy'}
+        </Button>
       )}
     </CopyButton>
   );
@@ -212,7 +214,12 @@ function DnsRecords({ dns }: { dns: Schemas['SenderDnsView'] }) {
             ) : (
               <Table.Tr key={kind}>
                 <Table.Th scope="row" style={{ verticalAlign: 'top' }}>
-                  <Badge variant="light">{kind}</Badge> <Text size="xs">{r.type}</Text>
+                  <Text fw={700} size="sm">
+                    {kind}
+                  </Text>
+                  <Text size="xs" c="dimmed">
+                    {r.type}
+                  </Text>
                 </Table.Th>
                 <Table.Td style={{ verticalAlign: 'top' }}>
                   <Group gap={4} wrap="nowrap">
