@@ -160,4 +160,71 @@ describe('campaigns API', () => {
     });
     expect(copy.body.id).not.toBe(c.id);
   });
+
+  it('preflight counts the mailable audience and weighs it against the senders’ capacity today', async () => {
+    const lists = [0, 1].map(
+      async (i) => (await t.request('POST', '/api/v1/lists', { body: { name: `P${i}` } })).body.id,
+    );
+    const [a, b] = await Promise.all(lists);
+    const add = async (email: string, listIds: string[], status = 'subscribed') => {
+      const res = await t.request('POST', '/api/v1/contacts', { body: { email, status, listIds } });
+      expect(res.status, res.text).toBe(201);
+    };
+    await add('both@pre.example', [a, b]);
+    await add('one@pre.example', [a]);
+    await add('two@pre.example', [b]);
+    await add('left@pre.example', [a], 'unsubscribed');
+    await add('blocked@pre.example', [b]);
+    await add('vip@pre.example', [a]);
+    expect((await t.request('POST', '/api/v1/suppressions', { body: { email: 'blocked@pre.example' } })).status).toBe(
+      201,
+    );
+    const vip = await t.request('POST', '/api/v1/segments', {
+      body: { name: 'VIP', rules: { all: [{ field: 'email', op: 'startsWith', value: 'vip@' }] } },
+    });
+    const limited = await t.request('POST', '/api/v1/senders', {
+      body: {
+        name: 'Limited',
+        host: '127.0.0.1',
+        port: 2525,
+        security: 'none',
+        fromEmail: 'news@pre.example',
+        postalAddress: '1 Street',
+        ratePerSecond: 2,
+        dailyLimit: 3,
+      },
+    });
+    expect(limited.status, limited.text).toBe(201);
+
+    // both, one, two and vip; the unsubscribed and the suppressed are left out, both once.
+    const c = await create({ audience: { listIds: [a, b] }, senderIds: [limited.body.id] });
+    const over = await t.request('GET', `/api/v1/campaigns/${c.id}/preflight`);
+    expect(over.status, over.text).toBe(200);
+    expect(over.body).toMatchObject({
+      audience: 4,
+      audienceError: null,
+      remainingToday: 3,
+      ratePerSecond: 2,
+      coversAudience: false,
+      expectedFinishAt: null,
+      senders: [{ id: limited.body.id, dailyLimit: 3, remainingToday: 3, hasDkim: false, disabledReason: null }],
+    });
+
+    await t.request('PATCH', `/api/v1/campaigns/${c.id}`, { body: { audience: { excludeSegmentId: vip.body.id } } });
+    const before = Date.now();
+    const fits = (await t.request('GET', `/api/v1/campaigns/${c.id}/preflight`)).body;
+    expect(fits).toMatchObject({ audience: 3, coversAudience: true });
+    // Three messages at two per second: about 1.5 s from now.
+    const finish = Date.parse(fits.expectedFinishAt) - before;
+    expect(finish).toBeGreaterThanOrEqual(1500);
+    expect(finish).toBeLessThan(1500 + 60_000);
+
+    const empty = await create({ audience: { listIds: [] } });
+    const none = (await t.request('GET', `/api/v1/campaigns/${empty.id}/preflight`)).body;
+    expect(none).toMatchObject({ audience: null, coversAudience: false, expectedFinishAt: null });
+    expect(none.audienceError).toMatch(/lists or a segment/);
+    // The default sandbox sender has no daily limit.
+    expect(none.remainingToday).toBeNull();
+    expect((await t.request('GET', '/api/v1/campaigns/999999/preflight')).status).toBe(404);
+  });
 });

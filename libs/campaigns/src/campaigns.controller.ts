@@ -12,6 +12,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import {
+  CampaignPreflightView,
   CampaignReportView,
   CampaignsQueryDto,
   CampaignView,
@@ -145,6 +146,15 @@ export class CampaignsController {
   @ApiConflictResponse({ description: CONFLICT })
   test(@Param('id') id: string, @Body() body: TestCampaignDto): Promise<TestSendView> {
     return this.campaigns.test(id, body.emails);
+  }
+
+  @Get(':id/preflight')
+  @ApiOperation({
+    summary: 'Before sending: the mailable audience now, the senders’ remaining daily capacity and the expected finish',
+  })
+  @ApiOkResponse({ type: CampaignPreflightView })
+  preflight(@Param('id') id: string): Promise<CampaignPreflightView> {
+    return this.campaigns.preflight(id);
   }
 
   @Get(':id/report')

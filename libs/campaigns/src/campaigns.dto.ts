@@ -370,3 +370,47 @@ export class ContactActivityView {
   @ApiProperty({ type: [ActivityEventView], description: 'Its newest events (at most 50), newest first' })
   events: ActivityEventView[];
 }
+
+export class PreflightSenderView {
+  @ApiProperty() id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() ratePerSecond: number;
+  @ApiProperty({ type: Number, nullable: true }) dailyLimit: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: "What is left of today's quota (in the sender's time zone); null: no daily limit",
+  })
+  remainingToday: number | null;
+  @ApiProperty({ description: 'Whether the sender signs with DKIM' }) hasDkim: boolean;
+  @ApiProperty({ type: String, nullable: true, description: 'Why the sender is out of service' })
+  disabledReason: string | null;
+}
+
+export class CampaignPreflightView {
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Contacts the audience selects now that may be mailed (subscribed, unsuppressed), each once',
+  })
+  audience: number | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Why the audience could not be counted' })
+  audienceError: string | null;
+  @ApiProperty({ type: [PreflightSenderView] }) senders: PreflightSenderView[];
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: "The senders' remaining capacity today, together; null: at least one has no daily limit",
+  })
+  remainingToday: number | null;
+  @ApiProperty({ description: "The senders' combined rate, messages per second" }) ratePerSecond: number;
+  @ApiProperty({ description: "Today's remaining capacity covers the audience" }) coversAudience: boolean;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'date-time',
+    description:
+      'When the audience would have gone out if sent now at the senders’ rate; null when today’s capacity does not cover it',
+  })
+  expectedFinishAt: string | null;
+}

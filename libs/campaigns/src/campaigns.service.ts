@@ -1,10 +1,22 @@
-import { Db, decodeCursor, DomainError, invalid, notFound, type Page, parseId, type Sql, toPage } from '@herald/common';
-import { ListsService, requireEmail } from '@herald/contacts';
+import {
+  Db,
+  decodeCursor,
+  DomainError,
+  HERALD_CONFIG,
+  type HeraldConfig,
+  invalid,
+  notFound,
+  type Page,
+  parseId,
+  type Sql,
+  toPage,
+} from '@herald/common';
+import { ContactsService, ListsService, requireEmail, sendableFilter } from '@herald/contacts';
 import { Outbox, SendersService, Throttle } from '@herald/delivery';
 import { SegmentsService } from '@herald/segments';
 import { TemplatesService, type TemplateSource } from '@herald/templates';
 import { CampaignReports } from '@herald/tracking';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CampaignDeliverer, type CampaignContent, CANCELLED } from './campaign-deliverer.js';
 import { CampaignQueue } from './campaign-queue.js';
 import {
@@ -14,7 +26,13 @@ import {
   illegalTransition,
   statesAllowing,
 } from './campaign-state.js';
-import { type CampaignReportView, type CampaignView, REPORT_DOMAINS, type TestSendView } from './campaigns.dto.js';
+import {
+  type CampaignPreflightView,
+  type CampaignReportView,
+  type CampaignView,
+  REPORT_DOMAINS,
+  type TestSendView,
+} from './campaigns.dto.js';
 import { CAMPAIGN_COLUMNS, campaignsSql } from './campaigns.sql.js';
 import { instantOfLocalTime } from './local-time.js';
 import { RateMeter } from './send-metrics.js';
@@ -109,11 +127,13 @@ export class CampaignsService {
 
   constructor(
     private readonly db: Db,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly queue: CampaignQueue,
     private readonly senders: SendersService,
     private readonly throttle: Throttle,
     private readonly outbox: Outbox,
     private readonly lists: ListsService,
+    private readonly contacts: ContactsService,
     private readonly segments: SegmentsService,
     private readonly templates: TemplatesService,
     private readonly deliverer: CampaignDeliverer,
@@ -346,6 +366,66 @@ export class CampaignsService {
         clicks: clicked.get(l.index)?.clicks ?? { total: 0, human: 0 },
         uniqueClicks: clicked.get(l.index)?.uniqueClicks ?? { total: 0, human: 0 },
       })),
+    };
+  }
+
+  /**
+   * What sending now would meet, before it starts: the contacts the audience
+   * selects that may be mailed (subscribed, unsuppressed, each once), each
+   * sender's remaining daily capacity, and when the audience would have
+   * gone out at the senders' combined rate if today's capacity covers it.
+   * Counting is read-only with the segment timeout; a count that cannot be
+   * made is reported with why, not thrown.
+   */
+  async preflight(rawId: string): Promise<CampaignPreflightView> {
+    const campaign = await this.find(this.db, parseId(rawId));
+    const senders = await this.senders.forSending(campaign.sender_ids);
+    const usable = senders.filter((s) => s.disabledReason === null);
+    const remaining = await Promise.all(senders.map((s) => this.throttle.remainingToday(s)));
+    let audience: number | null = null;
+    let audienceError: string | null = null;
+    try {
+      if (campaign.list_ids.length === 0 && campaign.segment_id === null) {
+        throw invalid('Choose lists or a segment');
+      }
+      const filter = sendableFilter(await this.audienceFilter(campaign));
+      audience = await this.db.transaction(async (tx) => {
+        await tx.execute(`SET TRANSACTION READ ONLY`);
+        await tx.execute(`SELECT set_config('statement_timeout', $1, true)`, [
+          String(this.config.HERALD_SEGMENT_TIMEOUT_MS),
+        ]);
+        return this.contacts.count(tx, filter);
+      });
+    } catch (error) {
+      if (error instanceof DomainError) audienceError = error.message;
+      else if ((error as { code?: unknown }).code === '57014') {
+        audienceError = `Counting the audience took longer than ${this.config.HERALD_SEGMENT_TIMEOUT_MS} ms`;
+      } else throw error;
+    }
+    const capacities = senders.flatMap((s, i) => (s.disabledReason === null ? [remaining[i]] : []));
+    const unlimited = capacities.some((c) => c === null);
+    const remainingToday = unlimited ? null : capacities.reduce<number>((sum, c) => sum + (c ?? 0), 0);
+    const ratePerSecond = usable.reduce((sum, s) => sum + s.ratePerSecond, 0);
+    const coversAudience = audience !== null && usable.length > 0 && (remainingToday ?? Infinity) >= audience;
+    return {
+      audience,
+      audienceError,
+      senders: senders.map((s, i) => ({
+        id: s.id,
+        name: s.name,
+        ratePerSecond: s.ratePerSecond,
+        dailyLimit: s.dailyLimit,
+        remainingToday: remaining[i],
+        hasDkim: s.dkim !== null,
+        disabledReason: s.disabledReason,
+      })),
+      remainingToday,
+      ratePerSecond,
+      coversAudience,
+      expectedFinishAt:
+        coversAudience && audience !== null && ratePerSecond > 0
+          ? new Date(Date.now() + (audience / ratePerSecond) * 1000).toISOString()
+          : null,
     };
   }
 

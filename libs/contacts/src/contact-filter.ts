@@ -29,14 +29,21 @@ export function inAnyListSql(listIds: string): string {
  * The contacts of `filter` that may receive marketing mail now: subscribed,
  * and with no suppression of their address (invariant 2: suppression wins,
  * also for an address suppressed while its contact still says subscribed).
- * `SELECT id, email`, for the audience snapshot's `INSERT ... SELECT`; the
- * filter's parameters keep their numbers.
+ * A filter again, so that it can be counted before a campaign starts.
  */
-export function sendableContactsSql(filter: ContactFilter): { sql: string; params: unknown[] } {
+export function sendableFilter(filter: ContactFilter): ContactFilter {
   return {
-    sql: `SELECT c.id, c.email FROM contacts c
-      WHERE (${filter.sql}) AND c.status = 'subscribed'
+    sql: `(${filter.sql}) AND c.status = 'subscribed'
         AND NOT EXISTS (SELECT 1 FROM suppressions s WHERE s.email_hash = ${emailHashSql('c.email')})`,
     params: filter.params,
   };
+}
+
+/**
+ * `SELECT id, email` of the sendable contacts of `filter`, for the audience
+ * snapshot's `INSERT ... SELECT`; the filter's parameters keep their numbers.
+ */
+export function sendableContactsSql(filter: ContactFilter): { sql: string; params: unknown[] } {
+  const sendable = sendableFilter(filter);
+  return { sql: `SELECT c.id, c.email FROM contacts c WHERE ${sendable.sql}`, params: sendable.params };
 }

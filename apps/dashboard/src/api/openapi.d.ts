@@ -858,6 +858,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaigns/{id}/preflight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Before sending: the mailable audience now, the senders’ remaining daily capacity and the expected finish */
+        get: operations["CampaignsController_preflight"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/campaigns/{id}/report": {
         parameters: {
             query?: never;
@@ -2033,6 +2050,36 @@ export interface components {
             outcomes: {
                 [key: string]: string;
             };
+        };
+        PreflightSenderView: {
+            id: string;
+            name: string;
+            ratePerSecond: number;
+            dailyLimit: number | null;
+            /** @description What is left of today's quota (in the sender's time zone); null: no daily limit */
+            remainingToday: number | null;
+            /** @description Whether the sender signs with DKIM */
+            hasDkim: boolean;
+            /** @description Why the sender is out of service */
+            disabledReason: string | null;
+        };
+        CampaignPreflightView: {
+            /** @description Contacts the audience selects now that may be mailed (subscribed, unsuppressed), each once */
+            audience: number | null;
+            /** @description Why the audience could not be counted */
+            audienceError: string | null;
+            senders: components["schemas"]["PreflightSenderView"][];
+            /** @description The senders' remaining capacity today, together; null: at least one has no daily limit */
+            remainingToday: number | null;
+            /** @description The senders' combined rate, messages per second */
+            ratePerSecond: number;
+            /** @description Today's remaining capacity covers the audience */
+            coversAudience: boolean;
+            /**
+             * Format: date-time
+             * @description When the audience would have gone out if sent now at the senders’ rate; null when today’s capacity does not cover it
+             */
+            expectedFinishAt: string | null;
         };
         FigureView: {
             count: number;
@@ -6943,6 +6990,54 @@ export interface operations {
             };
             /** @description The body is not of a type this route takes, or JSON not in UTF-8 */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    CampaignsController_preflight: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPreflightView"];
+                };
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Nothing has this id */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
