@@ -1,3 +1,4 @@
+import { lazy } from 'react';
 import { createBrowserRouter, Navigate, RouterProvider } from 'react-router';
 import { ContactPage } from '../pages/contacts/ContactPage';
 import { ContactsPage } from '../pages/contacts/ContactsPage';
@@ -6,6 +7,22 @@ import { ErrorAlert, Loading } from '../ui/states';
 import { useSession } from './session';
 import { Shell } from './Shell';
 import { SignIn } from './SignIn';
+
+// Imports, segments, templates, suppressions and settings: each screen loads when first opened.
+const ImportWizardPage = lazy(() =>
+  import('../pages/imports/ImportWizardPage').then((m) => ({ default: m.ImportWizardPage })),
+);
+const ImportPage = lazy(() => import('../pages/imports/ImportPage').then((m) => ({ default: m.ImportPage })));
+const SegmentsPage = lazy(() => import('../pages/segments/SegmentsPage').then((m) => ({ default: m.SegmentsPage })));
+const SegmentPage = lazy(() => import('../pages/segments/SegmentPage').then((m) => ({ default: m.SegmentPage })));
+const TemplatesPage = lazy(() =>
+  import('../pages/templates/TemplatesPage').then((m) => ({ default: m.TemplatesPage })),
+);
+const TemplatePage = lazy(() => import('../pages/templates/TemplatePage').then((m) => ({ default: m.TemplatePage })));
+const SuppressionsPage = lazy(() =>
+  import('../pages/suppressions/SuppressionsPage').then((m) => ({ default: m.SuppressionsPage })),
+);
+const SettingsPage = lazy(() => import('../pages/settings/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 
 function routerFor(email: string) {
   return createBrowserRouter([
@@ -18,6 +35,15 @@ function routerFor(email: string) {
         { path: 'contacts', element: <ContactsPage /> },
         { path: 'contacts/:id', element: <ContactPage /> },
         { path: 'lists', element: <ListsPage /> },
+        { path: 'imports/new', element: <ImportWizardPage /> },
+        { path: 'imports/:id', element: <ImportPage /> },
+        { path: 'segments', element: <SegmentsPage /> },
+        { path: 'segments/new', element: <SegmentPage /> },
+        { path: 'segments/:id', element: <SegmentPage /> },
+        { path: 'templates', element: <TemplatesPage /> },
+        { path: 'templates/:id', element: <TemplatePage /> },
+        { path: 'suppressions', element: <SuppressionsPage /> },
+        { path: 'settings', element: <SettingsPage /> },
         { path: '*', element: <Navigate to="/contacts" replace /> },
       ],
     },
