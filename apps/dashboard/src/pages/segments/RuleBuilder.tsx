@@ -75,7 +75,13 @@ function GroupEditor({
             />
           </Group>
           {depth > 0 && (
-            <Button size="xs" variant="subtle" color="red" onClick={() => change(() => null)}>
+            <Button
+              size="xs"
+              variant="subtle"
+              color="red"
+              aria-label={`Remove ${label.toLowerCase()}`}
+              onClick={() => change(() => null)}
+            >
               Remove group
             </Button>
           )}
