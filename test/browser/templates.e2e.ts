@@ -33,11 +33,15 @@ describe('the template editor', { timeout: 90_000 }, () => {
     await browser?.close();
   });
 
-  /** Replaces the whole source in CodeMirror, as one paste. */
+  /** Replaces the whole source in CodeMirror, as one paste, and waits until the editor holds exactly that. */
   async function replaceSource(page: Browser['page'], text: string) {
-    await page.locator('.cm-content').click();
+    const content = page.locator('.cm-content');
+    await content.focus();
     await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await expect.poll(() => content.textContent()).toBe('');
     await page.keyboard.insertText(text);
+    await expect.poll(() => content.textContent()).toBe(text.replace(/\n/g, ''));
   }
 
   it('previews the source as it is edited, marks an MJML error on its line, and saves', async () => {
