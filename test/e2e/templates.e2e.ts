@@ -253,6 +253,38 @@ describe('templates', () => {
       expect(res.body.sizeBytes).toBeGreaterThan(102 * 1024);
     });
 
+    it('renders a draft that is not saved, as a contact would get it, and stores nothing', async () => {
+      const before = (await t.db.query('SELECT count(*)::int AS n FROM templates')).rows[0].n;
+      const res = await t.request<Record<string, any>>('POST', '/api/v1/templates/preview', {
+        body: {
+          subject: 'Draft for {{first_name}}',
+          body: body('<mj-text>Draft hello {{first_name}} at {{company}}</mj-text>'),
+          contactId,
+        },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.subject).toBe('Draft for <b>Ada</b>');
+      expect(res.body.html).toContain('Draft hello &lt;b&gt;Ada&lt;/b&gt; at Analytical &amp; Co');
+      expect(res.body.sizeBytes).toBe(Buffer.byteLength(res.body.html));
+      expect((await t.db.query('SELECT count(*)::int AS n FROM templates')).rows[0].n).toBe(before);
+    });
+
+    it('answers a draft that does not compile with 422 and its line, as a save would', async () => {
+      const res = await t.request<Record<string, any>>('POST', '/api/v1/templates/preview', {
+        body: {
+          subject: 'Hi',
+          body: `<mjml>\n  <mj-body>\n    <mj-section>\n      <mj-text>outside a column</mj-text>\n    </mj-section>\n  </mj-body>\n</mjml>`,
+        },
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.fields.body).toMatch(/^line 4: <mj-text>/);
+      const missing = await t.request<Record<string, any>>('POST', '/api/v1/templates/preview', {
+        body: { body: '<mjml></mjml>' },
+      });
+      expect(missing.status).toBe(400);
+      expect(missing.body.fields).toHaveProperty('subject');
+    });
+
     it('answers 422 instead of stalling when loops multiply past the render limits', async () => {
       const loops = '{{#each @root.attributes}}'.repeat(6) + 'x' + '{{/each}}'.repeat(6);
       const created = await create({ format: 'html', body: `<p>${loops}</p>` });
@@ -321,6 +353,7 @@ describe('templates', () => {
       expect.arrayContaining(['get', 'patch', 'delete']),
     );
     expect(docs.body.paths['/api/v1/templates/{id}/preview']).toHaveProperty('post');
+    expect(docs.body.paths['/api/v1/templates/preview']).toHaveProperty('post');
   });
 
   it('requires authentication', async () => {

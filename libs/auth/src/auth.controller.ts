@@ -3,6 +3,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req, Res 
 import {
   ApiBearerAuth,
   ApiCookieAuth,
+  ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
@@ -17,7 +18,7 @@ import type { CookieOptions, Response } from 'express';
 import { API_KEY_SCOPES, type ApiKeyScope, ApiKeysService, type ApiKeyView } from './api-keys.service.js';
 import { requestToken, SESSION_COOKIE } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
-import { SetPasswordDto } from './users.dto.js';
+import { ApiKeyListDto, CreatedApiKeyDto, SetPasswordDto } from './users.dto.js';
 import { UsersService } from './users.service.js';
 import { type AuthenticatedRequest, CurrentUser, type Principal } from '@herald/common';
 
@@ -138,13 +139,15 @@ export class ApiKeysController {
 
   @Get()
   @ApiOperation({ summary: "The current user's active API keys (never the keys themselves)" })
+  @ApiOkResponse({ type: ApiKeyListDto })
   async list(@CurrentUser() user: Principal): Promise<{ items: ApiKeyView[] }> {
     return { items: await this.keys.list(user.userId) };
   }
 
   @Post()
   @ApiOperation({ summary: 'Create an API key; the `key` is shown in this response only' })
-  create(@CurrentUser() user: Principal, @Body() body: CreateApiKeyDto) {
+  @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  create(@CurrentUser() user: Principal, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     return this.keys.create(user.userId, body.name, body.scope);
   }
 

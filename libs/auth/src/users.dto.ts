@@ -141,6 +141,11 @@ export class ApiKeyViewDto {
   lastUsedAt: string | null;
 }
 
+export class CreatedApiKeyDto extends ApiKeyViewDto {
+  @ApiProperty({ example: 'hk_AbCdEfGh…', description: 'The key itself: shown in this response only, never again' })
+  key: string;
+}
+
 export class ApiKeyListDto {
   @ApiProperty({ type: [ApiKeyViewDto] })
   items: ApiKeyViewDto[];

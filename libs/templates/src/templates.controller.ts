@@ -14,6 +14,7 @@ import {
 } from '@nestjs/swagger';
 import {
   CreateTemplateDto,
+  PreviewDraftDto,
   PreviewTemplateDto,
   TemplateDto,
   TemplatePreviewDto,
@@ -46,6 +47,19 @@ export class TemplatesController {
   @ApiUnprocessableEntityResponse({ description: DOES_NOT_COMPILE })
   create(@Body() body: CreateTemplateDto): Promise<TemplateDto> {
     return this.templates.create(body);
+  }
+
+  @Post('preview')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Render a template that is not saved (an editor's draft) for a contact or sample data; nothing is stored",
+  })
+  @ApiOkResponse({ type: TemplatePreviewDto })
+  @ApiNotFoundResponse({ description: 'Unknown contact' })
+  @ApiUnprocessableEntityResponse({ description: DOES_NOT_COMPILE })
+  previewDraft(@Body() body: PreviewDraftDto): Promise<TemplatePreviewDto> {
+    const { contactId, data, ...draft } = body;
+    return this.templates.previewDraft(draft, { contactId, data });
   }
 
   @Get(':id')

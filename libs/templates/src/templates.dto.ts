@@ -110,6 +110,37 @@ export class PreviewTemplateDto {
   data?: Record<string, unknown>;
 }
 
+export class PreviewDraftDto extends PreviewTemplateDto {
+  @ApiProperty({ maxLength: 500 })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(500)
+  subject: string;
+
+  @ApiPropertyOptional({ maxLength: 500 })
+  @Given()
+  @IsString()
+  @MaxLength(500)
+  preheader?: string;
+
+  @ApiPropertyOptional({ enum: FORMATS, default: 'mjml' })
+  @Given()
+  @IsIn(FORMATS)
+  format?: TemplateFormat;
+
+  @ApiProperty({ description: 'MJML (or HTML when `format` is `html`) with Handlebars personalisation' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_BODY_CHARS)
+  body: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_TEXT_BODY_CHARS)
+  textBody?: string | null;
+}
+
 export class TemplateSummaryDto {
   @ApiProperty({ example: '1' }) id: string;
   @ApiProperty() name: string;

@@ -207,13 +207,36 @@ export class TemplatesService implements OnApplicationBootstrap {
    */
   async preview(id: string, request: PreviewRequest): Promise<TemplatePreviewDto> {
     const template = await this.find(this.db, id);
+    return this.render(toSource(template), request);
+  }
+
+  /**
+   * Renders a template that is not stored, as `preview` renders a stored one:
+   * what an editor shows while the marketer types. It compiles the same way,
+   * so a draft that would be refused on save is refused here with the same
+   * 422 and lines.
+   */
+  async previewDraft(draft: Omit<NewTemplate, 'name'>, request: PreviewRequest): Promise<TemplatePreviewDto> {
+    return this.render(
+      {
+        subject: draft.subject,
+        preheader: draft.preheader ?? '',
+        format: draft.format ?? 'mjml',
+        body: draft.body,
+        textBody: draft.textBody ?? null,
+      },
+      request,
+    );
+  }
+
+  private async render(source: TemplateSource, request: PreviewRequest): Promise<TemplatePreviewDto> {
     if (request.contactId !== undefined) parseId(request.contactId, 'contactId');
     const sample = request.data === undefined ? undefined : checkSampleData(request.data);
     const contact: ContactData =
       request.contactId !== undefined ? await this.contacts.renderData(request.contactId) : await this.sampleContact();
     if (sample) overlay(contact, sample);
 
-    const compiled = await this.renderer.compile(toSource(template), { trackOpens: false, trackClicks: false });
+    const compiled = await this.renderer.compile(source, { trackOpens: false, trackClicks: false });
     const base = this.config.PUBLIC_URL.replace(/\/+$/, '');
     const rendered = renderParts(
       compiled,

@@ -469,6 +469,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/templates/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render a template that is not saved (an editor's draft) for a contact or sample data; nothing is stored */
+        post: operations["TemplatesController_previewDraft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/templates/{id}": {
         parameters: {
             query?: never;
@@ -1087,6 +1104,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Read a CSV's beginning as an import would: encoding, delimiter, first rows and each column's target
+         * @description Send the first 64 KiB of the file (or all of a smaller one); nothing is stored. 400 names `file` when the sample cannot be read; 413 above 64 KiB.
+         */
+        post: operations["ImportsController_preview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/imports/{id}": {
         parameters: {
             query?: never;
@@ -1169,6 +1206,29 @@ export interface components {
             /** @enum {string} */
             via: "session" | "api_key";
         };
+        ApiKeyViewDto: {
+            /** @example 7 */
+            id: string;
+            /** @example CRM sync */
+            name: string;
+            /**
+             * @description Identifies the key; not enough to use it
+             * @example hk_AbCdEfGh
+             */
+            prefix: string;
+            /**
+             * @description `relay`: SMTP AUTH on the relay only
+             * @enum {string}
+             */
+            scope: "full" | "relay";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+        };
+        ApiKeyListDto: {
+            items: components["schemas"]["ApiKeyViewDto"][];
+        };
         CreateApiKeyDto: {
             /** @example CRM sync */
             name: string;
@@ -1178,6 +1238,31 @@ export interface components {
              * @enum {string}
              */
             scope: "full" | "relay";
+        };
+        CreatedApiKeyDto: {
+            /** @example 7 */
+            id: string;
+            /** @example CRM sync */
+            name: string;
+            /**
+             * @description Identifies the key; not enough to use it
+             * @example hk_AbCdEfGh
+             */
+            prefix: string;
+            /**
+             * @description `relay`: SMTP AUTH on the relay only
+             * @enum {string}
+             */
+            scope: "full" | "relay";
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            /**
+             * @description The key itself: shown in this response only, never again
+             * @example hk_AbCdEfGh…
+             */
+            key: string;
         };
         UserViewDto: {
             /** @example 2 */
@@ -1234,29 +1319,6 @@ export interface components {
             role?: "admin" | "member";
             /** @description false deactivates the user: their sessions end and their API keys are refused at once. true reactivates them. */
             active?: boolean;
-        };
-        ApiKeyViewDto: {
-            /** @example 7 */
-            id: string;
-            /** @example CRM sync */
-            name: string;
-            /**
-             * @description Identifies the key; not enough to use it
-             * @example hk_AbCdEfGh
-             */
-            prefix: string;
-            /**
-             * @description `relay`: SMTP AUTH on the relay only
-             * @enum {string}
-             */
-            scope: "full" | "relay";
-            /** Format: date-time */
-            createdAt: string;
-            /** Format: date-time */
-            lastUsedAt: string | null;
-        };
-        ApiKeyListDto: {
-            items: components["schemas"]["ApiKeyViewDto"][];
         };
         ContactView: {
             /** @example 42 */
@@ -1637,6 +1699,53 @@ export interface components {
             body: string;
             textBody: string | null;
         };
+        PreviewDraftDto: {
+            /**
+             * @description Render for this contact
+             * @example 42
+             */
+            contactId?: string;
+            /**
+             * @description Sample values by name (`first_name`, `company`, ...), laid over the contact or over built-in sample data
+             * @example {
+             *       "first_name": "Ada",
+             *       "company": "Analytical Engines"
+             *     }
+             */
+            data?: {
+                [key: string]: unknown;
+            };
+            subject: string;
+            preheader?: string;
+            /**
+             * @default mjml
+             * @enum {string}
+             */
+            format: "mjml" | "html";
+            /** @description MJML (or HTML when `format` is `html`) with Handlebars personalisation */
+            body: string;
+            textBody?: string | null;
+        };
+        TemplateWarningDto: {
+            /** @enum {string} */
+            code: "no_unsubscribe_link" | "no_postal_address" | "images_without_alt" | "insecure_links" | "untracked_links" | "html_too_large";
+            message: string;
+        };
+        PreviewLinkDto: {
+            index: number;
+            url: string;
+        };
+        TemplatePreviewDto: {
+            subject: string;
+            /** @description Links point at their real destinations; no tracking in previews */
+            html: string;
+            text: string;
+            /** @description Size of the HTML in bytes (Gmail clips above 102 KB) */
+            sizeBytes: number;
+            warnings: components["schemas"]["TemplateWarningDto"][];
+            /** @description The links a campaign would track */
+            links: components["schemas"]["PreviewLinkDto"][];
+        };
         UpdateTemplateDto: {
             name?: string;
             subject?: string;
@@ -1663,26 +1772,6 @@ export interface components {
             data?: {
                 [key: string]: unknown;
             };
-        };
-        TemplateWarningDto: {
-            /** @enum {string} */
-            code: "no_unsubscribe_link" | "no_postal_address" | "images_without_alt" | "insecure_links" | "untracked_links" | "html_too_large";
-            message: string;
-        };
-        PreviewLinkDto: {
-            index: number;
-            url: string;
-        };
-        TemplatePreviewDto: {
-            subject: string;
-            /** @description Links point at their real destinations; no tracking in previews */
-            html: string;
-            text: string;
-            /** @description Size of the HTML in bytes (Gmail clips above 102 KB) */
-            sizeBytes: number;
-            warnings: components["schemas"]["TemplateWarningDto"][];
-            /** @description The links a campaign would track */
-            links: components["schemas"]["PreviewLinkDto"][];
         };
         DnsRecordView: {
             /** @enum {string} */
@@ -2427,6 +2516,38 @@ export interface components {
             /** @example 7 */
             id: string;
         };
+        PreviewImportDto: {
+            /**
+             * Format: binary
+             * @description The CSV file, or its first 64 KiB: a shorter part is read as the whole file.
+             */
+            file: string;
+            /**
+             * @default ignore
+             * @enum {string}
+             */
+            unknownColumns: "ignore" | "attributes";
+        };
+        ImportColumnDto: {
+            /** @example Email Address */
+            header: string;
+            /**
+             * @description email, firstName, lastName, consentSource, consentAt, status, attributes.<field> or ignore
+             * @example email
+             */
+            target: string;
+        };
+        ImportPreviewDto: {
+            /** @enum {string} */
+            encoding: "utf-8" | "utf-16le" | "utf-16be" | "windows-1252";
+            /** @enum {string} */
+            delimiter: "," | ";" | "\t" | "|";
+            header: string[];
+            /** @description The first data rows (at most 10), cells as written */
+            rows: string[][];
+            /** @description What an import without a mapping fills from each column, in header order */
+            columns: components["schemas"]["ImportColumnDto"][];
+        };
         ImportDto: {
             /** @example 7 */
             id: string;
@@ -2721,7 +2842,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ApiKeyListDto"];
+                };
             };
             /** @description No valid session or API key */
             401: {
@@ -2751,7 +2874,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedApiKeyDto"];
+                };
             };
             /** @description Malformed input; `fields` names each property at fault */
             400: {
@@ -5019,6 +5144,92 @@ export interface operations {
             };
             /** @description Refused as cross-site: a request signed in by cookie, or a sign-in, must come from Herald's own pages */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The JSON body is larger than 1 MB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not of a type this route takes, or JSON not in UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid MJML or Handlebars; `fields` names `subject`, `preheader`, `body` or `textBody` with line, column and message */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    TemplatesController_previewDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreviewDraftDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePreviewDto"];
+                };
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused as cross-site: a request signed in by cookie, or a sign-in, must come from Herald's own pages */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unknown contact */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7864,6 +8075,74 @@ export interface operations {
                 };
             };
             /** @description The file is larger than HERALD_IMPORT_MAX_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not of a type this route takes, or JSON not in UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    ImportsController_preview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["PreviewImportDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPreviewDto"];
+                };
+            };
+            /** @description No readable CSV; `fields.file` says why */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refused as cross-site: a request signed in by cookie, or a sign-in, must come from Herald's own pages */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The sample is larger than 64 KiB */
             413: {
                 headers: {
                     [name: string]: unknown;

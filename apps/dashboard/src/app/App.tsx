@@ -1,20 +1,40 @@
+import { lazy } from 'react';
 import { createBrowserRouter, Navigate, RouterProvider } from 'react-router';
 import { ContactPage } from '../pages/contacts/ContactPage';
 import { ContactsPage } from '../pages/contacts/ContactsPage';
 import { ListsPage } from '../pages/lists/ListsPage';
-// Sending: campaigns, reports, senders, sandbox inbox.
-import { CampaignPage } from '../pages/campaigns/CampaignPage';
-import { CampaignsPage } from '../pages/campaigns/CampaignsPage';
-import { CampaignWizardPage } from '../pages/campaigns/CampaignWizard';
-import { ReportPage } from '../pages/reports/ReportPage';
-import { ReportsPage } from '../pages/reports/ReportsPage';
-import { SandboxPage } from '../pages/sandbox/SandboxPage';
-import { SenderPage } from '../pages/senders/SenderPage';
-import { SendersPage } from '../pages/senders/SendersPage';
 import { ErrorAlert, Loading } from '../ui/states';
 import { useSession } from './session';
 import { Shell } from './Shell';
 import { SignIn } from './SignIn';
+
+// Every screen but the first loads when it is first opened.
+const CampaignPage = lazy(() => import('../pages/campaigns/CampaignPage').then((m) => ({ default: m.CampaignPage })));
+const CampaignsPage = lazy(() =>
+  import('../pages/campaigns/CampaignsPage').then((m) => ({ default: m.CampaignsPage })),
+);
+const CampaignWizardPage = lazy(() =>
+  import('../pages/campaigns/CampaignWizard').then((m) => ({ default: m.CampaignWizardPage })),
+);
+const ReportPage = lazy(() => import('../pages/reports/ReportPage').then((m) => ({ default: m.ReportPage })));
+const ReportsPage = lazy(() => import('../pages/reports/ReportsPage').then((m) => ({ default: m.ReportsPage })));
+const SandboxPage = lazy(() => import('../pages/sandbox/SandboxPage').then((m) => ({ default: m.SandboxPage })));
+const SenderPage = lazy(() => import('../pages/senders/SenderPage').then((m) => ({ default: m.SenderPage })));
+const SendersPage = lazy(() => import('../pages/senders/SendersPage').then((m) => ({ default: m.SendersPage })));
+const ImportWizardPage = lazy(() =>
+  import('../pages/imports/ImportWizardPage').then((m) => ({ default: m.ImportWizardPage })),
+);
+const ImportPage = lazy(() => import('../pages/imports/ImportPage').then((m) => ({ default: m.ImportPage })));
+const SegmentsPage = lazy(() => import('../pages/segments/SegmentsPage').then((m) => ({ default: m.SegmentsPage })));
+const SegmentPage = lazy(() => import('../pages/segments/SegmentPage').then((m) => ({ default: m.SegmentPage })));
+const TemplatesPage = lazy(() =>
+  import('../pages/templates/TemplatesPage').then((m) => ({ default: m.TemplatesPage })),
+);
+const TemplatePage = lazy(() => import('../pages/templates/TemplatePage').then((m) => ({ default: m.TemplatePage })));
+const SuppressionsPage = lazy(() =>
+  import('../pages/suppressions/SuppressionsPage').then((m) => ({ default: m.SuppressionsPage })),
+);
+const SettingsPage = lazy(() => import('../pages/settings/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 
 function routerFor(email: string) {
   return createBrowserRouter([
@@ -27,6 +47,15 @@ function routerFor(email: string) {
         { path: 'contacts', element: <ContactsPage /> },
         { path: 'contacts/:id', element: <ContactPage /> },
         { path: 'lists', element: <ListsPage /> },
+        { path: 'imports/new', element: <ImportWizardPage /> },
+        { path: 'imports/:id', element: <ImportPage /> },
+        { path: 'segments', element: <SegmentsPage /> },
+        { path: 'segments/new', element: <SegmentPage /> },
+        { path: 'segments/:id', element: <SegmentPage /> },
+        { path: 'templates', element: <TemplatesPage /> },
+        { path: 'templates/:id', element: <TemplatePage /> },
+        { path: 'suppressions', element: <SuppressionsPage /> },
+        { path: 'settings', element: <SettingsPage /> },
         // Sending: campaigns, reports, senders, sandbox inbox.
         { path: 'campaigns', element: <CampaignsPage /> },
         { path: 'campaigns/new', element: <CampaignWizardPage /> },

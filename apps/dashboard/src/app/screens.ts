@@ -2,9 +2,12 @@
 export const SCREENS: { path: string; label: string }[] = [
   { path: '/contacts', label: 'Contacts' },
   { path: '/lists', label: 'Lists' },
-  // Sending: campaigns, reports, senders, sandbox inbox.
+  { path: '/segments', label: 'Segments' },
+  { path: '/templates', label: 'Templates' },
   { path: '/campaigns', label: 'Campaigns' },
   { path: '/reports', label: 'Reports' },
   { path: '/senders', label: 'Senders' },
+  { path: '/suppressions', label: 'Suppressions' },
   { path: '/sandbox', label: 'Sandbox inbox' },
+  { path: '/settings', label: 'Settings' },
 ];

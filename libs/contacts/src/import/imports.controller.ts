@@ -12,12 +12,14 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
+import { memoryStorage } from 'multer';
 import {
   ApiAcceptedResponse,
   ApiBearerAuth,
   ApiBody,
   ApiConsumes,
   ApiCookieAuth,
+  ApiBadRequestResponse,
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
@@ -27,9 +29,18 @@ import {
 import { stringify } from 'csv-stringify';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CreateImportDto, ImportCreatedDto, ImportDto, ImportPageDto } from './imports.dto.js';
+import { SNIFF_BYTES } from './csv-format.js';
+import {
+  CreateImportDto,
+  ImportCreatedDto,
+  ImportDto,
+  ImportPageDto,
+  ImportPreviewDto,
+  PreviewImportDto,
+} from './imports.dto.js';
 import { ImportsService } from './imports.service.js';
 import { parseMapping } from './mapping.js';
+import { previewCsv } from './preview.js';
 import { UploadErrorsInterceptor } from './upload-errors.interceptor.js';
 import type { UploadedCsv } from './upload-storage.js';
 
@@ -68,6 +79,29 @@ export class ImportsController {
       unknownColumns: body.unknownColumns,
       createdBy: user.userId,
     });
+  }
+
+  @Post('preview')
+  @HttpCode(200)
+  // Held in memory, not stored: it is at most the 64 KiB detection looks at, and no import is made.
+  @UseInterceptors(
+    FileInterceptor('file', { storage: memoryStorage(), limits: { fileSize: SNIFF_BYTES, files: 1, fields: 2 } }),
+  )
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({ type: PreviewImportDto })
+  @ApiOperation({
+    summary: "Read a CSV's beginning as an import would: encoding, delimiter, first rows and each column's target",
+    description:
+      'Send the first 64 KiB of the file (or all of a smaller one); nothing is stored. 400 names `file` when ' +
+      'the sample cannot be read; 413 above 64 KiB.',
+  })
+  @ApiOkResponse({ type: ImportPreviewDto })
+  @ApiBadRequestResponse({ description: 'No readable CSV; `fields.file` says why' })
+  @ApiPayloadTooLargeResponse({ description: 'The sample is larger than 64 KiB' })
+  preview(@UploadedFile() file: Express.Multer.File | undefined, @Body() body: PreviewImportDto): ImportPreviewDto {
+    if (!file) throw invalid('Attach the start of the CSV file as the multipart part "file"', { file: 'no file' });
+    // A sample shorter than the detection window is the whole file; a full one may end mid-line.
+    return previewCsv(file.buffer, file.size < SNIFF_BYTES, body.unknownColumns ?? 'ignore');
   }
 
   @Get()

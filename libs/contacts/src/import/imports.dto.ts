@@ -1,6 +1,7 @@
 import { ID_PATTERN } from '@herald/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import type { CsvDelimiter, CsvEncoding } from './csv-format.js';
 import type { UnknownColumns } from './mapping.js';
 
 export const IMPORT_MODES = ['upsert', 'skip-existing'] as const;
@@ -113,4 +114,55 @@ export class ImportPageDto {
 
   @ApiProperty({ type: String, nullable: true })
   nextCursor: string | null;
+}
+
+/** The text fields of a preview upload (the file's beginning is the `file` part). */
+export class PreviewImportDto {
+  @ApiProperty({
+    type: 'string',
+    format: 'binary',
+    description: 'The CSV file, or its first 64 KiB: a shorter part is read as the whole file.',
+  })
+  @IsOptional()
+  file?: unknown;
+
+  @ApiPropertyOptional({ enum: ['ignore', 'attributes'], default: 'ignore' })
+  @IsOptional()
+  @IsIn(['ignore', 'attributes'])
+  unknownColumns?: UnknownColumns;
+}
+
+export class ImportColumnDto {
+  @ApiProperty({ example: 'Email Address' })
+  header: string;
+
+  @ApiProperty({
+    example: 'email',
+    description: 'email, firstName, lastName, consentSource, consentAt, status, attributes.<field> or ignore',
+  })
+  target: string;
+}
+
+export class ImportPreviewDto {
+  @ApiProperty({ enum: ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252'] })
+  encoding: CsvEncoding;
+
+  @ApiProperty({ enum: [',', ';', '\t', '|'] })
+  delimiter: CsvDelimiter;
+
+  @ApiProperty({ type: [String] })
+  header: string[];
+
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'array', items: { type: 'string' } },
+    description: 'The first data rows (at most 10), cells as written',
+  })
+  rows: string[][];
+
+  @ApiProperty({
+    type: [ImportColumnDto],
+    description: 'What an import without a mapping fills from each column, in header order',
+  })
+  columns: ImportColumnDto[];
 }

@@ -113,6 +113,24 @@ export function planColumns(
   mapping: Record<string, MappingTarget>,
   unknownColumns: UnknownColumns,
 ): ColumnPlan[] {
+  const plan = assignColumns(header, mapping, unknownColumns);
+  if (!plan.some((c) => c.target === 'email')) {
+    throw invalid('the file has no email column; name it in mapping, e.g. {"Courriel": "email"}', {
+      file: `no email column among: ${header.slice(0, 20).join(', ') || '(no columns)'}`,
+    });
+  }
+  return plan;
+}
+
+/**
+ * `planColumns` without requiring an email column: what an import would
+ * make of each column, for a preview the user may still correct.
+ */
+export function assignColumns(
+  header: string[],
+  mapping: Record<string, MappingTarget>,
+  unknownColumns: UnknownColumns,
+): ColumnPlan[] {
   for (const key of Object.keys(mapping)) {
     if (!header.includes(key)) {
       throw invalid(`mapping names the column "${key}", which the file does not have`, {
@@ -169,10 +187,5 @@ export function planColumns(
     plan.push({ index, header: name, target: 'attribute', field });
   });
 
-  if (!taken.has('email')) {
-    throw invalid('the file has no email column; name it in mapping, e.g. {"Courriel": "email"}', {
-      file: `no email column among: ${header.slice(0, 20).join(', ') || '(no columns)'}`,
-    });
-  }
   return plan.sort((a, b) => a.index - b.index);
 }
