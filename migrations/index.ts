@@ -9,6 +9,7 @@ import { Campaigns1764301000000 } from './1764301000000-Campaigns.js';
 import { Tracking1764301100000 } from './1764301100000-Tracking.js';
 import { Signups1764301200000 } from './1764301200000-Signups.js';
 import { Relay1764301300000 } from './1764301300000-Relay.js';
+import { Webhooks1764301400000 } from './1764301400000-Webhooks.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
@@ -26,4 +27,5 @@ export const migrations = [
   Tracking1764301100000,
   Signups1764301200000,
   Relay1764301300000,
+  Webhooks1764301400000,
 ];

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Clock, Db, HERALD_CONFIG, type HeraldConfig, type JobPayloads } from '@herald/common';
+import { Clock, Db, HERALD_CONFIG, type HeraldConfig, type JobPayloads, OutgoingEvents } from '@herald/common';
 import { ListsService, OptIns, SuppressionsService } from '@herald/contacts';
 import { type DispatchKind, MessageDispatch, retryAt, SendersService } from '@herald/delivery';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
@@ -17,6 +17,7 @@ import { confirmationMail } from './confirmation-mail.js';
 import { SignupQueue, SIGNUP_QUEUE } from './signup-queue.js';
 import type { SignupRow } from './signups.service.js';
 import * as q from './signups.sql.js';
+import { subscribedEvent } from './subscribed-event.js';
 
 /** Confirmation mails one address may be sent per list and day, whoever fills in the form. */
 export const MAX_MAILS_PER_ADDRESS_AND_DAY = 3;
@@ -53,6 +54,7 @@ export class SignupWorkflow {
     private readonly senders: SendersService,
     private readonly dispatch: MessageDispatch,
     private readonly tokens: ConfirmTokens,
+    private readonly outgoing: OutgoingEvents,
   ) {}
 
   async run(signupId: string, signal?: AbortSignal): Promise<void> {
@@ -91,6 +93,14 @@ export class SignupWorkflow {
         });
         if (result.subscribed) {
           await tx.execute(q.DECIDE, [row.id, 'subscribed', null, null, null]);
+          await this.outgoing.publish(tx, [
+            subscribedEvent(
+              { id: row.id, email: row.email, listId: row.list_id },
+              result.contactId,
+              false,
+              new Date(this.clock.now()),
+            ),
+          ]);
           return 'done';
         }
       }

@@ -76,6 +76,17 @@ export const MARK_FAILED = `
   UPDATE messages SET status = 'failed', last_reply = $2, claimed_at = NULL, updated_at = now()
   WHERE id = $1 AND status = 'sending'`;
 
+/** What an outcome statement returns when its event is published (`Outbox.markPublished`). */
+export const OUTCOME_COLUMNS = 'id, campaign_id, contact_id, email, is_test, updated_at';
+export interface OutcomeRow {
+  id: string;
+  campaign_id: string | null;
+  contact_id: string | null;
+  email: string;
+  is_test: boolean;
+  updated_at: Date;
+}
+
 export const MARK_BOUNCED = `
   UPDATE messages SET status = 'bounced', sender_id = $2, last_reply = $3, claimed_at = NULL, updated_at = now()
   WHERE id = $1 AND status = 'sending'`;
