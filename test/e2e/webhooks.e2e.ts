@@ -13,6 +13,7 @@ import {
   until,
   waitForState,
 } from '../support/campaigns.js';
+import { deleteKeys } from '../support/redis-keys.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
 
 /** One POST a receiver got. */
@@ -315,6 +316,79 @@ describe('outgoing webhooks', () => {
     }
     expect(trap.requests).toHaveLength(0);
     expect((await t.request('DELETE', `/api/v1/webhooks/${seal.id}`)).status).toBe(204);
+  });
+
+  it('delivers from Postgres what Redis lost and what a dead worker held', async () => {
+    const hook = await createWebhook(ok.url, ['opened']);
+    // A batch whose job went with a Redis flush, and one a worker claimed and died with.
+    const insert = async (status: string, claimedAgo: string | null) =>
+      (
+        await t.db.query<{ id: string }>(
+          `WITH d AS (
+             INSERT INTO webhook_deliveries (endpoint_id, event_count, status, claimed_at, attempts)
+             VALUES ($1, 1, $2, now() - $3::interval, $4) RETURNING id)
+           INSERT INTO webhook_events (endpoint_id, type, data, occurred_at, delivery_id)
+           SELECT $1, 'opened', '{"messageId": "1"}', now(), id FROM d RETURNING delivery_id AS id`,
+          [hook.id, status, claimedAgo ?? '0 s', claimedAgo === null ? 0 : 1],
+        )
+      ).rows[0].id;
+    const lost = await insert('pending', null);
+    const held = await insert('sending', '2 minutes');
+    await deleteKeys(`${t.config.HERALD_QUEUE_PREFIX}:webhooks:*`);
+    const log = await until(
+      () => deliveries(hook.id),
+      (d) => d.length === 2 && d.every((x) => x.status === 'delivered'),
+    );
+    expect(log.map((d) => [d.id, d.attempts])).toEqual([
+      [held, 2],
+      [lost, 1],
+    ]);
+    const ids = ok.requests.map((r) => r.headers['herald-delivery']);
+    expect(ids.filter((id) => id === lost)).toHaveLength(1);
+    expect(ids.filter((id) => id === held)).toHaveLength(1);
+    expect((await t.request('DELETE', `/api/v1/webhooks/${hook.id}`)).status).toBe(204);
+  });
+
+  it('posts the outcome of transactional messages and a single opt-in sign-up', async () => {
+    const hook = await createWebhook(ok.url, ['sent', 'bounced', 'subscribed']);
+    const before = ok.events().length;
+    const senderId = await createSender(t, sink.port);
+    sink.behave('refused@example.com', 'rcpt-550');
+    const message = await t.request('POST', '/api/v1/messages', {
+      body: { senderId, to: ['receipt@example.com', 'refused@example.com'], subject: 'Receipt', text: 'Thanks' },
+    });
+    expect(message.status, message.text).toBe(202);
+
+    const listId = (await t.request('POST', '/api/v1/lists', { body: { name: 'Instant' } })).body.id as string;
+    const form = await t.request('PUT', `/api/v1/lists/${listId}/form`, {
+      body: { enabled: true, senderId, doubleOptIn: false },
+    });
+    expect(form.status, form.text).toBe(200);
+    const signup = await t.request('POST', `/subscribe/${listId}`, {
+      auth: false,
+      body: { email: 'joiner@example.com' },
+      headers: { origin: 'https://www.shop.example' },
+    });
+    expect(signup.status, signup.text).toBe(202);
+
+    const events = await until(
+      async () => ok.events().slice(before),
+      (e) => e.length >= 3,
+    );
+    const byType = (type: string) => events.filter((e) => e.type === type).map((e) => e.data);
+    expect(byType('sent')).toEqual([
+      expect.objectContaining({ email: 'receipt@example.com', campaignId: null, senderId }),
+    ]);
+    expect(byType('bounced')).toEqual([
+      expect.objectContaining({ email: 'refused@example.com', campaignId: null, senderId }),
+    ]);
+    const contactId = (await t.db.query<{ id: string }>(`SELECT id FROM contacts WHERE email = 'joiner@example.com'`))
+      .rows[0].id;
+    expect(byType('subscribed')).toEqual([
+      expect.objectContaining({ email: 'joiner@example.com', listId, contactId, doubleOptIn: false }),
+    ]);
+    expect(events).toHaveLength(3);
+    expect((await t.request('DELETE', `/api/v1/webhooks/${hook.id}`)).status).toBe(204);
   });
 
   it('posts the sends, clicks and unsubscribes of a real campaign', async () => {
