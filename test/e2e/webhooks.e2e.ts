@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeysService, AuthService } from '../../libs/auth/src/index.js';
 import { Db, type OutgoingEvent, OutgoingEvents } from '../../libs/common/src/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import {
@@ -141,6 +142,18 @@ describe('outgoing webhooks', () => {
     }
     expect((await t.request('GET', '/api/v1/webhooks/abc')).status).toBe(400);
     expect((await t.request('GET', '/api/v1/webhooks/999999')).status).toBe(404);
+    expect((await t.request('GET', '/api/v1/webhooks')).body.items).toEqual([]);
+  });
+
+  it('is for admins only', async () => {
+    const userId = await t.app.get(AuthService).createUser('member@example.com', 'a member password 123', 'member');
+    const { key } = await t.app.get(ApiKeysService).create(userId, 'member key');
+    const res = await t.request('POST', '/api/v1/webhooks', {
+      body: { url: ok.url, eventTypes: ['sent'] },
+      auth: key,
+    });
+    expect(res.status).toBe(403);
+    expect((await t.request('GET', '/api/v1/webhooks', { auth: key })).status).toBe(403);
     expect((await t.request('GET', '/api/v1/webhooks')).body.items).toEqual([]);
   });
 

@@ -1,3 +1,4 @@
+import { Roles } from '@herald/auth';
 import { type Page, pageOf, PageQueryDto } from '@herald/common';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
@@ -6,6 +7,7 @@ import {
   ApiConflictResponse,
   ApiCookieAuth,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -26,6 +28,9 @@ import { WebhooksService } from './webhooks.service.js';
 @ApiBearerAuth()
 @ApiCookieAuth()
 @ApiBadRequestResponse({ description: 'Malformed input; `fields` names each property at fault' })
+@ApiForbiddenResponse({ description: 'The caller is not an admin' })
+// Webhooks send recipients' addresses to a URL of the caller's choice: an admin's decision, as senders are.
+@Roles('admin')
 @Controller('webhooks')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}

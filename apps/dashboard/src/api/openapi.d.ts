@@ -7674,6 +7674,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The caller is not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     WebhooksController_create: {
@@ -7715,7 +7724,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused as cross-site: a request signed in by cookie, or a sign-in, must come from Herald's own pages */
+            /** @description The caller is not an admin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7781,6 +7790,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The caller is not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Nothing has this id */
             404: {
                 headers: {
@@ -7827,7 +7845,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused as cross-site: a request signed in by cookie, or a sign-in, must come from Herald's own pages */
+            /** @description The caller is not an admin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7897,7 +7915,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused as cross-site: a request signed in by cookie, or a sign-in, must come from Herald's own pages */
+            /** @description The caller is not an admin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7972,7 +7990,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused as cross-site: a request signed in by cookie, or a sign-in, must come from Herald's own pages */
+            /** @description The caller is not an admin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8038,7 +8056,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refused as cross-site: a request signed in by cookie, or a sign-in, must come from Herald's own pages */
+            /** @description The caller is not an admin */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8110,6 +8128,15 @@ export interface operations {
             };
             /** @description No valid session or API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller is not an admin */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
