@@ -404,8 +404,8 @@ describe('outgoing webhooks', () => {
     expect((await t.request('DELETE', `/api/v1/webhooks/${hook.id}`)).status).toBe(204);
   });
 
-  it('posts the sends, clicks and unsubscribes of a real campaign', async () => {
-    const hook = await createWebhook(ok.url, ['sent', 'clicked', 'unsubscribed']);
+  it('posts the sends, opens, clicks and unsubscribes of a real campaign', async () => {
+    const hook = await createWebhook(ok.url, ['sent', 'opened', 'clicked', 'unsubscribed']);
     const before = ok.events().length;
     const senderId = await createSender(t, sink.port);
     const templateId = await createTemplate(t);
@@ -417,6 +417,8 @@ describe('outgoing webhooks', () => {
     const html = (await parse(first)).html || '';
     const click = /https?:\/\/[^"]*(\/t\/c\/[A-Za-z0-9_-]{22}\.\d+)"/.exec(html)![1];
     expect((await fetch(t.url + click, { redirect: 'manual' })).status).toBe(302);
+    const pixel = /https?:\/\/[^"]*(\/t\/o\/[A-Za-z0-9_-]{22})"/.exec(html)![1];
+    expect((await fetch(t.url + pixel)).status).toBe(200);
     const unsubscribe = /https?:\/\/[^"]*(\/u\/[A-Za-z0-9_-]{22})"/.exec(html)![1];
     const posted = await fetch(t.url + unsubscribe, {
       method: 'POST',
@@ -427,7 +429,7 @@ describe('outgoing webhooks', () => {
 
     const events = await until(
       async () => ok.events().slice(before),
-      (e) => e.length >= 4,
+      (e) => e.length >= 5,
     );
     const messageIds = (
       await t.db.query('SELECT id FROM messages WHERE campaign_id = $1 ORDER BY email', [campaignId])
@@ -442,7 +444,10 @@ describe('outgoing webhooks', () => {
     const unsubscribed = events.filter((e) => e.type === 'unsubscribed');
     expect(unsubscribed).toHaveLength(1);
     expect(unsubscribed[0].data).toMatchObject({ email: emails[0], campaignId, via: 'one-click' });
-    expect(events).toHaveLength(4);
+    const opened = events.filter((e) => e.type === 'opened');
+    expect(opened).toHaveLength(1);
+    expect(opened[0].data).toMatchObject({ email: emails[0], campaignId, machine: expect.any(Boolean) });
+    expect(events).toHaveLength(5);
     for (const r of ok.requests.slice(-1)) expect(verify(hook.secret, r.headers, r.body)).toBe(true);
   });
 });

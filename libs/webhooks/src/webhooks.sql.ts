@@ -22,9 +22,11 @@ export const RECORD_EVENTS = `
 /** The event types enabled endpoints want, for `OutgoingEventSink.wanted`. */
 export const WANTED_TYPES = `SELECT DISTINCT unnest(event_types) AS type FROM webhook_endpoints WHERE enabled`;
 
-/** Endpoints with events not in a batch yet. */
+/** Endpoints with events not in a batch yet: one index probe per endpoint, however long a backlog. */
 export const ENDPOINTS_WITH_NEW_EVENTS = `
-  SELECT DISTINCT endpoint_id FROM webhook_events WHERE delivery_id IS NULL LIMIT 1000`;
+  SELECT e.id AS endpoint_id FROM webhook_endpoints e
+  WHERE EXISTS (SELECT 1 FROM webhook_events v WHERE v.endpoint_id = e.id AND v.delivery_id IS NULL)
+  ORDER BY e.id`;
 
 /**
  * Puts up to $2 of endpoint $1's oldest unbatched events into a new
