@@ -28,6 +28,7 @@ export default defineConfig({
         'campaigns',
         'signups',
         'relay',
+        'webhooks',
         'processors',
       ].map((name) => [`@herald/${name}`, lib(name)]),
     ),

@@ -16,6 +16,8 @@ export const LAYERS = {
   signups: 4,
   // The SMTP relay and the transactional messages API.
   relay: 4,
+  // Outgoing webhooks: producers below reach it through common's OutgoingEvents.
+  webhooks: 4,
   // Composes every lib's job processors for the apps.
   processors: 5,
 };

@@ -10,6 +10,7 @@ import { Tracking1764301100000 } from './1764301100000-Tracking.js';
 import { Signups1764301200000 } from './1764301200000-Signups.js';
 import { Relay1764301300000 } from './1764301300000-Relay.js';
 import { MessageCounts1764301350000 } from './1764301350000-MessageCounts.js';
+import { Webhooks1764301400000 } from './1764301400000-Webhooks.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
@@ -28,4 +29,5 @@ export const migrations = [
   Signups1764301200000,
   Relay1764301300000,
   MessageCounts1764301350000,
+  Webhooks1764301400000,
 ];

@@ -9,6 +9,7 @@ import { RelayModule, RelayServerModule } from '@herald/relay';
 import { SignupsModule } from '@herald/signups';
 import { TemplatesModule } from '@herald/templates';
 import { TrackingModule } from '@herald/tracking';
+import { WebhooksModule } from '@herald/webhooks';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { OperationsModule } from './operations.module.js';
 
@@ -36,6 +37,7 @@ export class ApiModule {
         CampaignsModule,
         SignupsModule,
         RelayModule,
+        WebhooksModule,
         OperationsModule,
         ...(options.withWorker ? [ProcessorsModule] : []),
         ...(options.withRelay === true ? [RelayServerModule.forRoot({ required: false })] : []),

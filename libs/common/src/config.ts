@@ -239,6 +239,23 @@ export const CONFIG_VARIABLES = {
     description:
       'Development only (NODE_ENV=development): let clients on loopback authenticate without TLS. Ignored otherwise.',
   },
+  HERALD_WEBHOOK_ALLOW_HOSTS: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9.:[\]-]+(,[A-Za-z0-9.:[\]-]+)*$/, 'expected hosts such as localhost,127.0.0.1:8080')
+      .optional(),
+    description:
+      'Local development only: comma-separated hosts (name or IP, optionally :port) webhooks may reach although they are not public, over http too. Leave unset in production.',
+  },
+  HERALD_WEBHOOK_MAX_ATTEMPTS: {
+    schema: positiveInt.max(50).default(10),
+    description: 'Attempts to deliver one batch of webhook events before it is given up (shown in the delivery log).',
+  },
+  HERALD_WEBHOOK_RETRY_MS: {
+    schema: positiveInt.default(30_000),
+    description:
+      'Wait before the first retry of a failed webhook delivery; doubles with each attempt, at most 6 hours.',
+  },
   LOG_LEVEL: {
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     description: 'Log verbosity.',

@@ -11,6 +11,7 @@ import { dataSourceOptions } from './database.js';
 import { DependencyMonitor } from './dependency-monitor.js';
 import { InstallationClaim } from './installation.js';
 import { loggerParams } from './logging.js';
+import { OutgoingEvents } from './outgoing-events.js';
 import { REDIS, connectRedis } from './redis.js';
 import { AppSecret } from './secret.js';
 import { Db } from './sql.js';
@@ -62,8 +63,9 @@ export class HeraldCoreModule {
         AppSecret,
         Clock,
         Db,
+        OutgoingEvents,
       ],
-      exports: [HERALD_CONFIG, REDIS, AppSecret, Clock, Db, DependencyMonitor],
+      exports: [HERALD_CONFIG, REDIS, AppSecret, Clock, Db, DependencyMonitor, OutgoingEvents],
     };
   }
 }

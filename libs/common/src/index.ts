@@ -10,6 +10,7 @@ export * from './ids.js';
 export * from './installation.js';
 export * from './jobs.js';
 export * from './logging.js';
+export * from './outgoing-events.js';
 export * from './pagination.js';
 export * from './page-query.dto.js';
 export * from './redis.js';

@@ -7,6 +7,7 @@ export const QUEUES = {
   campaigns: 'campaigns',
   signups: 'signups',
   relay: 'relay',
+  webhooks: 'webhooks',
 } as const;
 
 export interface JobPayloads {
@@ -19,6 +20,8 @@ export interface JobPayloads {
   'signup.process': { signupId: string };
   /** Deliver one recipient's row (`messages.id`) of a message taken by the relay or the messages API. */
   'relay.deliver': { messageId: string };
+  /** POST one batch of events (`webhook_deliveries.id`) to its endpoint; retried from the row with backoff. */
+  'webhook.deliver': { deliveryId: string };
 }
 
 export type JobName = keyof JobPayloads;

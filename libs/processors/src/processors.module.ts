@@ -3,6 +3,7 @@ import { WorkerHeartbeat } from '@herald/common';
 import { ContactsWorkerModule } from '@herald/contacts';
 import { RelayWorkerModule } from '@herald/relay';
 import { SignupsWorkerModule } from '@herald/signups';
+import { WebhooksWorkerModule } from '@herald/webhooks';
 import { Module } from '@nestjs/common';
 
 /**
@@ -12,7 +13,7 @@ import { Module } from '@nestjs/common';
  * loaded. A lib with processors adds its worker module here.
  */
 @Module({
-  imports: [ContactsWorkerModule, CampaignsWorkerModule, SignupsWorkerModule, RelayWorkerModule],
+  imports: [ContactsWorkerModule, CampaignsWorkerModule, SignupsWorkerModule, RelayWorkerModule, WebhooksWorkerModule],
   providers: [WorkerHeartbeat],
 })
 export class ProcessorsModule {}

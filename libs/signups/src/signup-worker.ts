@@ -5,6 +5,7 @@ import {
   HERALD_CONFIG,
   type HeraldConfig,
   type JobPayloads,
+  OutgoingEvents,
   type PeriodicTask,
   runPeriodically,
 } from '@herald/common';
@@ -25,6 +26,7 @@ import { confirmationMail } from './confirmation-mail.js';
 import { SignupQueue, SIGNUP_QUEUE } from './signup-queue.js';
 import type { SignupRow } from './signups.service.js';
 import * as q from './signups.sql.js';
+import { subscribedEvent } from './subscribed-event.js';
 
 /** Confirmation mails one address may be sent per list and day, whoever fills in the form. */
 export const MAX_MAILS_PER_ADDRESS_AND_DAY = 3;
@@ -61,6 +63,7 @@ export class SignupWorkflow {
     private readonly senders: SendersService,
     private readonly dispatch: MessageDispatch,
     private readonly tokens: ConfirmTokens,
+    private readonly outgoing: OutgoingEvents,
   ) {}
 
   async run(signupId: string, signal?: AbortSignal): Promise<void> {
@@ -99,6 +102,14 @@ export class SignupWorkflow {
         });
         if (result.subscribed) {
           await tx.execute(q.DECIDE, [row.id, 'subscribed', null, null, null]);
+          await this.outgoing.publish(tx, [
+            subscribedEvent(
+              { id: row.id, email: row.email, listId: row.list_id },
+              result.contactId,
+              false,
+              new Date(this.clock.now()),
+            ),
+          ]);
           return 'done';
         }
       }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Clock, Db, DomainError, ID_PATTERN, invalid, type Sql } from '@herald/common';
+import { Clock, Db, DomainError, ID_PATTERN, invalid, OutgoingEvents, type Sql } from '@herald/common';
 import { FieldsService, ListsService, normalizeEmail, OptIns } from '@herald/contacts';
 import { SendersService } from '@herald/delivery';
 import type { Language, MessageBranding } from '@herald/tracking';
@@ -9,6 +9,7 @@ import { FormsService, HONEYPOT } from './forms.service.js';
 import { SignupIpLimit } from './ip-limit.js';
 import { SignupQueue } from './signup-queue.js';
 import * as q from './signups.sql.js';
+import { subscribedEvent } from './subscribed-event.js';
 
 /** How long a confirmation link works. */
 export const CONFIRM_TTL_SECONDS = 7 * 86_400;
@@ -90,6 +91,7 @@ export class SignupsService {
     private readonly limit: SignupIpLimit,
     private readonly queue: SignupQueue,
     private readonly tokens: ConfirmTokens,
+    private readonly outgoing: OutgoingEvents,
   ) {}
 
   /**
@@ -189,6 +191,14 @@ export class SignupsService {
       }
       const note = result.lifted === null ? null : `lifted the ${result.lifted} suppression`;
       await tx.execute(q.CONFIRM, [row.id, 'confirmed', note, ip]);
+      await this.outgoing.publish(tx, [
+        subscribedEvent(
+          { id: row.id, email: row.email, listId: row.list_id },
+          result.contactId,
+          true,
+          new Date(this.clock.now()),
+        ),
+      ]);
       return { kind: 'confirmed', email: row.email, listName, branding, redirectTo: row.confirmed_url } as const;
     });
   }

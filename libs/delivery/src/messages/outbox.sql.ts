@@ -120,16 +120,31 @@ export const CLAIM = counted(
  */
 const ASYNC_COMMIT = `(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit`;
 
+/** What an outcome statement returns when its event is published (`Outbox.markPublished`). */
+export const OUTCOME_COLUMNS = 'id, campaign_id, contact_id, email, is_test, updated_at';
+export interface OutcomeRow {
+  id: string;
+  campaign_id: string | null;
+  contact_id: string | null;
+  email: string;
+  is_test: boolean;
+  updated_at: Date;
+}
+
 /**
  * The outcome of one attempt: `sets` on row $1 if it is still `sending`,
  * counted by `count_message_outcome` (migration MessageCounts), whose plans
- * the connection keeps; the row count says whether it applied.
+ * the connection keeps; the row count says whether it applied, and the row
+ * comes back with what its event needs when one is published.
  */
 const outcome = (sets: string, asyncCommit: boolean) => `
   UPDATE messages m SET ${sets}
   ${asyncCommit ? `FROM ${ASYNC_COMMIT}` : ''}
   WHERE m.id = $1 AND m.status = 'sending'
-  RETURNING count_message_outcome(m.campaign_id, m.is_test, m.email, m.status)`;
+  RETURNING count_message_outcome(m.campaign_id, m.is_test, m.email, m.status) AS counted,
+    ${OUTCOME_COLUMNS.split(', ')
+      .map((c) => `m.${c}`)
+      .join(', ')}`;
 
 /** Accepted by the server; `sent_at` also feeds a sender's daily count. */
 export const MARK_SENT = outcome(

@@ -1,4 +1,4 @@
-import { Db, type Sql } from '@herald/common';
+import { Db, type OutgoingEventType, OutgoingEvents, type Sql } from '@herald/common';
 import { Injectable } from '@nestjs/common';
 import * as q from './outbox.sql.js';
 
@@ -97,7 +97,10 @@ const byId = (a: { id: string }, b: { id: string }) => (BigInt(a.id) < BigInt(b.
  */
 @Injectable()
 export class Outbox {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly events: OutgoingEvents = new OutgoingEvents(),
+  ) {}
 
   /** Inserts one queued row per recipient of `recipients` (columns `id`, `email`); returns the rows inserted. */
   async snapshot(tx: Sql, campaignId: string, recipients: { sql: string; params: unknown[] }): Promise<number> {
@@ -118,7 +121,7 @@ export class Outbox {
   }
 
   async markSent(id: string, senderId: string, reply: string): Promise<boolean> {
-    return (await this.db.execute(q.MARK_SENT, [id, senderId, reply])) === 1;
+    return this.markPublished('sent', q.MARK_SENT, [id, senderId, reply]);
   }
 
   async markDeferred(id: string, senderId: string | null, reply: string, nextAttemptAt: Date): Promise<boolean> {
@@ -130,7 +133,41 @@ export class Outbox {
   }
 
   async markBounced(id: string, senderId: string, reply: string): Promise<boolean> {
-    return (await this.db.execute(q.MARK_BOUNCED, [id, senderId, reply])) === 1;
+    return this.markPublished('bounced', q.MARK_BOUNCED, [id, senderId, reply]);
+  }
+
+  /**
+   * An outcome the outside may be told of (`OutgoingEvents`): while some
+   * taker wants its type, the status change and the event are written in
+   * one transaction, so neither exists without the other; otherwise it is
+   * the single statement. Test sends publish nothing.
+   */
+  private async markPublished(
+    type: OutgoingEventType,
+    sql: string,
+    params: [id: string, senderId: string, reply: string],
+  ): Promise<boolean> {
+    if (!this.events.wanted(type)) return (await this.db.execute(sql, params)) === 1;
+    return this.db.transaction(async (tx) => {
+      const row = await tx.maybeOne<q.OutcomeRow>(sql, params);
+      if (row === undefined) return false;
+      if (!row.is_test)
+        await this.events.publish(tx, [
+          {
+            type,
+            occurredAt: row.updated_at,
+            data: {
+              messageId: row.id,
+              campaignId: row.campaign_id,
+              contactId: row.contact_id,
+              email: row.email,
+              senderId: params[1],
+              reply: params[2],
+            },
+          },
+        ]);
+      return true;
+    });
   }
 
   async markUncertain(id: string, senderId: string, reply: string): Promise<boolean> {

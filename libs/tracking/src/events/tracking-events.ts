@@ -1,4 +1,4 @@
-import { Db } from '@herald/common';
+import { Db, type OutgoingEvent, OutgoingEvents } from '@herald/common';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { TrackedMessages } from '../message-source.js';
@@ -19,6 +19,23 @@ export interface BufferLimits {
 
 export const DEFAULT_LIMITS: BufferLimits = { flushMs: 200, batchSize: 1000, maxBuffered: 200_000, retryMs: 500 };
 export const BUFFER_LIMITS = Symbol('BUFFER_LIMITS');
+
+/** An open or click as webhooks publish it. */
+function outgoingEvent(hit: ClassifiedHit): OutgoingEvent {
+  return {
+    type: hit.type === 'open' ? 'opened' : 'clicked',
+    occurredAt: hit.at,
+    data: {
+      messageId: hit.messageId,
+      campaignId: hit.message.campaignId,
+      contactId: hit.message.contactId,
+      email: hit.message.email,
+      ...(hit.type === 'click' ? { linkIndex: hit.linkIndex } : {}),
+      machine: hit.machine !== null,
+      machineReason: hit.machine,
+    },
+  };
+}
 
 /** How long recent clicks are remembered for the link-burst rule. */
 const RECENT_CLICKS_MS = 10_000;
@@ -96,6 +113,7 @@ export class TrackingEvents implements OnModuleDestroy, BeforeApplicationShutdow
     private readonly registry: TrackedMessages,
     readonly metrics: TrackingMetrics,
     @Inject(BUFFER_LIMITS) private readonly limits: BufferLimits,
+    private readonly outgoing: OutgoingEvents,
   ) {}
 
   /** Takes a hit; returns at once. */
@@ -202,7 +220,11 @@ export class TrackingEvents implements OnModuleDestroy, BeforeApplicationShutdow
           : machineClick({ ...hit, linkIndex: hit.linkIndex ?? 0 }, message.sentAt, this.otherClicks(hit));
       classified.push({ ...hit, message: { ...message, campaignId: message.campaignId }, machine });
     }
-    await this.db.transaction((tx) => writeBatch(tx, classified));
+    await this.db.transaction(async (tx) => {
+      await writeBatch(tx, classified);
+      // Webhooks get every open and click written, machine ones flagged, in the same transaction.
+      await this.outgoing.publish(tx, classified.map(outgoingEvent));
+    });
     this.metrics.ignored.inc(batch.length - classified.length);
     for (const hit of classified) {
       this.metrics.written.inc({ type: hit.type, machine: String(hit.machine !== null) });

@@ -1,4 +1,4 @@
-import { AppSecret, Db, MessageTokens } from '@herald/common';
+import { AppSecret, Db, MessageTokens, OutgoingEvents } from '@herald/common';
 import { type ListName, ListsService, SuppressionsService } from '@herald/contacts';
 import { Injectable } from '@nestjs/common';
 import { type MessageBranding, type TrackedMessage, TrackedMessages } from '../message-source.js';
@@ -42,6 +42,7 @@ export class UnsubscribeService {
     private readonly secret: AppSecret,
     private readonly suppressions: SuppressionsService,
     private readonly lists: ListsService,
+    private readonly outgoing: OutgoingEvents,
   ) {}
 
   /** The message a token names, or null for a forged, altered, truncated or unknown one. */
@@ -83,6 +84,19 @@ export class UnsubscribeService {
         await tx.execute(COUNT_HOUR, [message.campaignId]);
         await tx.execute(COUNT_DOMAIN, [message.campaignId, recipientDomain(message.email)]);
       }
+      await this.outgoing.publish(tx, [
+        {
+          type: 'unsubscribed',
+          occurredAt: new Date(),
+          data: {
+            messageId: message.id,
+            campaignId: message.campaignId,
+            contactId: message.contactId,
+            email: message.email,
+            via,
+          },
+        },
+      ]);
       return true;
     });
   }

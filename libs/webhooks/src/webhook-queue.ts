@@ -1,0 +1,31 @@
+import { ENQUEUE_TIMEOUT_MS, type JobPayloads, QUEUES, withDeadline } from '@herald/common';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable } from '@nestjs/common';
+import { Queue } from 'bullmq';
+
+export const WEBHOOK_QUEUE = QUEUES.webhooks;
+export const DELIVER_JOB = 'webhook.deliver' satisfies keyof JobPayloads;
+
+/** One job id per delivery: adding it again while it waits or runs is a no-op. */
+export const deliverJobId = (deliveryId: string) => `webhook-${deliveryId}`;
+
+/** Adds delivery jobs; the payload is the delivery's id (invariant 5). */
+@Injectable()
+export class WebhookQueue {
+  constructor(@InjectQueue(WEBHOOK_QUEUE) private readonly queue: Queue) {}
+
+  async deliver(deliveryId: string, delayMs = 0): Promise<void> {
+    const data: JobPayloads['webhook.deliver'] = { deliveryId };
+    await withDeadline(
+      this.queue.add(DELIVER_JOB, data, {
+        jobId: deliverJobId(deliveryId),
+        delay: Math.max(0, Math.ceil(delayMs)),
+        removeOnComplete: true,
+        removeOnFail: true,
+        attempts: 1,
+      }),
+      ENQUEUE_TIMEOUT_MS,
+      'redis',
+    );
+  }
+}
