@@ -12,6 +12,8 @@ const lib = (name: string) => fileURLToPath(new URL(`./libs/${name}/src/index.ts
  */
 const TIMED = ['test/e2e/campaigns-rate.e2e.ts', 'libs/delivery/src/throttle/throttle.spec.ts'];
 
+const BROWSER = 'test/browser/**/*.e2e.ts';
+
 export default defineConfig({
   // SWC keeps emitDecoratorMetadata, which Nest's dependency injection needs.
   plugins: [swc.vite({ module: { type: 'es6' } })],
@@ -42,8 +44,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'herald', include: ['{apps,libs,test}/**/*.{spec,e2e}.ts'], exclude: TIMED },
+        test: { name: 'herald', include: ['{apps,libs,test}/**/*.{spec,e2e}.ts'], exclude: [...TIMED, BROWSER] },
       },
+      // The dashboard in Chromium: `npm test -- --project herald --project timed` leaves it out.
+      { extends: true, test: { name: 'browser', include: [BROWSER] } },
       {
         extends: true,
         test: { name: 'timed', include: TIMED, fileParallelism: false, sequence: { groupOrder: 1 } },

@@ -32,7 +32,7 @@ describe('the dashboard', { timeout: 90_000 }, () => {
 
     await page.getByLabel(/^Password/).fill(t.adminPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Contacts' }).waitFor();
+    await page.getByRole('heading', { name: 'Contacts', exact: true }).waitFor();
     await page.getByText('No contacts yet').waitFor();
     await screenshot(page, 'dashboard-01-signed-in-empty');
 

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
@@ -129,6 +130,11 @@ describe('sending a first campaign from the dashboard', { timeout: 180_000 }, ()
     await page.getByRole('table', { name: 'Recipient domains' }).getByText('example.com').waitFor();
     await page.getByRole('table', { name: 'Links' }).or(page.getByText('no tracked links')).first().waitFor();
     await screenshot(page, 'flow-07-report');
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download activity (CSV)' }).click();
+    const csv = await readFile((await (await download).path())!, 'utf8');
+    expect(csv.split('\n')[0]).toContain('email');
+    expect(csv).toContain('reader@example.com');
     await page.getByRole('link', { name: 'Reports' }).click();
     await page.getByRole('link', { name: 'First letter' }).waitFor();
 
@@ -139,6 +145,15 @@ describe('sending a first campaign from the dashboard', { timeout: 180_000 }, ()
     await page.getByRole('heading', { name: 'Hello Robin, a first letter' }).waitFor();
     await page.frameLocator('iframe[title="Message"]').getByText('Hi Robin,').waitFor();
     await screenshot(page, 'flow-08-sandbox-message');
+
+    // The recipient's own page: what they were sent and what they did.
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await page.getByLabel('Search').fill('reader');
+    await page.getByRole('link', { name: 'reader@example.com' }).click();
+    await page.getByRole('heading', { name: 'Activity' }).waitFor();
+    await page.getByRole('link', { name: 'First letter' }).waitFor();
+    await page.getByText(/^Opened /).waitFor();
+    await screenshot(page, 'flow-09-contact-activity');
     expect(browser.problems).toEqual([]);
   });
 });

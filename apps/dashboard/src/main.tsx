@@ -11,8 +11,10 @@ import { App } from './app/App';
 const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
-      // A 4xx will not change by asking again; a network error might.
-      retry: (count, error) => !(error instanceof ApiFailure && error.status < 500) && count < 2,
+      // A 4xx will not change by asking again, except "too many at once" (429); a network error or a 5xx might.
+      retry: (count, error) =>
+        count < 3 && !(error instanceof ApiFailure && error.status < 500 && error.status !== 429),
+      retryDelay: (attempt) => Math.min(500 * 2 ** attempt, 4000),
       refetchOnWindowFocus: false,
     },
   },

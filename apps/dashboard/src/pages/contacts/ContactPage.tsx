@@ -5,6 +5,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { ErrorAlert, Loading } from '../../ui/states';
 import { useLists } from '../lists/lists';
+import { ActivityTimeline } from './ActivityTimeline';
 import { STATUS_COLORS } from './ContactsPage';
 
 export function ContactPage() {
@@ -101,6 +102,7 @@ export function ContactPage() {
           </Text>
         </Card>
       </SimpleGrid>
+      <ActivityTimeline contactId={c.id} />
       <Modal opened={erasing} onClose={eraseModal.close} title="Erase this contact?">
         <Stack>
           <Text>

@@ -1,4 +1,4 @@
-import { Anchor, Card, Group, Progress, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Button, Card, Group, Progress, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense } from 'react';
 import { Link, useParams } from 'react-router';
@@ -29,9 +29,16 @@ export function ReportPage() {
       <Anchor component={Link} to={`/campaigns/${id}`} size="sm">
         ← Campaign
       </Anchor>
-      <Group gap="sm">
-        <Title order={1}>Report: {campaign.data.name}</Title>
-        <StateBadge state={r.state} />
+      <Group justify="space-between">
+        <Group gap="sm">
+          <Title order={1}>Report: {campaign.data.name}</Title>
+          <StateBadge state={r.state} />
+        </Group>
+        {r.startedAt !== null && (
+          <Button variant="default" component="a" href={`/api/v1/campaigns/${id}/activity.csv`} download>
+            Download activity (CSV)
+          </Button>
+        )}
       </Group>
       {r.startedAt === null ? (
         <EmptyState title="Nothing sent yet">The report fills in once the campaign starts sending.</EmptyState>

@@ -66,9 +66,11 @@ function TemplateEditor({ template }: { template: Schemas['TemplateDto'] }) {
 
   const preview = useQuery({
     queryKey: ['templates', 'preview', debounced.subject, debounced.preheader, debounced.body, contact?.id],
-    queryFn: () =>
+    // A preview overtaken by an edit is cancelled, so it does not hold one of the user's preview slots.
+    queryFn: ({ signal }) =>
       unwrap(
         api.POST('/api/v1/templates/preview', {
+          signal,
           body: {
             subject: debounced.subject,
             preheader: debounced.preheader,
@@ -80,7 +82,6 @@ function TemplateEditor({ template }: { template: Schemas['TemplateDto'] }) {
         }),
       ),
     placeholderData: keepPreviousData,
-    retry: false,
     enabled: debounced.subject.trim() !== '' && debounced.body.trim() !== '',
   });
 
@@ -220,6 +221,9 @@ function TemplateEditor({ template }: { template: Schemas['TemplateDto'] }) {
             >
               {preview.data ? (
                 <iframe
+                  // A new frame per preview: changing srcdoc in place left the previous document showing after an
+                  // edit that followed a compile error (Chromium 156).
+                  key={preview.dataUpdatedAt}
                   title="Message preview"
                   sandbox=""
                   srcDoc={html}
