@@ -1,3 +1,6 @@
+import type { Queue } from 'bullmq';
+import { withDeadline } from './dependencies.js';
+import { ENQUEUE_TIMEOUT_MS } from './redis.js';
 /**
  * The job catalogue: every queue, its job names and their payloads. Jobs
  * carry ids, never data; the handler re-reads state from Postgres.
@@ -25,3 +28,29 @@ export interface JobPayloads {
 }
 
 export type JobName = keyof JobPayloads;
+
+/**
+ * Adds job `name` under `jobId`, after `delayMs`, within ENQUEUE_TIMEOUT_MS.
+ * The id makes adding it again while it waits or runs a no-op; a job runs
+ * once (its row in Postgres decides what a retry is), and leaves nothing in
+ * Redis when it ends.
+ */
+export async function enqueueOnce<N extends keyof JobPayloads>(
+  queue: Queue,
+  name: N,
+  data: JobPayloads[N],
+  jobId: string,
+  delayMs = 0,
+): Promise<void> {
+  await withDeadline(
+    queue.add(name, data, {
+      jobId,
+      delay: Math.max(0, Math.ceil(delayMs)),
+      removeOnComplete: true,
+      removeOnFail: true,
+      attempts: 1,
+    }),
+    ENQUEUE_TIMEOUT_MS,
+    'redis',
+  );
+}

@@ -1,4 +1,4 @@
-import { ENQUEUE_TIMEOUT_MS, type JobPayloads, QUEUES, withDeadline } from '@herald/common';
+import { enqueueOnce, type JobPayloads, QUEUES } from '@herald/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
@@ -17,18 +17,7 @@ export class RelayQueue {
   constructor(@InjectQueue(RELAY_QUEUE) private readonly queue: Queue) {}
 
   async deliver(messageId: string, delayMs = 0): Promise<void> {
-    const data: JobPayloads['relay.deliver'] = { messageId };
-    await withDeadline(
-      this.queue.add(DELIVER_JOB, data, {
-        jobId: deliverJobId(messageId),
-        delay: Math.max(0, Math.ceil(delayMs)),
-        removeOnComplete: true,
-        removeOnFail: true,
-        attempts: 1,
-      }),
-      ENQUEUE_TIMEOUT_MS,
-      'redis',
-    );
+    await enqueueOnce(this.queue, DELIVER_JOB, { messageId }, deliverJobId(messageId), delayMs);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { ENQUEUE_TIMEOUT_MS, type JobPayloads, QUEUES, withDeadline } from '@herald/common';
+import { enqueueOnce, type JobPayloads, QUEUES } from '@herald/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
@@ -15,17 +15,6 @@ export class SignupQueue {
   constructor(@InjectQueue(SIGNUP_QUEUE) private readonly queue: Queue) {}
 
   async process(signupId: string, delayMs = 0): Promise<void> {
-    const data: JobPayloads['signup.process'] = { signupId };
-    await withDeadline(
-      this.queue.add(PROCESS_JOB, data, {
-        jobId: processJobId(signupId),
-        delay: Math.max(0, Math.ceil(delayMs)),
-        removeOnComplete: true,
-        removeOnFail: true,
-        attempts: 1,
-      }),
-      ENQUEUE_TIMEOUT_MS,
-      'redis',
-    );
+    await enqueueOnce(this.queue, PROCESS_JOB, { signupId }, processJobId(signupId), delayMs);
   }
 }

@@ -1,4 +1,4 @@
-import { ENQUEUE_TIMEOUT_MS, type JobPayloads, QUEUES, withDeadline } from '@herald/common';
+import { enqueueOnce, type JobPayloads, QUEUES } from '@herald/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
@@ -15,17 +15,6 @@ export class WebhookQueue {
   constructor(@InjectQueue(WEBHOOK_QUEUE) private readonly queue: Queue) {}
 
   async deliver(deliveryId: string, delayMs = 0): Promise<void> {
-    const data: JobPayloads['webhook.deliver'] = { deliveryId };
-    await withDeadline(
-      this.queue.add(DELIVER_JOB, data, {
-        jobId: deliverJobId(deliveryId),
-        delay: Math.max(0, Math.ceil(delayMs)),
-        removeOnComplete: true,
-        removeOnFail: true,
-        attempts: 1,
-      }),
-      ENQUEUE_TIMEOUT_MS,
-      'redis',
-    );
+    await enqueueOnce(this.queue, DELIVER_JOB, { deliveryId }, deliverJobId(deliveryId), delayMs);
   }
 }
