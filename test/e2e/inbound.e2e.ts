@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { NestFactory } from '@nestjs/core';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RelayAppModule } from '../../apps/relay/src/relay-app.module.js';
 import { InboundServer } from '../../libs/inbound/src/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import {
@@ -51,10 +53,10 @@ describe('inbound bounces, complaints and unsubscribes', () => {
   });
 
   /** Hands `raw` to the inbound listener as an MTA would: null sender unless told, one recipient. */
-  async function deliver(to: string, raw: Buffer | string, from = '') {
+  async function deliver(to: string, raw: Buffer | string, from = '', port = inboundPort) {
     const transport = nodemailer.createTransport({
       host: '127.0.0.1',
-      port: inboundPort,
+      port,
       secure: false,
       ignoreTLS: true,
     });
@@ -340,5 +342,29 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     expect(await inbound(info.response)).toMatchObject({ outcome: 'processed', effect: 'hard-bounce' });
     expect((await t.request('GET', `/api/v1/messages/${sent.body.id}`)).body.recipients[0].status).toBe('bounced');
     expect(await suppression('buyer@example.com')).toBe('bounced');
+  });
+
+  it('runs in the relay process too, writing webhook events there', async () => {
+    const relay = await NestFactory.createApplicationContext(
+      RelayAppModule.forRoot({ ...t.config, HERALD_RELAY_LISTEN: '0:starttls', HERALD_INBOUND_PORT: 0 }),
+      { logger: false },
+    );
+    await relay.init();
+    try {
+      const port = relay.get(InboundServer).port!;
+      expect(port).not.toBe(inboundPort);
+      await expect(
+        deliver('someone@elsewhere.example', 'Subject: hi\r\n\r\nhi\r\n', 'a@b.example', port),
+      ).rejects.toMatchObject({
+        responseCode: 550,
+      });
+      const email = emails[4];
+      const token = tokenOf(mailTo(email));
+      const info = await deliver(`bounce+${token}@${DOMAIN}`, await fixture('dsn-hard.eml', token, email), '', port);
+      expect(await inbound(info.response)).toMatchObject({ outcome: 'processed', effect: 'hard-bounce' });
+      expect(await webhookEvents('bounced', (await messageRow(email)).id)).toHaveLength(1);
+    } finally {
+      await relay.close();
+    }
   });
 });
