@@ -206,6 +206,10 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     expect(await suppression(email)).toBeUndefined();
     expect(await contactStatus(email)).toBe('subscribed');
     expect(await events(row.id)).toEqual([{ type: 'bounce', detail: 'soft: 4.2.2 smtp; 452 4.2.2 Mailbox full' }]);
+    // The same notification delivered twice is one soft bounce.
+    const again = await deliver(`bounce+${token}@${DOMAIN}`, await fixture('dsn-delayed.eml', token, email));
+    expect(await inbound(again.response)).toMatchObject({ outcome: 'duplicate' });
+    expect(await events(row.id)).toHaveLength(1);
   });
 
   it('turns an ARF abuse report sent to complaints@ into a complaint in the report and a suppression', async () => {
@@ -346,7 +350,12 @@ describe('inbound bounces, complaints and unsubscribes', () => {
 
   it('runs in the relay process too, writing webhook events there', async () => {
     const relay = await NestFactory.createApplicationContext(
-      RelayAppModule.forRoot({ ...t.config, HERALD_RELAY_LISTEN: '0:starttls', HERALD_INBOUND_PORT: 0 }),
+      RelayAppModule.forRoot({
+        ...t.config,
+        HERALD_RELAY_LISTEN: '0:starttls',
+        HERALD_INBOUND_PORT: 0,
+        HERALD_INBOUND_MAX_BYTES: 8192,
+      }),
       { logger: false },
     );
     await relay.init();
@@ -363,6 +372,11 @@ describe('inbound bounces, complaints and unsubscribes', () => {
       const info = await deliver(`bounce+${token}@${DOMAIN}`, await fixture('dsn-hard.eml', token, email), '', port);
       expect(await inbound(info.response)).toMatchObject({ outcome: 'processed', effect: 'hard-bounce' });
       expect(await webhookEvents('bounced', (await messageRow(email)).id)).toHaveLength(1);
+      // Past its size limit a message is refused after the data, and nothing is stored.
+      const before = (await t.request('GET', '/api/v1/inbound/messages?limit=1')).body.items[0].id;
+      const big = `Subject: big\r\n\r\n${'x'.repeat(76).concat('\r\n').repeat(200)}`;
+      await expect(deliver(`postmaster@${DOMAIN}`, big, '', port)).rejects.toMatchObject({ responseCode: 552 });
+      expect((await t.request('GET', '/api/v1/inbound/messages?limit=1')).body.items[0].id).toBe(before);
     } finally {
       await relay.close();
     }
