@@ -82,11 +82,13 @@ export class RelayDeliverer {
       return;
     }
     this.messageTokens ??= new MessageTokens(this.secret.value);
-    const returnPath = verpAddress(
-      'bounce',
-      this.messageTokens.sign(row.id),
-      sender.fromEmail.slice(sender.fromEmail.lastIndexOf('@') + 1),
-    );
+    let returnPath: string;
+    try {
+      const domain = sender.fromEmail.slice(sender.fromEmail.lastIndexOf('@') + 1);
+      returnPath = verpAddress('bounce', this.messageTokens.sign(row.id), domain);
+    } catch (error) {
+      return void (await this.outbox.markFailed(row.id, `not sent: ${(error as Error).message}`));
+    }
     const outcome = await this.dispatch.sendRaw(sender, { from: returnPath, to: row.email }, content.raw, signal);
     switch (outcome.kind) {
       case 'sent':
