@@ -31,6 +31,7 @@ export default defineConfig({
         'signups',
         'relay',
         'webhooks',
+        'inbound',
         'processors',
       ].map((name) => [`@herald/${name}`, lib(name)]),
     ),

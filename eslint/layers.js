@@ -18,6 +18,8 @@ export const LAYERS = {
   relay: 4,
   // Outgoing webhooks: producers below reach it through common's OutgoingEvents.
   webhooks: 4,
+  // Inbound bounces, complaints and mailed unsubscribes (the bounce domain's MX).
+  inbound: 4,
   // Composes every lib's job processors for the apps.
   processors: 5,
 };

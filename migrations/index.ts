@@ -11,6 +11,7 @@ import { Signups1764301200000 } from './1764301200000-Signups.js';
 import { Relay1764301300000 } from './1764301300000-Relay.js';
 import { MessageCounts1764301350000 } from './1764301350000-MessageCounts.js';
 import { Webhooks1764301400000 } from './1764301400000-Webhooks.js';
+import { Inbound1764301500000 } from './1764301500000-Inbound.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
@@ -30,4 +31,5 @@ export const migrations = [
   Relay1764301300000,
   MessageCounts1764301350000,
   Webhooks1764301400000,
+  Inbound1764301500000,
 ];

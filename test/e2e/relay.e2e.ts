@@ -109,7 +109,10 @@ describe('SMTP relay', () => {
       async () => sink.messages.filter((m) => m.to[0] === 'ada@example.com'),
       (m) => m.length === 1,
     )) as typeof sink.messages;
-    expect(delivered.from).toBe(FROM);
+    // The envelope sender is this recipient's VERP address at the sender's domain: bounces come back to Herald.
+    expect(delivered.from).toMatch(
+      new RegExp(`^bounce\\+[A-Za-z0-9_-]{22}@${FROM.split('@')[1].replace(/\./g, '\\.')}$`),
+    );
     const head = delivered.raw.toString('latin1').split('\r\n\r\n')[0];
     expect(head).not.toMatch(/^bcc:/im);
 

@@ -46,7 +46,7 @@ export interface RequestOptions {
 export async function startTestApp(
   options: {
     withWorker?: boolean;
-    /** Also run the SMTP relay (HERALD_RELAY_LISTEN defaults to free ports on loopback here). */
+    /** Also run the SMTP relay and the inbound listener (both default to free ports on loopback here). */
     withRelay?: boolean;
     /** Extra settings; a function receives the test database (to point DATABASE_URL through a proxy, say). */
     env?: Record<string, string> | ((database: TestDatabase) => Record<string, string>);
@@ -66,6 +66,8 @@ export async function startTestApp(
     HERALD_SANDBOX_SMTP_PORT: '0',
     HERALD_RELAY_LISTEN: '0:starttls,0:tls',
     HERALD_RELAY_BIND: '127.0.0.1',
+    HERALD_INBOUND_PORT: '0',
+    HERALD_INBOUND_BIND: '127.0.0.1',
     ...env,
   });
   const app = await createApiApp(config, {

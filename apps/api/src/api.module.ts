@@ -3,6 +3,7 @@ import { CampaignsModule } from '@herald/campaigns';
 import { type CoreOptions, HeraldCoreModule, type HeraldConfig } from '@herald/common';
 import { ContactsModule } from '@herald/contacts';
 import { DeliveryModule, SandboxInboxModule } from '@herald/delivery';
+import { InboundModule, InboundServerModule } from '@herald/inbound';
 import { ProcessorsModule } from '@herald/processors';
 import { SegmentsModule } from '@herald/segments';
 import { RelayModule, RelayServerModule } from '@herald/relay';
@@ -16,7 +17,10 @@ import { OperationsModule } from './operations.module.js';
 export interface ApiOptions extends CoreOptions {
   /** Also run the job processors in this process (`npm start`). */
   withWorker: boolean;
-  /** Also run the SMTP relay in this process (`npm start`); a port it cannot bind is logged and skipped. */
+  /**
+   * Also run the SMTP relay and the inbound listener in this process (`npm start`); a port either
+   * cannot bind is logged and skipped.
+   */
   withRelay?: boolean;
 }
 
@@ -38,9 +42,12 @@ export class ApiModule {
         SignupsModule,
         RelayModule,
         WebhooksModule,
+        InboundModule,
         OperationsModule,
         ...(options.withWorker ? [ProcessorsModule] : []),
-        ...(options.withRelay === true ? [RelayServerModule.forRoot({ required: false })] : []),
+        ...(options.withRelay === true
+          ? [RelayServerModule.forRoot({ required: false }), InboundServerModule.forRoot({ required: false })]
+          : []),
       ],
     };
   }

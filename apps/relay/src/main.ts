@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { exitOnStartupFailure, prepareProcess } from '@herald/common';
+import { InboundServer } from '@herald/inbound';
 import { RelayServer } from '@herald/relay';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
@@ -16,7 +17,7 @@ async function main(): Promise<void> {
     .get(RelayServer)
     .listeners()
     .map((l) => `${l.port} (${l.mode})`);
-  console.log(`Herald relay is listening on ${ports.join(', ')}`);
+  console.log(`Herald relay is listening on ${ports.join(', ')}; inbound mail on ${app.get(InboundServer).port}`);
 }
 
 main().catch(exitOnStartupFailure('Herald relay'));

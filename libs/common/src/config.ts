@@ -239,6 +239,31 @@ export const CONFIG_VARIABLES = {
     description:
       'Development only (NODE_ENV=development): let clients on loopback authenticate without TLS. Ignored otherwise.',
   },
+  HERALD_INBOUND_PORT: {
+    schema: port.default(2526),
+    description:
+      "Port of the inbound listener for bounces, complaint reports and mailed unsubscribes (the bounce domain's MX points here); 0 picks a free one.",
+  },
+  HERALD_INBOUND_BIND: {
+    schema: z.string().min(1).default('0.0.0.0'),
+    description: 'Interface the inbound listener listens on.',
+  },
+  HERALD_INBOUND_DOMAINS: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(,[A-Za-z0-9.-]+)*$/, 'expected domains such as bounces.example.com,example.org')
+      .optional(),
+    description:
+      'Comma-separated domains the inbound listener takes mail for; unset, the domains of the configured senders (their VERP return paths and List-Unsubscribe mailto: addresses).',
+  },
+  HERALD_INBOUND_MAX_BYTES: {
+    schema: positiveInt.default(10 * 1024 * 1024),
+    description: 'Largest message the inbound listener accepts (bytes); larger ones get 552.',
+  },
+  HERALD_INBOUND_MAX_MESSAGES: {
+    schema: positiveInt.default(10_000),
+    description: 'Inbound messages kept for inspection (GET /api/v1/inbound/messages); the oldest go first.',
+  },
   HERALD_WEBHOOK_ALLOW_HOSTS: {
     schema: z
       .string()

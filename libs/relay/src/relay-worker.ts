@@ -1,14 +1,16 @@
 import {
+  AppSecret,
   Clock,
   Db,
   HERALD_CONFIG,
   type HeraldConfig,
   type JobPayloads,
+  MessageTokens,
   type PeriodicTask,
   runPeriodically,
 } from '@herald/common';
 import { SuppressionsService } from '@herald/contacts';
-import { MessageDispatch, Outbox, retryAt, SendersService } from '@herald/delivery';
+import { MessageDispatch, Outbox, retryAt, SendersService, verpAddress } from '@herald/delivery';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import {
   Inject,
@@ -37,11 +39,15 @@ const STOPS_TRANSACTIONAL = new Set(['bounced', 'complained', 'manual']);
  * Delivers one recipient's row of a relayed or API message: claims it with
  * a conditional update, sends the stored message through its sender with
  * `MessageDispatch` (rate, daily quota, DKIM), and records the outcome on
- * the row; a deferred one is tried again as campaign messages are.
+ * the row; a deferred one is tried again as campaign messages are. The
+ * envelope sender is the row's VERP address (`bounce+<message token>@<the
+ * sender's domain>`), as for campaign mail: a bounce or a complaint that
+ * comes back later finds this recipient's row through the inbound listener.
  */
 @Injectable()
 export class RelayDeliverer {
   private readonly logger = new Logger('Relay');
+  private messageTokens: MessageTokens | undefined;
 
   constructor(
     private readonly db: Db,
@@ -52,6 +58,7 @@ export class RelayDeliverer {
     private readonly senders: SendersService,
     private readonly suppressions: SuppressionsService,
     private readonly dispatch: MessageDispatch,
+    private readonly secret: AppSecret,
   ) {}
 
   async deliver(messageId: string, signal?: AbortSignal): Promise<void> {
@@ -74,12 +81,15 @@ export class RelayDeliverer {
       await this.outbox.markSkipped([row.id], `suppressed (${reason})`);
       return;
     }
-    const outcome = await this.dispatch.sendRaw(
-      sender,
-      { from: content.envelopeFrom, to: row.email },
-      content.raw,
-      signal,
-    );
+    this.messageTokens ??= new MessageTokens(this.secret.value);
+    let returnPath: string;
+    try {
+      const domain = sender.fromEmail.slice(sender.fromEmail.lastIndexOf('@') + 1);
+      returnPath = verpAddress('bounce', this.messageTokens.sign(row.id), domain);
+    } catch (error) {
+      return void (await this.outbox.markFailed(row.id, `not sent: ${(error as Error).message}`));
+    }
+    const outcome = await this.dispatch.sendRaw(sender, { from: returnPath, to: row.email }, content.raw, signal);
     switch (outcome.kind) {
       case 'sent':
         await this.outbox.markSent(row.id, sender.id, outcome.reply);

@@ -7,3 +7,6 @@ export { TrackingEvents, TrackingMetrics } from './events/tracking-events.js';
 export { type MachineReason } from './events/machine.js';
 export * from './reports/campaign-reports.js';
 export * from './activity/message-activity.js';
+export * from './feedback/feedback.js';
+export { UnsubscribeService, type UnsubscribeVia } from './unsubscribe/unsubscribe.service.js';
+export { UnsubscribeModule } from './unsubscribe/unsubscribe.module.js';

@@ -1134,6 +1134,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inbound/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Mail the inbound listener took (bounces, feedback reports, unsubscribes, anything else), newest first */
+        get: operations["InboundController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inbound/messages/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One inbound message: its headers, what its report said, why it ended as it did, and its raw text */
+        get: operations["InboundController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -2661,6 +2695,100 @@ export interface components {
             items: components["schemas"]["WebhookDeliveryView"][];
             /** @description Pass as `cursor` for the next page; null on the last */
             nextCursor: string | null;
+        };
+        InboundMessageView: {
+            /** @example 1 */
+            id: string;
+            /** Format: date-time */
+            receivedAt: string;
+            /** @description The client that delivered it */
+            remoteAddress: string | null;
+            /** @description MAIL FROM; null for the null sender of a bounce */
+            envelopeFrom: string | null;
+            /** @description RCPT TO */
+            envelopeTo: string[];
+            messageId: string | null;
+            /** @description The From header as sent */
+            from: string | null;
+            subject: string | null;
+            /**
+             * @description What it was read as: a delivery status notification (RFC 3464), an abuse feedback report (RFC 5965), mail to a List-Unsubscribe address, or anything else
+             * @enum {string}
+             */
+            kind: "delivery-status" | "feedback-report" | "unsubscribe" | "other";
+            /**
+             * @description processed: matched to its message and acted on; duplicate: counted before; unmatched: names no message Herald sent; unparseable: not a report Herald reads
+             * @enum {string}
+             */
+            outcome: "processed" | "duplicate" | "unmatched" | "unparseable";
+            /**
+             * @description What it did to its message, if anything
+             * @enum {string|null}
+             */
+            effect: "hard-bounce" | "soft-bounce" | "complaint" | "unsubscribe" | null;
+            /** @description Why it ended as it did */
+            reason: string;
+            /** @description The message (delivery row) it is about */
+            matchedMessageId: string | null;
+            /** @description Size of the message as received, in bytes */
+            size: number;
+        };
+        InboundMessagePage: {
+            items: components["schemas"]["InboundMessageView"][];
+            /** @description Pass as `cursor` for the next page; null on the last */
+            nextCursor: string | null;
+        };
+        InboundHeaderView: {
+            /** @example Content-Type */
+            name: string;
+            value: string;
+        };
+        InboundMessageDetailView: {
+            /** @example 1 */
+            id: string;
+            /** Format: date-time */
+            receivedAt: string;
+            /** @description The client that delivered it */
+            remoteAddress: string | null;
+            /** @description MAIL FROM; null for the null sender of a bounce */
+            envelopeFrom: string | null;
+            /** @description RCPT TO */
+            envelopeTo: string[];
+            messageId: string | null;
+            /** @description The From header as sent */
+            from: string | null;
+            subject: string | null;
+            /**
+             * @description What it was read as: a delivery status notification (RFC 3464), an abuse feedback report (RFC 5965), mail to a List-Unsubscribe address, or anything else
+             * @enum {string}
+             */
+            kind: "delivery-status" | "feedback-report" | "unsubscribe" | "other";
+            /**
+             * @description processed: matched to its message and acted on; duplicate: counted before; unmatched: names no message Herald sent; unparseable: not a report Herald reads
+             * @enum {string}
+             */
+            outcome: "processed" | "duplicate" | "unmatched" | "unparseable";
+            /**
+             * @description What it did to its message, if anything
+             * @enum {string|null}
+             */
+            effect: "hard-bounce" | "soft-bounce" | "complaint" | "unsubscribe" | null;
+            /** @description Why it ended as it did */
+            reason: string;
+            /** @description The message (delivery row) it is about */
+            matchedMessageId: string | null;
+            /** @description Size of the message as received, in bytes */
+            size: number;
+            /** @description Every header in order, unfolded */
+            headers: components["schemas"]["InboundHeaderView"][];
+            /** @description What the report said: for a delivery status notification `recipients` (recipient, action, status, diagnostic) and `effect`; for a feedback report `feedbackType` */
+            report: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The message as received (UTF-8; invalid bytes replaced), at most 1 MiB */
+            raw: string;
+            /** @description Whether `raw` is cut short of the message received */
+            rawTruncated: boolean;
         };
         WorkersHealth: {
             /** @description Worker processes with a live heartbeat (renewed every 10 s, expires after 30 s) */
@@ -8628,6 +8756,97 @@ export interface operations {
             };
             /** @description The caller is not an admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Nothing has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    InboundController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The `nextCursor` of the previous page. */
+                cursor?: string;
+                /** @description Only messages with this outcome */
+                outcome?: "processed" | "duplicate" | "unmatched" | "unparseable";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboundMessagePage"];
+                };
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    InboundController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboundMessageDetailView"];
+                };
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session or API key */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

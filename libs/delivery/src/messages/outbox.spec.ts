@@ -192,6 +192,16 @@ describe('Outbox', () => {
       `DELETE FROM contacts WHERE id IN (SELECT contact_id FROM messages WHERE campaign_id = $1 LIMIT 5)`,
       [campaignId],
     );
+    // Bounces reported after acceptance (delivery status notifications), one of them twice.
+    const accepted = await db.rows<{ id: string }>(
+      `SELECT id FROM messages WHERE campaign_id = $1 AND status IN ('sent', 'uncertain') AND NOT is_test ORDER BY id LIMIT 12`,
+      [campaignId],
+    );
+    for (const { id } of accepted.filter((_, i) => i % 2 === 0)) {
+      expect(await db.transaction((tx) => outbox.markBouncedAfterSent(tx, id, '5.1.1'))).toMatchObject({ id });
+    }
+    expect(await db.transaction((tx) => outbox.markBouncedAfterSent(tx, accepted[0].id, '5.1.1'))).toBeUndefined();
+    expect(await statusOf(accepted[0].id)).toBe('bounced');
     const midway = await counted(campaignId);
     expect(midway.counts.sent).toBeGreaterThan(0);
     expect(midway.counts.reclaimed).toBe(30);

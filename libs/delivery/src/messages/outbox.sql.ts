@@ -167,6 +167,43 @@ export const MARK_BOUNCED = outcome(
   false,
 );
 
+/**
+ * A bounce that came back after the receiving server had taken the message
+ * (a delivery status notification to its VERP return path): `sent` or
+ * `uncertain` becomes `bounced`, with the notification's status as its
+ * reply; any other status stays (a bounce at send time is recorded
+ * already). Counted here like every other change: the status the row left
+ * and `bounced` in `message_counts`, and by domain a `sent` row moves to
+ * `bounced` (an `uncertain` row was not counted by domain). `sent_at` stays:
+ * the sender did hand it over that day. The row lock makes two
+ * notifications for one message change it once.
+ */
+export const MARK_BOUNCED_AFTER_SENT = `
+  WITH prev AS (
+    SELECT id, status FROM messages WHERE id = $1 AND status IN ('sent', 'uncertain') FOR UPDATE
+  ),
+  changed AS (
+    UPDATE messages m SET status = 'bounced', last_reply = $2, updated_at = now()
+    FROM prev WHERE m.id = prev.id
+    RETURNING prev.status AS was, ${OUTCOME_COLUMNS.split(', ')
+      .map((c) => `m.${c}`)
+      .join(', ')}, m.sender_id, m.sent_at
+  ),
+  by_status AS (
+    INSERT INTO message_counts AS t (campaign_id, shard, sent, uncertain, bounced)
+    SELECT campaign_id, ${SHARD}, -(was = 'sent')::int, -(was = 'uncertain')::int, 1
+    FROM changed WHERE campaign_id IS NOT NULL AND NOT is_test
+    ON CONFLICT (campaign_id, shard) DO UPDATE
+      SET sent = t.sent + EXCLUDED.sent, uncertain = t.uncertain + EXCLUDED.uncertain, bounced = t.bounced + EXCLUDED.bounced
+  ),
+  by_domain AS (
+    INSERT INTO message_domain_counts AS t (campaign_id, domain, shard, sent, bounced)
+    SELECT campaign_id, lower(reverse(split_part(reverse(email), '@', 1))), ${SHARD}, -(was = 'sent')::int, 1
+    FROM changed WHERE campaign_id IS NOT NULL AND NOT is_test
+    ON CONFLICT (campaign_id, domain, shard) DO UPDATE SET sent = t.sent + EXCLUDED.sent, bounced = t.bounced + EXCLUDED.bounced
+  )
+  SELECT ${OUTCOME_COLUMNS}, sender_id, sent_at FROM changed`;
+
 /** The data went out but no reply came: probably delivered, so it counts toward the sender's day like a sent one. */
 export const MARK_UNCERTAIN = outcome(
   `status = 'uncertain', sender_id = $2, last_reply = $3, sent_at = now(), claimed_at = NULL, updated_at = now()`,

@@ -137,6 +137,47 @@ export class Outbox {
   }
 
   /**
+   * A message the receiving server took, reported bounced afterwards (a
+   * delivery status notification): `sent` or `uncertain` becomes `bounced`
+   * with its counters, and the `bounced` event is published, all in the
+   * caller's transaction. Returns the row when this call changed it;
+   * undefined when it was in another status (already bounced, a test send
+   * or never sent), which changes nothing.
+   */
+  async markBouncedAfterSent(tx: Sql, id: string, reply: string): Promise<StoredMessage | undefined> {
+    const row = await tx.maybeOne<q.OutcomeRow & { sender_id: string | null; sent_at: Date | null }>(
+      q.MARK_BOUNCED_AFTER_SENT,
+      [id, reply],
+    );
+    if (row === undefined) return undefined;
+    if (!row.is_test) {
+      await this.events.publish(tx, [
+        {
+          type: 'bounced',
+          occurredAt: row.updated_at,
+          data: {
+            messageId: row.id,
+            campaignId: row.campaign_id,
+            contactId: row.contact_id,
+            email: row.email,
+            senderId: row.sender_id,
+            reply,
+          },
+        },
+      ]);
+    }
+    return {
+      id: row.id,
+      campaignId: row.campaign_id,
+      contactId: row.contact_id,
+      email: row.email,
+      isTest: row.is_test,
+      senderId: row.sender_id,
+      sentAt: row.sent_at,
+    };
+  }
+
+  /**
    * An outcome the outside may be told of (`OutgoingEvents`): while some
    * taker wants its type, the status change and the event are written in
    * one transaction, so neither exists without the other; otherwise it is

@@ -40,6 +40,27 @@ const HEADER_URL = /^https?:\/\/[\x21-\x3b\x3d\x3f-\x7e]+$/;
 const DOMAIN = /^[A-Za-z0-9.-]+$/;
 const ID_PREFIX = /^[a-z]{1,8}$/;
 
+/** The local parts Herald's own mail returns to, each followed by `+<message token>` (VERP). */
+export type VerpKind = 'bounce' | 'unsubscribe';
+
+/** `bounce+<token>@<domain>` (the envelope sender) or `unsubscribe+<token>@<domain>` (List-Unsubscribe's mailto). */
+export function verpAddress(kind: VerpKind, token: string, domain: string): string {
+  if (!TOKEN.test(token)) throw invalid('The message token is not valid', { token: 'invalid' });
+  if (!DOMAIN.test(domain)) throw invalid('The message domain is not valid', { domain: 'invalid' });
+  return `${kind}+${token}@${domain}`;
+}
+
+/**
+ * The kind, token and domain of an address `verpAddress` wrote, or null for
+ * any other address. The token is only shaped like one: whether it is
+ * genuine is for `MessageTokens.verify` to say.
+ */
+export function parseVerp(address: string): { kind: VerpKind; token: string; domain: string } | null {
+  const match = /^(bounce|unsubscribe)\+([A-Za-z0-9_-]{1,200})@([A-Za-z0-9.-]+)$/i.exec(address.trim());
+  if (match === null) return null;
+  return { kind: match[1].toLowerCase() as VerpKind, token: match[2], domain: match[3].toLowerCase() };
+}
+
 /** RFC 5322 date in UTC (`+0000`, not the obsolete `GMT`). */
 const rfc5322Date = (date: Date) => date.toUTCString().replace(/GMT$/, '+0000');
 
@@ -106,7 +127,7 @@ export class MessageSkeleton {
       ...(parts.unsubscribeUrl === undefined
         ? []
         : [
-            `List-Unsubscribe: <${parts.unsubscribeUrl}>,\r\n <mailto:unsubscribe+${parts.token}@${this.domain}>`,
+            `List-Unsubscribe: <${parts.unsubscribeUrl}>,\r\n <mailto:${verpAddress('unsubscribe', parts.token, this.domain)}>`,
             'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
           ]),
       this.feedbackField,
@@ -126,7 +147,6 @@ export class MessageSkeleton {
 
   /** The VERP envelope sender: bounce+<token>@<domain>. */
   returnPath(token: string): string {
-    if (!TOKEN.test(token)) throw invalid('The message token is not valid', { token: 'invalid' });
-    return `bounce+${token}@${this.domain}`;
+    return verpAddress('bounce', token, this.domain);
   }
 }

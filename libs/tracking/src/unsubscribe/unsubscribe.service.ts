@@ -4,8 +4,12 @@ import { Injectable } from '@nestjs/common';
 import { type MessageBranding, type TrackedMessage, TrackedMessages } from '../message-source.js';
 import { COUNT_CAMPAIGN, COUNT_DOMAIN, COUNT_HOUR, INSERT_EVENT } from './unsubscribe.sql.js';
 
-/** How an opt-out from everything arrived: our page's form, or a mailbox provider's RFC 8058 one-click POST. */
-export type UnsubscribeVia = 'page' | 'one-click';
+/**
+ * How an opt-out from everything arrived: our page's form, a mailbox
+ * provider's RFC 8058 one-click POST, or mail to the `mailto:` address of
+ * List-Unsubscribe (taken by libs/inbound).
+ */
+export type UnsubscribeVia = 'page' | 'one-click' | 'mail';
 
 /** What the page about one message shows: nothing here changes anything. */
 export interface UnsubscribeState {

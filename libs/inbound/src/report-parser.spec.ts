@@ -1,0 +1,108 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { parseInbound, readDeliveryStatus, readFeedbackReport, tokensIn } from './report-parser.js';
+
+const TOKEN = 'AbCdEfGhIjKlMnOpQrStUv';
+
+/** A fixture from test/fixtures/inbound with its placeholders filled and CRLF line ends, as SMTP delivers it. */
+async function fixture(name: string): Promise<Buffer> {
+  const text = await readFile(new URL(`../../../test/fixtures/inbound/${name}`, import.meta.url), 'utf8');
+  return Buffer.from(
+    text.replaceAll('TOKEN', TOKEN).replaceAll('RECIPIENT', 'ada@mail-test.example').replace(/\r?\n/g, '\r\n'),
+  );
+}
+
+describe('parseInbound', () => {
+  it('reads a Postfix delivery status notification with a 5.1.1 as a hard bounce', async () => {
+    const parsed = await parseInbound(await fixture('dsn-hard.eml'));
+    expect(parsed.report).toEqual({
+      kind: 'delivery-status',
+      effect: 'hard-bounce',
+      recipients: [
+        {
+          recipient: 'ada@mail-test.example',
+          action: 'failed',
+          status: '5.1.1',
+          diagnostic:
+            'smtp; 550 5.1.1 <ada@mail-test.example>: Recipient address rejected: User unknown in virtual mailbox table',
+        },
+      ],
+      detail:
+        '5.1.1 smtp; 550 5.1.1 <ada@mail-test.example>: Recipient address rejected: User unknown in virtual mailbox table',
+    });
+    expect(parsed.subject).toBe('Undelivered Mail Returned to Sender');
+    expect(parsed.fingerprint).toBe('message-id:<20261130051000.4A1B2C3D@mx.mail-test.example>');
+    expect(parsed.headers.find((h) => h.name === 'Content-Type')?.value).toMatch(/^multipart\/report;/);
+    // The returned headers keep the original message's Message-ID and return path.
+    expect(parsed.searchText.some((t) => t.includes(`<m1.${TOKEN}@herald-test.example.com>`))).toBe(true);
+  });
+
+  it('reads a delayed delivery (4.2.2) as a soft bounce', async () => {
+    const parsed = await parseInbound(await fixture('dsn-delayed.eml'));
+    expect(parsed.report).toMatchObject({
+      kind: 'delivery-status',
+      effect: 'soft-bounce',
+      detail: '4.2.2 smtp; 452 4.2.2 Mailbox full',
+    });
+  });
+
+  it('reads an RFC 5965 abuse report as a complaint, with the reported message among what it searches', async () => {
+    const parsed = await parseInbound(await fixture('arf.eml'));
+    expect(parsed.report).toEqual({
+      kind: 'feedback-report',
+      feedbackType: 'abuse',
+      effect: 'complaint',
+      detail: 'abuse',
+    });
+    const found = parsed.searchText.flatMap(tokensIn);
+    expect(found).toContainEqual({ token: TOKEN, id: null });
+    expect(found).toContainEqual({ token: TOKEN, id: '1' });
+  });
+
+  it('calls anything that is not a report unreadable, with the reason', async () => {
+    const parsed = await parseInbound(await fixture('not-a-report.eml'));
+    expect(parsed.report).toEqual({
+      kind: 'other',
+      reason: 'not a report: the message is text/plain, not multipart/report',
+    });
+    const garbage = await parseInbound(Buffer.from('\u0000\u0001 not mail at all'));
+    expect(garbage.report.kind).toBe('other');
+    expect(garbage.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe('readDeliveryStatus', () => {
+  it('takes a hard failure over a delay, and asks nothing of successes', () => {
+    const mixed = readDeliveryStatus(
+      'Reporting-MTA: dns; mx\n\nFinal-Recipient: rfc822; a@x.example\nAction: delayed\nStatus: 4.4.1\n\n' +
+        'Final-Recipient: rfc822; b@x.example\nAction: failed\nStatus: 5.2.1\n',
+    );
+    expect(mixed).toMatchObject({ effect: 'hard-bounce', detail: '5.2.1' });
+    const delivered = readDeliveryStatus(
+      'Reporting-MTA: dns; mx\n\nFinal-Recipient: rfc822; a@x.example\nAction: delivered\nStatus: 2.0.0\n',
+    );
+    expect(delivered).toMatchObject({ effect: null, detail: 'action delivered' });
+  });
+
+  it('treats a failure with a temporary status as soft, and one without a status by its SMTP reply', () => {
+    expect(readDeliveryStatus('Final-Recipient: rfc822; a@x.example\nAction: failed\nStatus: 4.4.7\n')).toMatchObject({
+      effect: 'soft-bounce',
+    });
+    expect(
+      readDeliveryStatus('Final-Recipient: rfc822; a@x.example\nAction: failed\nDiagnostic-Code: smtp; 554 rejected\n'),
+    ).toMatchObject({ effect: 'hard-bounce' });
+    expect(readDeliveryStatus('Reporting-MTA: dns; mx\n')).toMatchObject({ kind: 'other' });
+  });
+});
+
+describe('readFeedbackReport', () => {
+  it('counts abuse, fraud, virus and other as complaints, not not-spam or auth-failure', () => {
+    for (const type of ['abuse', 'fraud', 'virus', 'other']) {
+      expect(readFeedbackReport(`Feedback-Type: ${type}\nVersion: 1\n`)).toMatchObject({ effect: 'complaint' });
+    }
+    for (const type of ['not-spam', 'auth-failure']) {
+      expect(readFeedbackReport(`Feedback-Type: ${type}\nVersion: 1\n`)).toMatchObject({ effect: null });
+    }
+    expect(readFeedbackReport('Version: 1\n')).toMatchObject({ kind: 'other' });
+  });
+});
