@@ -6,6 +6,7 @@ import {
   Outbox,
   retryAt,
   SenderPool,
+  type SendOutcome,
   SendersService,
   type SendingSender,
   Throttle,
@@ -25,8 +26,8 @@ const MAX_BATCH = 50;
 const BATCH_SECONDS = 2;
 /**
  * Messages one job keeps in flight per pooled connection: while one is on
- * the wire the next is rendered and the previous outcome is written to
- * Postgres, so neither waits for the other.
+ * the wire the next is rendered, so neither waits for the other. Outcomes
+ * are written to Postgres outside this bound.
  */
 const IN_FLIGHT_PER_CONNECTION = 2;
 /**
@@ -73,6 +74,9 @@ interface Run {
   credit: Map<string, number>;
   state: CampaignState;
   checkedAt: number;
+  /** A refresh of `state` started while waiting for a slot, and what it threw (`stillSending` surfaces it). */
+  refreshing?: Promise<void>;
+  refreshError?: unknown;
   /** Tests bypass the campaign's state (they are sent in draft, scheduled and paused). */
   tests: boolean;
   signal?: AbortSignal;
@@ -80,6 +84,12 @@ interface Run {
 
 /** How one delivery job ended. */
 export type DeliverEnd = 'drained' | 'stopped' | 'quota' | 'no_senders';
+
+/** A recipient whose data cannot make a message. */
+interface Unbuildable {
+  kind: 'unbuildable';
+  reason: string;
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -230,23 +240,55 @@ export class CampaignDeliverer {
   private async stillSending(run: Run): Promise<boolean> {
     if (run.signal?.aborted) return false;
     if (run.tests) return true;
-    if (Date.now() - run.checkedAt >= STATE_TTL_MS) {
-      const row = await this.readState(run.campaignId);
-      run.state = row?.state ?? 'cancelled';
-      run.checkedAt = Date.now();
-      if (row !== undefined && run.state === 'sending') {
-        const complaints = await this.guard.complaintReason(
-          run.campaignId,
-          async () => (await this.outbox.counts(run.campaignId)).sent,
-        );
-        if (complaints !== null) return this.pauseFor(run, complaints);
-        // Senders taken out by another job stop here too.
-        const fresh = await this.senders.forSending(row.sender_ids);
-        const disabled = new Set(fresh.filter((s) => s.disabledReason !== null).map((s) => s.id));
-        run.senders = run.senders.map((s) => (disabled.has(s.id) ? (fresh.find((f) => f.id === s.id) ?? s) : s));
-      }
+    if (run.refreshing !== undefined) await run.refreshing;
+    if (run.refreshError !== undefined) {
+      const error = run.refreshError;
+      run.refreshError = undefined;
+      throw error;
+    }
+    if (Date.now() - run.checkedAt >= STATE_TTL_MS) await this.refreshState(run);
+    return run.state === 'sending';
+  }
+
+  /**
+   * `stillSending` without waiting for the database: a stale state is
+   * refreshed in the background, so a slow query never makes a reserved
+   * slot late. A pause or cancel lands at most one refresh later.
+   */
+  private stillSendingNow(run: Run): boolean {
+    if (run.signal?.aborted) return false;
+    if (run.tests) return true;
+    // The database failed us: stop handing over messages whose outcome could not be written.
+    if (run.refreshError !== undefined) return false;
+    if (run.refreshing === undefined && Date.now() - run.checkedAt >= STATE_TTL_MS) {
+      run.refreshing = this.refreshState(run)
+        .catch((error: unknown) => {
+          run.refreshError = error;
+        })
+        .finally(() => {
+          run.refreshing = undefined;
+        });
     }
     return run.state === 'sending';
+  }
+
+  private async refreshState(run: Run): Promise<void> {
+    const row = await this.readState(run.campaignId);
+    run.state = row?.state ?? 'cancelled';
+    run.checkedAt = Date.now();
+    if (row === undefined || run.state !== 'sending') return;
+    const complaints = await this.guard.complaintReason(
+      run.campaignId,
+      async () => (await this.outbox.counts(run.campaignId)).sent,
+    );
+    if (complaints !== null) {
+      await this.pauseFor(run, complaints);
+      return;
+    }
+    // Senders taken out by another job stop here too.
+    const fresh = await this.senders.forSending(row.sender_ids);
+    const disabled = new Set(fresh.filter((s) => s.disabledReason !== null).map((s) => s.id));
+    run.senders = run.senders.map((s) => (disabled.has(s.id) ? (fresh.find((f) => f.id === s.id) ?? s) : s));
   }
 
   private activeSenders(run: Run): SendingSender[] {
@@ -337,7 +379,7 @@ export class CampaignDeliverer {
     const retry: ClaimedMessage[] = [];
     let senderFailed = false;
     const maxInFlight = sender.poolSize * (slots.spacingMs >= PACED_SPACING_MS ? 1 : IN_FLIGHT_PER_CONNECTION);
-    // Slots are reserved one per message; a slot that passed during a stall is skipped, never caught up.
+    // Slots are reserved one per message; a slot missed by more than LATE_SLOT_MS is skipped, not caught up.
     let slot = 0;
     const onTime = async (): Promise<boolean> => {
       for (; slot < chunk.length; slot++) {
@@ -348,32 +390,39 @@ export class CampaignDeliverer {
       }
       return false;
     };
+    // What the server said is written to Postgres outside the in-flight bound,
+    // so a slow write never holds a connection's next slot.
+    const recording = new Set<Promise<void>>();
+    const lost = (message: ClaimedMessage) => (error: unknown) => {
+      // The database went away, or the hand-over failed in a way the pool
+      // did not classify: the message may have been sent, so it is neither
+      // retried nor released. It stays claimed until the lease runs out and
+      // is then counted as reclaimed.
+      this.logger.error({ err: error, campaignId: run.campaignId, messageId: message.id }, 'campaign.send_error');
+      recorded.add(message.id);
+    };
     let next = 0;
     for (; next < chunk.length; next++, slot++) {
       if (senderFailed || !(await onTime()) || senderFailed) break;
       const message = chunk[next];
-      const attempt = this.sendOne(run, sender, message, contacts).then(
-        (outcome) => {
-          if (outcome === 'sender_failed') {
-            senderFailed = true;
-            retry.push(message);
-            return;
-          }
+      const attempt = this.transmit(run, sender, message, contacts).then((outcome) => {
+        if (outcome.kind === 'sender_failed') {
+          senderFailed = true;
+          retry.push(message);
+        }
+        const write = this.record(run, sender, message, outcome).then((kind) => {
+          if (kind === 'sender_failed') return;
           recorded.add(message.id);
-          if (outcomes) outcomes[message.id] = outcome;
-        },
-        (error: unknown) => {
-          // Recording the outcome failed (the database went away): the message
-          // may have been sent, so it is neither retried nor released. It stays
-          // claimed until the lease runs out and is then counted as reclaimed.
-          this.logger.error({ err: error, campaignId: run.campaignId, messageId: message.id }, 'campaign.send_error');
-          recorded.add(message.id);
-        },
-      );
+          if (outcomes) outcomes[message.id] = kind;
+        }, lost(message));
+        const written: Promise<void> = write.finally(() => recording.delete(written));
+        recording.add(written);
+      }, lost(message));
       const tracked: Promise<void> = attempt.finally(() => inFlight.delete(tracked));
       inFlight.add(tracked);
     }
     await Promise.all(inFlight);
+    await Promise.all(recording);
     const unsent = [...retry, ...chunk.slice(next)];
     if (unsent.length > 0) await this.throttle.refund(sender, unsent.length);
     return unsent;
@@ -386,20 +435,20 @@ export class CampaignDeliverer {
    */
   private async waitForSlot(run: Run, at: number): Promise<boolean> {
     for (;;) {
-      if (!(await this.stillSending(run))) return false;
+      if (!this.stillSendingNow(run)) return false;
       const wait = at - this.clock.now();
       if (wait <= 0) return true;
       await sleep(Math.min(wait, STATE_TTL_MS));
     }
   }
 
-  /** Renders, builds and sends one message and records its outcome. */
-  private async sendOne(
+  /** Renders, builds and hands one message to the sender's pool: what the server said, or why no message could be built. */
+  private async transmit(
     run: Run,
     sender: SendingSender,
     message: ClaimedMessage,
     contacts: Map<string, ContactRenderData>,
-  ): Promise<MessageOutcome> {
+  ): Promise<SendOutcome | Unbuildable> {
     const contact = message.contactId === null ? undefined : contacts.get(message.contactId);
     let raw: Buffer;
     let token: string;
@@ -422,15 +471,23 @@ export class CampaignDeliverer {
       });
     } catch (error) {
       // This recipient's data cannot make a message (render limits, an address unfit for a header).
-      await this.outbox.markFailed(message.id, `not sent: ${(error as Error).message}`.slice(0, 500));
+      return { kind: 'unbuildable', reason: `not sent: ${(error as Error).message}`.slice(0, 500) };
+    }
+    return this.pool.send(sender, { from: this.skeleton(run, sender).returnPath(token), to: message.email }, raw);
+  }
+
+  /** Records what became of one message, with its own conditional update. */
+  private async record(
+    run: Run,
+    sender: SendingSender,
+    message: ClaimedMessage,
+    outcome: SendOutcome | Unbuildable,
+  ): Promise<MessageOutcome> {
+    if (outcome.kind === 'unbuildable') {
+      await this.outbox.markFailed(message.id, outcome.reason);
       this.metrics.count('failed', sender.id);
       return 'failed';
     }
-    const outcome = await this.pool.send(
-      sender,
-      { from: this.skeleton(run, sender).returnPath(token), to: message.email },
-      raw,
-    );
     switch (outcome.kind) {
       case 'sent':
         await this.outbox.markSent(message.id, sender.id, outcome.reply);
