@@ -3,6 +3,7 @@ import { type ContactRenderData, ContactsService, SuppressionsService } from '@h
 import {
   type ClaimedMessage,
   MessageSkeleton,
+  messageDomain,
   Outbox,
   retryAt,
   SenderPool,
@@ -484,7 +485,7 @@ export class CampaignDeliverer {
       skeleton = new MessageSkeleton({
         from: { email: sender.fromEmail, name: sender.fromName },
         replyTo: sender.replyTo,
-        domain: sender.fromEmail.slice(sender.fromEmail.lastIndexOf('@') + 1),
+        domain: messageDomain(sender.fromEmail),
         feedbackId: `${run.campaignId}:${sender.id}:campaign:herald`,
         dkim: sender.dkim,
       });

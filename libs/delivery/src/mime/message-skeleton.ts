@@ -40,6 +40,15 @@ const HEADER_URL = /^https?:\/\/[\x21-\x3b\x3d\x3f-\x7e]+$/;
 const DOMAIN = /^[A-Za-z0-9.-]+$/;
 const ID_PREFIX = /^[a-z]{1,8}$/;
 
+/**
+ * The domain of a sender's Message-IDs, VERP return path (the envelope
+ * sender, which SPF checks) and mailto unsubscribe: the From domain, so SPF
+ * aligns with From whenever it passes.
+ */
+export function messageDomain(fromEmail: string): string {
+  return fromEmail.slice(fromEmail.lastIndexOf('@') + 1);
+}
+
 /** RFC 5322 date in UTC (`+0000`, not the obsolete `GMT`). */
 const rfc5322Date = (date: Date) => date.toUTCString().replace(/GMT$/, '+0000');
 
@@ -67,7 +76,7 @@ export class MessageSkeleton {
     if (options.replyTo !== null && !isSafeAddress(options.replyTo)) {
       throw invalid('The reply-to address is not valid', { replyTo: 'invalid' });
     }
-    const domain = options.domain || options.from.email.slice(options.from.email.lastIndexOf('@') + 1);
+    const domain = options.domain || messageDomain(options.from.email);
     if (!DOMAIN.test(domain)) throw invalid('The message domain is not valid', { domain: 'invalid' });
     this.domain = domain;
     this.idPrefix = options.idPrefix ?? 'm';
