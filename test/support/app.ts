@@ -66,6 +66,8 @@ export async function startTestApp(
     HERALD_SANDBOX_SMTP_PORT: '0',
     HERALD_RELAY_LISTEN: '0:starttls,0:tls',
     HERALD_RELAY_BIND: '127.0.0.1',
+    // Tests never ask real DNS: a closed loopback port refuses at once (the DNS check reports an error).
+    HERALD_DNS_SERVERS: '127.0.0.1:9',
     ...env,
   });
   const app = await createApiApp(config, {

@@ -41,6 +41,11 @@ describe('lintMessage', () => {
     expect(body[0]).toMatchObject({ rule: 'trigger_phrases', severity: 'warn' });
     expect(body[0].reason).toMatch(/body has "risk-free", "click here", "winner"/);
     expect(body[0].reason).toMatch(/screen-reader/);
+    // The HTML is read too (a hand-written text part can differ), but not its styles.
+    const html = `<html><head><style>.winner{color:red}</style></head><body><p>Act&nbsp;now</p></body></html>`;
+    expect(lintMessage({ ...clean, html }).find((f) => f.rule === 'trigger_phrases')?.reason).toMatch(
+      /body has "act now":/,
+    );
     // Whole words only: "winners" and "reactnow" are not the phrases.
     expect(rules({ ...clean, text: `${clean.text} Our winners list is up. reactnow` })).toEqual([]);
   });

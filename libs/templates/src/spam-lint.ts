@@ -1,3 +1,4 @@
+import { Parser } from 'htmlparser2';
 import { decodeEntities, forEachStartTag } from './html.js';
 
 export type SpamRule =
@@ -140,9 +141,9 @@ export function lintMessage(message: LintedMessage): SpamFinding[] {
   }
 
   const inSubject = PHRASES.filter((p) => p.pattern.test(subject)).map((p) => p.phrase);
-  const inBody = PHRASES.filter(
-    (p) => !inSubject.includes(p.phrase) && p.pattern.test(`${message.preheader}\n${message.text}`),
-  ).map((p) => p.phrase);
+  // Both parts: a hand-written text part can differ from the HTML, and filters read both.
+  const body = `${message.preheader}\n${message.text}\n${visibleText(message.html)}`;
+  const inBody = PHRASES.filter((p) => !inSubject.includes(p.phrase) && p.pattern.test(body)).map((p) => p.phrase);
   if (inSubject.length > 0 || inBody.length > 0) {
     const where = [
       inSubject.length > 0 ? `the subject has ${quoteList(inSubject)}` : '',
@@ -209,6 +210,29 @@ function isShortened(url: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The text of an HTML document as a reader sees it, without style and script contents. */
+function visibleText(html: string): string {
+  const parts: string[] = [];
+  let hidden = 0;
+  const parser = new Parser(
+    {
+      onopentagname: (name) => {
+        if (name === 'style' || name === 'script') hidden++;
+      },
+      onclosetag: (name) => {
+        if ((name === 'style' || name === 'script') && hidden > 0) hidden--;
+        parts.push(' ');
+      },
+      ontext: (text) => {
+        if (hidden === 0) parts.push(text);
+      },
+    },
+    { decodeEntities: true },
+  );
+  parser.end(html);
+  return parts.join('').replace(/\s+/g, ' ');
 }
 
 /** Images a reader sees: a 1×1 tracking pixel is not content. */

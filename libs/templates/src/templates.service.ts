@@ -266,7 +266,7 @@ export class TemplatesService implements OnApplicationBootstrap {
   }
 
   /** A made-up contact with a plausible value for every custom field, so previews show them filled in. */
-  private async sampleContact(): Promise<ContactData> {
+  async sampleContact(): Promise<ContactData> {
     const fields = (await this.fields.all()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const attributes: Record<string, unknown> = {};
     for (const f of fields) attributes[f.name] = sampleValue(f.type, f.label ?? f.name);
