@@ -190,6 +190,14 @@ describe('sender DNS check against a local DNS server', () => {
     expect(checks.dmarc.message).toMatch(/server failure/);
     expect(checks.spf_alignment.status).toBe('error');
 
+    // An include that fails leaves open whether the server is named: an error, not "wrong".
+    const inc = await sender('inc.example.com');
+    dns.zone.set('inc.example.com', ['v=spf1 include:_spf.provider.example.net ~all']);
+    dns.failing.add('_spf.provider.example.net');
+    const included = await check(inc.id);
+    expect(included.checks.spf).toMatchObject({ status: 'error', name: '_spf.provider.example.net' });
+    expect(included.checks.spf.found).toEqual(['v=spf1 include:_spf.provider.example.net ~all']);
+
     expect((await t.request('GET', '/api/v1/senders/999999/dns/check')).status).toBe(404);
   });
 });

@@ -105,7 +105,9 @@ async function checkSpf(expect: DnsExpectation, lookup: TxtLookup): Promise<DnsC
       message: `The SPF record of ${name} needs ${walk.lookups} DNS lookups to evaluate; receivers stop at ${SPF_LOOKUP_LIMIT} and treat it as an error. Remove includes you no longer use.`,
     };
   }
-  if (!walk.mechanisms.some((m) => authorises(m, expect.spf.mechanism))) {
+  const named = walk.mechanisms.some((m) => authorises(m, expect.spf.mechanism));
+  if (!named && walk.failed) return { ...resolverError('spf', walk.failed.name, walk.failed), found: records };
+  if (!named) {
     return {
       ...base,
       status: 'wrong',
@@ -128,13 +130,17 @@ const spfTerms = (record: string) => record.trim().toLowerCase().split(/\s+/).sl
 /**
  * Every mechanism of an SPF record and of the records it includes or
  * redirects to, and the DNS lookups evaluating it takes (RFC 7208 §4.6.4).
- * Stops counting once past the limit; a loop or an unresolvable include ends
- * that branch.
+ * Stops counting once past the limit; a loop or an include without a record
+ * ends that branch, a failing lookup the walk.
  */
-async function walkSpf(record: string, lookup: TxtLookup): Promise<{ mechanisms: string[]; lookups: number }> {
+async function walkSpf(
+  record: string,
+  lookup: TxtLookup,
+): Promise<{ mechanisms: string[]; lookups: number; failed?: { name: string; code: string; message: string } }> {
   const mechanisms: string[] = [];
   let lookups = 0;
   const seen = new Set<string>();
+  let failed: { name: string; code: string; message: string } | undefined;
   const visit = async (text: string): Promise<void> => {
     for (const term of spfTerms(text)) {
       const bare = term.replace(/^[+?~-]/, '');
@@ -142,15 +148,17 @@ async function walkSpf(record: string, lookup: TxtLookup): Promise<{ mechanisms:
       if (LOOKUP_TERMS.has(kind)) lookups++;
       mechanisms.push(bare);
       const target = kind === 'include' || kind === 'redirect' ? bare.slice(kind.length + 1) : '';
-      if (target === '' || seen.has(target) || lookups > SPF_LOOKUP_LIMIT) continue;
+      if (target === '' || seen.has(target) || lookups > SPF_LOOKUP_LIMIT || failed) continue;
       seen.add(target);
       const answer = await lookup(target);
+      // One resolver failure ends the walk: each further lookup would wait as long again.
+      if (answer.kind === 'error') failed = { name: target, code: answer.code, message: answer.message };
       const next = answer.kind === 'found' ? answer.records.find(isSpf) : undefined;
       if (next !== undefined) await visit(next);
     }
   };
   await visit(record);
-  return { mechanisms, lookups };
+  return { mechanisms, lookups, failed };
 }
 
 /** Whether a published mechanism covers the one Herald asks for: the same term, or an ip4/ip6 range holding the address. */
