@@ -2,6 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
+import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayServer } from '../../libs/relay/src/index.js';
@@ -416,6 +417,95 @@ describe('POST /api/v1/messages', () => {
     expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
     const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM messages WHERE email = 'race@example.com'`);
     expect(rows[0].n).toBe(1);
+  });
+
+  it('sends a stored template rendered with data, without tracking or an unsubscribe footer', async () => {
+    const template = await t.request('POST', '/api/v1/templates', {
+      body: {
+        name: 'Receipt',
+        subject: 'Receipt {{order.number}}',
+        body: `<mjml><mj-body><mj-section><mj-column>
+          <mj-text>Thank you, {{default first_name "customer"}}. Order {{order.number}}: {{order.total}}.</mj-text>
+          <mj-button href="https://shop.example.com/orders/{{order.number}}">Your order</mj-button>
+        </mj-column></mj-section></mj-body></mjml>`,
+      },
+    });
+    expect(template.status, template.text).toBe(201);
+    const sent = await t.request('POST', '/api/v1/messages', {
+      body: {
+        senderId,
+        to: ['receipt@example.com'],
+        templateId: template.body.id,
+        data: { first_name: 'Ada <b>', order: { number: 'A-1001', total: '42.00 EUR' } },
+      },
+    });
+    expect(sent.status, sent.text).toBe(202);
+    expect(sent.body.subject).toBe('Receipt A-1001');
+    await until(
+      async () => (await t.request('GET', `/api/v1/messages/${sent.body.id}`)).body.recipients[0].status,
+      (s) => s === 'sent',
+    );
+    const raw = sink.messages.find((m) => m.raw.toString('latin1').includes('Receipt A-1001'))!.raw;
+    const mail = await simpleParser(raw);
+    expect(mail.subject).toBe('Receipt A-1001');
+    expect(mail.html).toContain('Thank you, Ada &lt;b&gt;. Order A-1001: 42.00 EUR.');
+    // Links keep their destinations; no pixel, no footer, no List-Unsubscribe: this is no list mail.
+    expect(mail.html).toContain('href="https://shop.example.com/orders/A-1001"');
+    expect(mail.html).not.toMatch(/\/t\/[oc]\/|Unsubscribe|View in your browser/);
+    expect(mail.text).toContain('Thank you, Ada <b>. Order A-1001: 42.00 EUR.');
+    expect(mail.headers.has('list-unsubscribe')).toBe(false);
+
+    // A subject given with the template replaces the template's.
+    const own = await t.request('POST', '/api/v1/messages', {
+      body: { senderId, to: ['receipt@example.com'], templateId: template.body.id, subject: 'Your order', data: {} },
+    });
+    expect(own.status, own.text).toBe(202);
+    expect(own.body.subject).toBe('Your order');
+
+    const both = await t.request('POST', '/api/v1/messages', {
+      body: { senderId, to: ['a@example.com'], templateId: template.body.id, text: 'also text' },
+    });
+    expect(both.status).toBe(400);
+    expect(both.body.fields).toEqual({ templateId: 'not with html or text' });
+    const unknown = await t.request('POST', '/api/v1/messages', {
+      body: { senderId, to: ['a@example.com'], templateId: '999999' },
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.fields).toEqual({ templateId: 'unknown template' });
+    const malformed = await t.request('POST', '/api/v1/messages', {
+      body: { senderId, to: ['a@example.com'], templateId: 'abc' },
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.fields).toHaveProperty('templateId');
+    const dataAlone = await t.request('POST', '/api/v1/messages', { body: body({ data: { a: 1 } }) });
+    expect(dataAlone.status).toBe(400);
+    expect(dataAlone.body.fields).toEqual({ data: 'only with templateId' });
+    const deep = await t.request('POST', '/api/v1/messages', {
+      body: {
+        senderId,
+        to: ['a@example.com'],
+        templateId: template.body.id,
+        data: { a: { b: { c: { d: { e: { f: { g: 1 } } } } } } },
+      },
+    });
+    expect(deep.status).toBe(400);
+    expect(Object.keys(deep.body.fields)[0]).toMatch(/^data\./);
+    const noSubject = await t.request('POST', '/api/v1/messages', { body: body({ subject: undefined }) });
+    expect(noSubject.status).toBe(400);
+    expect(noSubject.body.fields).toHaveProperty('subject');
+
+    const marketing = await t.request('POST', '/api/v1/templates', {
+      body: {
+        name: 'Newsletter',
+        subject: 'News',
+        body: '<mjml><mj-body><mj-section><mj-column><mj-text><a href="{{unsubscribe_url}}">Leave</a></mj-text></mj-column></mj-section></mj-body></mjml>',
+      },
+    });
+    const listMail = await t.request('POST', '/api/v1/messages', {
+      body: { senderId, to: ['a@example.com'], templateId: marketing.body.id },
+    });
+    expect(listMail.status).toBe(422);
+    expect(listMail.body.fields).toEqual({ templateId: 'uses {{unsubscribe_url}}' });
   });
 
   it('names the fields at fault', async () => {

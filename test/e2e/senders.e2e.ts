@@ -172,7 +172,10 @@ describe('senders', () => {
       domain: 'acme-mail.example.com',
       spf: { type: 'TXT', name: 'acme-mail.example.com', value: 'v=spf1 ip4:127.0.0.1 ~all' },
       dkim: { name: 's2026._domainkey.acme-mail.example.com', value: `v=DKIM1; k=rsa; p=${res.body.dkimPublicKey}` },
-      dmarc: { name: '_dmarc.acme-mail.example.com', value: 'v=DMARC1; p=none' },
+      dmarc: {
+        name: '_dmarc.acme-mail.example.com',
+        value: 'v=DMARC1; p=none; rua=mailto:dmarc-reports@acme-mail.example.com',
+      },
     });
     const noDkim = await create(valid({ host: 'smtp.acme-mail.example.com' }));
     const dns2 = await t.request<Record<string, any>>('GET', `/api/v1/senders/${noDkim.body.id}/dns`);

@@ -68,6 +68,8 @@ export async function startTestApp(
     HERALD_RELAY_BIND: '127.0.0.1',
     HERALD_INBOUND_PORT: '0',
     HERALD_INBOUND_BIND: '127.0.0.1',
+    // Tests never ask real DNS: a closed loopback port refuses at once (the DNS check reports an error).
+    HERALD_DNS_SERVERS: '127.0.0.1:9',
     ...env,
   });
   const app = await createApiApp(config, {

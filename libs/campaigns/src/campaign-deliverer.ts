@@ -3,6 +3,7 @@ import { type ContactRenderData, ContactsService, SuppressionsService } from '@h
 import {
   type ClaimedMessage,
   MessageSkeleton,
+  messageDomain,
   Outbox,
   retryAt,
   SenderPool,
@@ -11,7 +12,14 @@ import {
   type SendingSender,
   Throttle,
 } from '@herald/delivery';
-import { type CompiledTemplate, MessageRenderer, type TemplateSource, trackingUrls } from '@herald/templates';
+import {
+  type CompiledTemplate,
+  type ContactData,
+  MessageRenderer,
+  type RenderedMessage,
+  type TemplateSource,
+  trackingUrls,
+} from '@herald/templates';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CampaignGuard } from './campaign-guard.js';
 import type { CampaignState } from './campaign-state.js';
@@ -80,6 +88,27 @@ interface Run {
   /** Tests bypass the campaign's state (they are sent in draft, scheduled and paused). */
   tests: boolean;
   signal?: AbortSignal;
+}
+
+/** A campaign message as built for one recipient. */
+export interface BuiltMessage {
+  raw: Buffer;
+  token: string;
+  rendered: RenderedMessage;
+}
+
+/** The id a sample message is built under; it is never stored, so no row has it. */
+const SAMPLE_MESSAGE_ID = '1';
+
+/** A sender's message skeleton for a campaign: From, Reply-To, Feedback-ID and DKIM, fixed once. */
+function campaignSkeleton(campaignId: string, sender: SendingSender): MessageSkeleton {
+  return new MessageSkeleton({
+    from: { email: sender.fromEmail, name: sender.fromName },
+    replyTo: sender.replyTo,
+    domain: messageDomain(sender.fromEmail),
+    feedbackId: `${campaignId}:${sender.id}:campaign:herald`,
+    dkim: sender.dkim,
+  });
 }
 
 /** How one delivery job ended. */
@@ -453,22 +482,13 @@ export class CampaignDeliverer {
     let raw: Buffer;
     let token: string;
     try {
-      const rendered = this.renderer.render(run.compiled, {
+      const name = [contact?.first_name, contact?.last_name].filter((p) => p).join(' ');
+      ({ raw, token } = this.build(this.skeleton(run, sender), run.compiled, {
         messageId: message.id,
         contact: contact ?? { email: message.email },
-      });
-      token = rendered.token;
-      const name = [contact?.first_name, contact?.last_name].filter((p) => p).join(' ');
-      raw = this.skeleton(run, sender).build({
-        messageId: message.id,
-        token,
-        to: message.email,
         toName: name === '' ? null : name,
-        subject: message.isTest ? `[Test] ${rendered.subject}` : rendered.subject,
-        html: rendered.html,
-        text: rendered.text,
-        unsubscribeUrl: trackingUrls(this.config.PUBLIC_URL, token).unsubscribe_url as string,
-      });
+        isTest: message.isTest,
+      }));
     } catch (error) {
       // This recipient's data cannot make a message (render limits, an address unfit for a header).
       return { kind: 'unbuildable', reason: `not sent: ${(error as Error).message}`.slice(0, 500) };
@@ -538,16 +558,44 @@ export class CampaignDeliverer {
   private skeleton(run: Run, sender: SendingSender): MessageSkeleton {
     let skeleton = run.skeletons.get(sender.id);
     if (skeleton === undefined) {
-      skeleton = new MessageSkeleton({
-        from: { email: sender.fromEmail, name: sender.fromName },
-        replyTo: sender.replyTo,
-        domain: sender.fromEmail.slice(sender.fromEmail.lastIndexOf('@') + 1),
-        feedbackId: `${run.campaignId}:${sender.id}:campaign:herald`,
-        dkim: sender.dkim,
-      });
+      skeleton = campaignSkeleton(run.campaignId, sender);
       run.skeletons.set(sender.id, skeleton);
     }
     return skeleton;
+  }
+
+  /**
+   * One campaign message as it would go out through `sender`, to a made-up
+   * recipient: what the preflight inspects (headers, parts, size), built by
+   * the same steps as every real message.
+   */
+  sample(campaignId: string, compiled: CompiledTemplate, sender: SendingSender, contact: ContactData): BuiltMessage {
+    return this.build(campaignSkeleton(campaignId, sender), compiled, {
+      messageId: SAMPLE_MESSAGE_ID,
+      contact,
+      toName: null,
+      isTest: false,
+    });
+  }
+
+  /** Renders one recipient's parts and builds the message around them: the only way a campaign message is made. */
+  private build(
+    skeleton: MessageSkeleton,
+    compiled: CompiledTemplate,
+    recipient: { messageId: string; contact: ContactData; toName: string | null; isTest: boolean },
+  ): BuiltMessage {
+    const rendered = this.renderer.render(compiled, { messageId: recipient.messageId, contact: recipient.contact });
+    const raw = skeleton.build({
+      messageId: recipient.messageId,
+      token: rendered.token,
+      to: recipient.contact.email,
+      toName: recipient.toName,
+      subject: recipient.isTest ? `[Test] ${rendered.subject}` : rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      unsubscribeUrl: trackingUrls(this.config.PUBLIC_URL, rendered.token).unsubscribe_url as string,
+    });
+    return { raw, token: rendered.token, rendered };
   }
 
   /**

@@ -5,6 +5,7 @@ import { SegmentsModule } from '@herald/segments';
 import { TemplatesModule } from '@herald/templates';
 import { TrackingCoreModule } from '@herald/tracking';
 import { Module } from '@nestjs/common';
+import { CampaignChecklist } from './campaign-checklist.js';
 import { CampaignDeliverer } from './campaign-deliverer.js';
 import { CampaignGuard } from './campaign-guard.js';
 import { CampaignMessages } from './campaign-messages.js';
@@ -25,6 +26,7 @@ import { RateMeter, SendMetrics } from './send-metrics.js';
   ],
   providers: [
     CampaignsService,
+    CampaignChecklist,
     CampaignDeliverer,
     CampaignGuard,
     CampaignMessages,

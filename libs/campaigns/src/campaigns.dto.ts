@@ -387,6 +387,18 @@ export class PreflightSenderView {
   disabledReason: string | null;
 }
 
+export class PreflightCheckView {
+  @ApiProperty({
+    example: 'authentication',
+    description:
+      '`authentication`, `postal_address`, `content`, `unsubscribe_link`, `list_unsubscribe_headers`, `postal_address_shown`, `size`, `text_part`, `spam` (nothing found) or `spam.<rule>` (one per finding)',
+  })
+  id: string;
+  @ApiProperty({ enum: ['pass', 'warn', 'fail'] }) status: 'pass' | 'warn' | 'fail';
+  @ApiProperty() title: string;
+  @ApiProperty({ description: 'What was found and what to do, in plain words' }) detail: string;
+}
+
 export class CampaignPreflightView {
   @ApiProperty({
     type: Number,
@@ -413,4 +425,10 @@ export class CampaignPreflightView {
       'When the audience would have gone out if sent now at the senders’ rate; null when today’s capacity does not cover it',
   })
   expectedFinishAt: string | null;
+  @ApiProperty({
+    type: [PreflightCheckView],
+    description:
+      'The pre-send checklist: sender authentication (DNS), unsubscribe link and headers, postal address, size, text part and spam triggers, read from a sample message built as sending builds it',
+  })
+  checks: PreflightCheckView[];
 }

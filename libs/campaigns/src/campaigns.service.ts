@@ -17,6 +17,7 @@ import { SegmentsService } from '@herald/segments';
 import { TemplatesService, type TemplateSource } from '@herald/templates';
 import { CampaignReports } from '@herald/tracking';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CampaignChecklist } from './campaign-checklist.js';
 import { CampaignDeliverer, type CampaignContent, CANCELLED } from './campaign-deliverer.js';
 import { CampaignQueue } from './campaign-queue.js';
 import {
@@ -139,6 +140,7 @@ export class CampaignsService {
     private readonly deliverer: CampaignDeliverer,
     private readonly rate: RateMeter,
     private readonly reports: CampaignReports,
+    private readonly checklist: CampaignChecklist,
   ) {}
 
   async list(query: CampaignQuery): Promise<Page<CampaignView>> {
@@ -311,11 +313,7 @@ export class CampaignsService {
     if (sender === undefined) {
       throw invalid('senderIds: no usable sender (all are disabled)', { senderIds: 'no usable sender' });
     }
-    const content = await this.db.one<{ content: CampaignContent | null }>(
-      `SELECT content FROM campaigns WHERE id = $1`,
-      [id],
-    );
-    const source = content.content?.source ?? (await this.liveSource(campaign));
+    const source = await this.contentSource(campaign);
     const compiled = await this.deliverer.compile(source, senders[0], campaign.track_opens, campaign.track_clicks);
     const messageIds = await this.db.transaction((tx) => this.outbox.addTests(tx, id, addresses));
     const outcomes = await this.deliverer.sendTests(id, messageIds, compiled, campaign.sender_ids);
@@ -402,6 +400,13 @@ export class CampaignsService {
         audienceError = `Counting the audience took longer than ${this.config.HERALD_SEGMENT_TIMEOUT_MS} ms`;
       } else throw error;
     }
+    const checks = await this.checklist.checks({
+      campaignId: campaign.id,
+      source: campaign.template_id === null ? null : await this.contentSource(campaign),
+      senders,
+      trackOpens: campaign.track_opens,
+      trackClicks: campaign.track_clicks,
+    });
     const capacities = senders.flatMap((s, i) => (s.disabledReason === null ? [remaining[i]] : []));
     const unlimited = capacities.some((c) => c === null);
     const remainingToday = unlimited ? null : capacities.reduce<number>((sum, c) => sum + (c ?? 0), 0);
@@ -426,6 +431,7 @@ export class CampaignsService {
         coversAudience && audience !== null && ratePerSecond > 0
           ? new Date(Date.now() + (audience / ratePerSecond) * 1000).toISOString()
           : null,
+      checks,
     };
   }
 
@@ -573,6 +579,15 @@ export class CampaignsService {
        SELECT $1, s, p::int FROM unnest($2::bigint[]) WITH ORDINALITY AS x (s, p)`,
       [id, uniqueIds(senderIds)],
     );
+  }
+
+  /** What the campaign sends: a started campaign's frozen content, otherwise the template as it is now. */
+  private async contentSource(c: CampaignRow): Promise<TemplateSource> {
+    const content = await this.db.one<{ content: CampaignContent | null }>(
+      `SELECT content FROM campaigns WHERE id = $1`,
+      [c.id],
+    );
+    return content.content?.source ?? (await this.liveSource(c));
   }
 
   /** The template as it is now with the campaign's overrides: what a test of an unstarted campaign shows. */

@@ -14,6 +14,9 @@ interface VariableSpec {
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** An IPv4 address or a bracketed IPv6 address, with an optional port: what `dns.Resolver.setServers` takes. */
+const DNS_SERVER =
+  /^(?:\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?|\[[0-9A-Fa-f:.]+\](?::\d{1,5})?|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+)$/;
 // Connection URLs are checked here, not first parsed by a driver: a driver's
 // "Invalid URL" error carries the whole input, password included, into the log.
 const url = (protocol: RegExp, example: string) => z.url({ protocol, error: `expected a URL such as ${example}` });
@@ -185,6 +188,20 @@ export const CONFIG_VARIABLES = {
   HERALD_SMTP_VERIFY_TIMEOUT_MS: {
     schema: positiveInt.default(10_000),
     description: 'Longest a sender check (`POST /senders/:id/verify`) waits for each step of the SMTP conversation.',
+  },
+  HERALD_DNS_SERVERS: {
+    schema: z
+      .string()
+      .refine((v) => v.split(',').every((s) => s.trim() === '' || DNS_SERVER.test(s.trim())), {
+        error: 'expected IP addresses with optional ports, such as 127.0.0.1:5353,[::1]:53',
+      })
+      .optional(),
+    description:
+      'DNS servers the sender DNS check asks, comma-separated IP[:port] ([IPv6]:port); empty: the system resolver.',
+  },
+  HERALD_DNS_TIMEOUT_MS: {
+    schema: positiveInt.default(3_000),
+    description: 'Longest the sender DNS check waits for one lookup before it reports the resolver as not answering.',
   },
   HERALD_RELAY_LISTEN: {
     schema: z

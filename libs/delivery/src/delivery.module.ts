@@ -8,6 +8,7 @@ import { SANDBOX_ENDPOINT, SenderPool } from './pool/sender-pool.js';
 import { SandboxAddress } from './sandbox/sandbox-address.js';
 import { SandboxController } from './sandbox/sandbox.controller.js';
 import { SandboxMessages } from './sandbox/sandbox-messages.service.js';
+import { DnsResolver } from './senders/dns-resolver.js';
 import { SendersController } from './senders/senders.controller.js';
 import { SendersService } from './senders/senders.service.js';
 import { Throttle } from './throttle/throttle.js';
@@ -22,6 +23,7 @@ import { Throttle } from './throttle/throttle.js';
     Throttle,
     MessageDispatch,
     SendersService,
+    DnsResolver,
     SandboxAddress,
     SandboxMessages,
     { provide: SANDBOX_ENDPOINT, useExisting: SandboxAddress },

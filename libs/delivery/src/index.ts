@@ -15,3 +15,5 @@ export * from './senders/sender.js';
 export * from './senders/senders.service.js';
 export * from './senders/smtp-verify.js';
 export * from './throttle/throttle.js';
+export * from './senders/dns-check.js';
+export * from './senders/dns-resolver.js';

@@ -46,7 +46,11 @@ export class MessagesController {
       'Up to 200 printable characters. The same key with the same body within 24 h answers with the first message; with another body, 422.',
   })
   @ApiAcceptedResponse({ type: MessageView })
-  @ApiUnprocessableEntityResponse({ description: 'The Idempotency-Key was used with a different body' })
+  @ApiNotFoundResponse({ description: 'No template with `templateId`; `fields.templateId` says so' })
+  @ApiUnprocessableEntityResponse({
+    description:
+      'The Idempotency-Key was used with a different body, or the template cannot be rendered with `data` (it uses `{{unsubscribe_url}}`, or passes a render limit)',
+  })
   @ApiPayloadTooLargeResponse({ description: 'Larger than HERALD_RELAY_MAX_BYTES' })
   @ApiTooManyRequestsResponse({ description: 'More than HERALD_RELAY_RATE_PER_MINUTE messages a minute' })
   async send(
@@ -68,6 +72,8 @@ export class MessagesController {
         subject: body.subject,
         html: body.html,
         text: body.text,
+        templateId: body.templateId,
+        data: body.data,
         replyTo: body.replyTo,
       },
       idempotencyKey,

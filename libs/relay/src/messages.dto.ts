@@ -6,6 +6,7 @@ import {
   IsArray,
   IsEmail,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -34,23 +35,50 @@ export class SendMessageDto {
   @MaxLength(320, { each: true })
   to!: string[];
 
-  @ApiProperty({ example: 'Your receipt' })
+  @ApiPropertyOptional({
+    example: 'Your receipt',
+    description: "Required without `templateId`; with it, replaces the template's subject",
+  })
+  @ValidateIf((o: SendMessageDto) => o.subject !== undefined || o.templateId === undefined)
   @IsString()
   @IsNotEmpty()
   @MaxLength(998)
-  subject!: string;
+  subject?: string;
 
-  @ApiPropertyOptional({ description: 'The HTML part; `html` or `text` (or both) is required' })
-  @ValidateIf((o: SendMessageDto) => o.html !== undefined || o.text === undefined)
+  @ApiPropertyOptional({
+    description: 'The HTML part; without `templateId`, `html` or `text` (or both) is required; not with `templateId`',
+  })
+  @ValidateIf((o: SendMessageDto) => o.html !== undefined || (o.text === undefined && o.templateId === undefined))
   @IsString()
   @IsNotEmpty()
   html?: string;
 
-  @ApiPropertyOptional({ description: 'The plain-text part' })
-  @ValidateIf((o: SendMessageDto) => o.text !== undefined || o.html === undefined)
+  @ApiPropertyOptional({ description: 'The plain-text part; not with `templateId`' })
+  @ValidateIf((o: SendMessageDto) => o.text !== undefined || (o.html === undefined && o.templateId === undefined))
   @IsString()
   @IsNotEmpty()
   text?: string;
+
+  @ApiPropertyOptional({
+    example: '3',
+    description:
+      'A stored template to send instead of `html`/`text`, rendered once with `data` (Handlebars), without tracking and without the unsubscribe footer: transactional mail is no list mail',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(ID_PATTERN, { message: 'templateId must be a template id' })
+  templateId?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { first_name: 'Ada', order: { number: 'A-1001', total: '42.00' } },
+    description:
+      'Values the template sees by name (`{{order.number}}`); at most 64 KB of JSON, 5 levels deep, strings up to 2,000 characters. Only with `templateId`',
+  })
+  @IsOptional()
+  @IsObject()
+  data?: Record<string, unknown>;
 
   @ApiPropertyOptional({ example: 'support@example.com' })
   @IsOptional()

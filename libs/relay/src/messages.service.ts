@@ -11,6 +11,7 @@ import {
   unprocessable,
 } from '@herald/common';
 import { type SendingSender, SendersService } from '@herald/delivery';
+import { TemplatesService } from '@herald/templates';
 import { Inject, Injectable } from '@nestjs/common';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { prepareIncoming, RefusedMessage } from './incoming.js';
@@ -22,10 +23,21 @@ import { type RelayMessageView, RelayStore } from './relay-store.js';
 export interface TransactionalInput {
   senderId: string;
   to: string[];
+  /** Required without `templateId`; with it, replaces the template's subject. */
+  subject?: string;
+  html?: string;
+  text?: string;
+  /** A stored template rendered once with `data`, instead of `html`/`text`. */
+  templateId?: string;
+  data?: Record<string, unknown>;
+  replyTo?: string;
+}
+
+/** The parts of one message, given or rendered from a template. */
+interface Content {
   subject: string;
   html?: string;
   text?: string;
-  replyTo?: string;
 }
 
 /** The key in use by another request still being handled, or within 24 h for another message. */
@@ -59,6 +71,7 @@ export class TransactionalMessages {
     private readonly store: RelayStore,
     private readonly queue: RelayQueue,
     private readonly limits: RelayLimits,
+    private readonly templates: TemplatesService,
   ) {}
 
   async send(
@@ -84,7 +97,7 @@ export class TransactionalMessages {
       );
     }
     const sender = await this.sender(input.senderId);
-    const message = await this.compose(sender, input);
+    const message = await this.compose(sender, input.to, input.replyTo, await this.content(sender, input));
     let stored: { id: string; messageIds: string[] };
     try {
       stored = await this.db.transaction(async (tx) => {
@@ -142,14 +155,35 @@ export class TransactionalMessages {
     }
   }
 
-  private async compose(sender: SendingSender, input: TransactionalInput) {
+  /** The given parts, or the template rendered with `data`; `templateId` and `html`/`text` exclude each other. */
+  private async content(sender: SendingSender, input: TransactionalInput): Promise<Content> {
+    if (input.templateId === undefined) {
+      if (input.data !== undefined) {
+        throw invalid('data: only with templateId', { data: 'only with templateId' });
+      }
+      if (input.subject === undefined) throw invalid('subject is required', { subject: 'is required' });
+      return { subject: input.subject, html: input.html, text: input.text };
+    }
+    if (input.html !== undefined || input.text !== undefined) {
+      throw invalid('templateId: give either templateId or html/text, not both', {
+        templateId: 'not with html or text',
+      });
+    }
+    const rendered = await this.templates.renderTransactional(input.templateId, input.data ?? {}, {
+      name: sender.fromName ?? undefined,
+      address: sender.postalAddress,
+    });
+    return { subject: input.subject ?? rendered.subject, html: rendered.html, text: rendered.text };
+  }
+
+  private async compose(sender: SendingSender, to: string[], replyTo: string | undefined, content: Content) {
     const mail = new MailComposer({
       from: { name: sender.fromName ?? '', address: sender.fromEmail },
-      to: input.to,
-      replyTo: input.replyTo ?? sender.replyTo ?? undefined,
-      subject: input.subject.replace(/[\r\n]+/g, ' '),
-      text: input.text,
-      html: input.html,
+      to,
+      replyTo: replyTo ?? sender.replyTo ?? undefined,
+      subject: content.subject.replace(/[\r\n]+/g, ' '),
+      text: content.text,
+      html: content.html,
     });
     const raw = await new Promise<Buffer>((resolve, reject) =>
       mail.compile().build((error, message) => (error ? reject(error) : resolve(message))),

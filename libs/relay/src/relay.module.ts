@@ -1,3 +1,4 @@
+import { TemplatesModule } from '@herald/templates';
 import { Module } from '@nestjs/common';
 import { MessagesController } from './messages.controller.js';
 import { TransactionalMessages } from './messages.service.js';
@@ -5,7 +6,7 @@ import { RelayCoreModule } from './relay-core.module.js';
 
 /** The transactional messages API (`/api/v1/messages`), in api processes. */
 @Module({
-  imports: [RelayCoreModule],
+  imports: [RelayCoreModule, TemplatesModule],
   controllers: [MessagesController],
   providers: [TransactionalMessages],
 })

@@ -381,6 +381,22 @@ describe('compileTemplate: text part, preheader, pixel and footer', () => {
     expect(withLink.warnings).toEqual([]);
   });
 
+  it('adds no footer and no footer warnings for transactional mail (unsubscribeFooter: false)', async () => {
+    const compiled = await compileTemplate(
+      { ...source(mjml('<mj-text>Your receipt</mj-text>')), textBody: 'Your receipt' },
+      { ...options, unsubscribeFooter: false },
+    );
+    expect(compiled.addedUnsubscribeFooter).toBe(false);
+    expect(compiled.usesUnsubscribeUrl).toBe(false);
+    expect(compiled.warnings).toEqual([]);
+    const msg = renderMessage(compiled, { messageId: '9', contact }, key);
+    expect(msg.html).not.toContain('/u/');
+    expect(msg.html).not.toContain('1 Main Street');
+    expect(msg.text).toBe('Your receipt');
+    const linked = await compileTemplate(source(mjml(FOOTER)), { ...options, unsubscribeFooter: false });
+    expect(linked.usesUnsubscribeUrl).toBe(true);
+  });
+
   it('warns about images without alt text', async () => {
     const compiled = await compileTemplate(
       source(

@@ -46,6 +46,12 @@ export interface CompileOptions {
   trackOpens?: boolean;
   /** Rewrite http(s) links to click-tracking URLs (default true). */
   trackClicks?: boolean;
+  /**
+   * Add the unsubscribe footer when the template has no unsubscribe link
+   * (default true). False for transactional mail, which is no list mail:
+   * no footer, and no warning about a missing link or postal address.
+   */
+  unsubscribeFooter?: boolean;
 }
 
 export interface TrackedLink {
@@ -84,6 +90,8 @@ export interface CompiledTemplate {
   sources: { subject: string; html: string; text: string };
   links: TrackedLink[];
   addedUnsubscribeFooter: boolean;
+  /** The body or the text part uses `{{unsubscribe_url}}` itself. */
+  usesUnsubscribeUrl: boolean;
   warnings: TemplateWarning[];
   options: Required<CompileOptions>;
 }
@@ -149,7 +157,7 @@ const openPixel = `<img src="{{${OPEN_URL}}}" width="1" height="1" alt="" style=
  * anything that does not compile.
  */
 export async function compileTemplate(source: TemplateSource, options: CompileOptions): Promise<CompiledTemplate> {
-  const opts: Required<CompileOptions> = { trackOpens: true, trackClicks: true, ...options };
+  const opts: Required<CompileOptions> = { trackOpens: true, trackClicks: true, unsubscribeFooter: true, ...options };
   const preheader = source.preheader ?? '';
   const textBody = source.textBody ?? null;
 
@@ -167,8 +175,12 @@ export async function compileTemplate(source: TemplateSource, options: CompileOp
   checkGeneratedNesting(html);
 
   const warnings: TemplateWarning[] = [];
-  const addedUnsubscribeFooter = !bodyFacts.paths.has('unsubscribe_url');
-  if (addedUnsubscribeFooter) {
+  const usesUnsubscribeUrl =
+    bodyFacts.paths.has('unsubscribe_url') || (textFacts?.paths.has('unsubscribe_url') ?? false);
+  const addedUnsubscribeFooter = opts.unsubscribeFooter && !bodyFacts.paths.has('unsubscribe_url');
+  if (!opts.unsubscribeFooter) {
+    // Transactional mail: no list to leave, so neither a footer nor warnings about one.
+  } else if (addedUnsubscribeFooter) {
     html = beforeBodyClose(html, FOOTER_HTML);
     warnings.push({ code: 'no_unsubscribe_link', message: 'no unsubscribe link: a standard footer was added' });
   } else if (!bodyFacts.paths.has('sender.address')) {
@@ -200,7 +212,7 @@ export async function compileTemplate(source: TemplateSource, options: CompileOp
 
   let text: string;
   if (textBody !== null) {
-    text = textFacts?.paths.has('unsubscribe_url') ? textBody : textBody + FOOTER_TEXT;
+    text = !opts.unsubscribeFooter || textFacts?.paths.has('unsubscribe_url') ? textBody : textBody + FOOTER_TEXT;
   } else {
     text = htmlToText(html).trim() + '\n';
   }
@@ -226,6 +238,7 @@ export async function compileTemplate(source: TemplateSource, options: CompileOp
     sources: { subject, html, text },
     links,
     addedUnsubscribeFooter,
+    usesUnsubscribeUrl,
     warnings,
     options: opts,
   };

@@ -22,3 +22,4 @@ export * from './template-error.js';
 export * from './templates.dto.js';
 export * from './templates.module.js';
 export * from './templates.service.js';
+export * from './spam-lint.js';

@@ -1,6 +1,7 @@
 import {
   Db,
   decodeCursor,
+  DomainError,
   HERALD_CONFIG,
   type HeraldConfig,
   invalid,
@@ -9,10 +10,12 @@ import {
   parseId,
   type Sql,
   toPage,
+  unprocessable,
 } from '@herald/common';
 import { ContactsService, FieldsService, type FieldType } from '@herald/contacts';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import type { TemplateFormat, TemplateSource, TemplateWarning } from './compile-template.js';
+import type { SenderInfo, TemplateFormat, TemplateSource, TemplateWarning } from './compile-template.js';
+import type { MessageParts } from './handlebars.js';
 import { type ContactData, renderParts, templateData } from './render.js';
 import { STARTER_TEMPLATES } from './starters/index.js';
 import { MessageRenderer, PLACEHOLDER_SENDER } from './message-renderer.js';
@@ -229,6 +232,42 @@ export class TemplatesService implements OnApplicationBootstrap {
     );
   }
 
+  /**
+   * A stored template as one transactional message: rendered once with
+   * `data` (checked as preview data is), without tracking and without the
+   * unsubscribe footer, since transactional mail is no list mail. A template
+   * that links to `{{unsubscribe_url}}` is refused: there is no list to leave
+   * and the link would be empty. An unknown template is a 404 naming `field`.
+   */
+  async renderTransactional(
+    id: string,
+    data: Record<string, unknown>,
+    sender: SenderInfo,
+    field = 'templateId',
+  ): Promise<MessageParts> {
+    const template = await this.db.maybeOne<TemplateRow>(`SELECT ${COLUMNS} FROM templates WHERE id = $1`, [
+      parseId(id, field),
+    ]);
+    if (template === undefined) {
+      throw new DomainError('not_found', `Template ${id} does not exist`, { [field]: 'unknown template' });
+    }
+    const compiled = await this.renderer.compile(toSource(template), {
+      sender,
+      trackOpens: false,
+      trackClicks: false,
+      unsubscribeFooter: false,
+    });
+    if (compiled.usesUnsubscribeUrl) {
+      throw unprocessable(
+        `${field}: template ${id} links to {{unsubscribe_url}}, which transactional mail has no value for; use a template without it`,
+        { [field]: 'uses {{unsubscribe_url}}' },
+      );
+    }
+    const contact: ContactData = { email: '', attributes: {} };
+    overlay(contact, checkSampleData(data));
+    return renderParts(compiled, templateData(contact, { sender }));
+  }
+
   private async render(source: TemplateSource, request: PreviewRequest): Promise<TemplatePreviewDto> {
     if (request.contactId !== undefined) parseId(request.contactId, 'contactId');
     const sample = request.data === undefined ? undefined : checkSampleData(request.data);
@@ -266,7 +305,7 @@ export class TemplatesService implements OnApplicationBootstrap {
   }
 
   /** A made-up contact with a plausible value for every custom field, so previews show them filled in. */
-  private async sampleContact(): Promise<ContactData> {
+  async sampleContact(): Promise<ContactData> {
     const fields = (await this.fields.all()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const attributes: Record<string, unknown> = {};
     for (const f of fields) attributes[f.name] = sampleValue(f.type, f.label ?? f.name);

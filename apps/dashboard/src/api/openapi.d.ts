@@ -593,6 +593,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/senders/{id}/dns/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Look the SPF, DKIM and DMARC records up and say what is missing or wrong
+         * @description A GET because it changes nothing; each call asks DNS again (HERALD_DNS_SERVERS, bounded by HERALD_DNS_TIMEOUT_MS). Each check is `ok`, `missing`, `wrong` or `error` (the lookup failed) with a sentence saying what to do; a failing resolver is a 200 with `error` checks, not a 5xx.
+         */
+        get: operations["SendersController_checkDns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/sandbox/messages": {
         parameters: {
             query?: never;
@@ -2073,6 +2093,39 @@ export interface components {
             dkim: components["schemas"]["DnsRecordView"] | null;
             dmarc: components["schemas"]["DnsRecordView"];
         };
+        DnsCheckView: {
+            /**
+             * @description What is checked; the alignments are with the From domain, as DMARC requires
+             * @enum {string}
+             */
+            id: "spf" | "dkim" | "dmarc" | "spf_alignment" | "dkim_alignment";
+            /**
+             * @description `error`: the DNS lookup itself failed (the resolver did not answer), nothing is known
+             * @enum {string}
+             */
+            status: "ok" | "missing" | "wrong" | "error";
+            /** @description The DNS name looked up */
+            name: string | null;
+            /** @description The records found there */
+            found: string[];
+            /** @description The record to publish, when something should change */
+            expected: string | null;
+            /** @description What is the matter and what to do, in plain words */
+            message: string;
+        };
+        SenderDnsCheckView: {
+            senderId: string;
+            /** @description The domain of the From address */
+            domain: string;
+            /** @description The DNS servers asked (HERALD_DNS_SERVERS), or `system resolver` */
+            resolver: string;
+            /** Format: date-time */
+            checkedAt: string;
+            /** @description Every check is `ok` */
+            ok: boolean;
+            /** @description spf, dkim, dmarc, spf_alignment, dkim_alignment, in that order */
+            checks: components["schemas"]["DnsCheckView"][];
+        };
         SandboxMessageView: {
             /** @example 1 */
             id: string;
@@ -2277,6 +2330,18 @@ export interface components {
             /** @description Why the sender is out of service */
             disabledReason: string | null;
         };
+        PreflightCheckView: {
+            /**
+             * @description `authentication`, `postal_address`, `content`, `unsubscribe_link`, `list_unsubscribe_headers`, `postal_address_shown`, `size`, `text_part`, `spam` (nothing found) or `spam.<rule>` (one per finding)
+             * @example authentication
+             */
+            id: string;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            title: string;
+            /** @description What was found and what to do, in plain words */
+            detail: string;
+        };
         CampaignPreflightView: {
             /** @description Contacts the audience selects now that may be mailed (subscribed, unsuppressed), each once */
             audience: number | null;
@@ -2294,6 +2359,8 @@ export interface components {
              * @description When the audience would have gone out if sent now at the senders’ rate; null when today’s capacity does not cover it
              */
             expectedFinishAt: string | null;
+            /** @description The pre-send checklist: sender authentication (DNS), unsubscribe link and headers, postal address, size, text part and spam triggers, read from a sample message built as sending builds it */
+            checks: components["schemas"]["PreflightCheckView"][];
         };
         FigureView: {
             count: number;
@@ -2536,12 +2603,33 @@ export interface components {
              *     ]
              */
             to: string[];
-            /** @example Your receipt */
-            subject: string;
-            /** @description The HTML part; `html` or `text` (or both) is required */
+            /**
+             * @description Required without `templateId`; with it, replaces the template's subject
+             * @example Your receipt
+             */
+            subject?: string;
+            /** @description The HTML part; without `templateId`, `html` or `text` (or both) is required; not with `templateId` */
             html?: string;
-            /** @description The plain-text part */
+            /** @description The plain-text part; not with `templateId` */
             text?: string;
+            /**
+             * @description A stored template to send instead of `html`/`text`, rendered once with `data` (Handlebars), without tracking and without the unsubscribe footer: transactional mail is no list mail
+             * @example 3
+             */
+            templateId?: string;
+            /**
+             * @description Values the template sees by name (`{{order.number}}`); at most 64 KB of JSON, 5 levels deep, strings up to 2,000 characters. Only with `templateId`
+             * @example {
+             *       "first_name": "Ada",
+             *       "order": {
+             *         "number": "A-1001",
+             *         "total": "42.00"
+             *       }
+             *     }
+             */
+            data?: {
+                [key: string]: unknown;
+            };
             /** @example support@example.com */
             replyTo?: string;
         };
@@ -6294,6 +6382,54 @@ export interface operations {
             };
         };
     };
+    SendersController_checkDns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SenderDnsCheckView"];
+                };
+            };
+            /** @description Malformed input; `fields` names each property at fault */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid session or API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Nothing has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     SandboxController_list: {
         parameters: {
             query?: {
@@ -8168,6 +8304,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description No template with `templateId`; `fields.templateId` says so */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Larger than HERALD_RELAY_MAX_BYTES */
             413: {
                 headers: {
@@ -8186,7 +8331,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The Idempotency-Key was used with a different body */
+            /** @description The Idempotency-Key was used with a different body, or the template cannot be rendered with `data` (it uses `{{unsubscribe_url}}`, or passes a render limit) */
             422: {
                 headers: {
                     [name: string]: unknown;

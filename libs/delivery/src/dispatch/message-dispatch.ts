@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Clock } from '@herald/common';
 import { Injectable, Logger } from '@nestjs/common';
 import { DkimSigner } from '../mime/dkim.js';
-import { MessageSkeleton, type RecipientParts } from '../mime/message-skeleton.js';
+import { MessageSkeleton, messageDomain, type RecipientParts } from '../mime/message-skeleton.js';
 import { type SendOutcome, SenderPool } from '../pool/sender-pool.js';
 import type { DkimKey, SendingSender } from '../senders/sender.js';
 import { SendersService } from '../senders/senders.service.js';
@@ -177,7 +177,7 @@ export class MessageDispatch {
       skeleton = new MessageSkeleton({
         from: { email: sender.fromEmail, name: sender.fromName },
         replyTo: sender.replyTo,
-        domain: sender.fromEmail.slice(sender.fromEmail.lastIndexOf('@') + 1),
+        domain: messageDomain(sender.fromEmail),
         feedbackId: kind.feedbackId,
         dkim: sender.dkim,
         idPrefix: kind.idPrefix,

@@ -61,6 +61,15 @@ export function parseVerp(address: string): { kind: VerpKind; token: string; dom
   return { kind: match[1].toLowerCase() as VerpKind, token: match[2], domain: match[3].toLowerCase() };
 }
 
+/**
+ * The domain of a sender's Message-IDs, VERP return path (the envelope
+ * sender, which SPF checks) and mailto unsubscribe: the From domain, so SPF
+ * aligns with From whenever it passes.
+ */
+export function messageDomain(fromEmail: string): string {
+  return fromEmail.slice(fromEmail.lastIndexOf('@') + 1);
+}
+
 /** RFC 5322 date in UTC (`+0000`, not the obsolete `GMT`). */
 const rfc5322Date = (date: Date) => date.toUTCString().replace(/GMT$/, '+0000');
 
@@ -88,7 +97,7 @@ export class MessageSkeleton {
     if (options.replyTo !== null && !isSafeAddress(options.replyTo)) {
       throw invalid('The reply-to address is not valid', { replyTo: 'invalid' });
     }
-    const domain = options.domain || options.from.email.slice(options.from.email.lastIndexOf('@') + 1);
+    const domain = options.domain || messageDomain(options.from.email);
     if (!DOMAIN.test(domain)) throw invalid('The message domain is not valid', { domain: 'invalid' });
     this.domain = domain;
     this.idPrefix = options.idPrefix ?? 'm';

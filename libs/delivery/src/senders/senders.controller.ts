@@ -12,7 +12,14 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { CreateSenderDto, SenderDnsView, SenderView, UpdateSenderDto, VerifyResultView } from './senders.dto.js';
+import {
+  CreateSenderDto,
+  SenderDnsCheckView,
+  SenderDnsView,
+  SenderView,
+  UpdateSenderDto,
+  VerifyResultView,
+} from './senders.dto.js';
 import { SendersService } from './senders.service.js';
 
 @ApiTags('senders')
@@ -80,5 +87,19 @@ export class SendersController {
   @ApiNotFoundResponse()
   dns(@Param('id') id: string): Promise<SenderDnsView> {
     return this.senders.dns(id);
+  }
+
+  @Get(':id/dns/check')
+  @ApiOperation({
+    summary: 'Look the SPF, DKIM and DMARC records up and say what is missing or wrong',
+    description:
+      'A GET because it changes nothing; each call asks DNS again (HERALD_DNS_SERVERS, bounded by HERALD_DNS_TIMEOUT_MS). ' +
+      'Each check is `ok`, `missing`, `wrong` or `error` (the lookup failed) with a sentence saying what to do; ' +
+      'a failing resolver is a 200 with `error` checks, not a 5xx.',
+  })
+  @ApiOkResponse({ type: SenderDnsCheckView })
+  @ApiNotFoundResponse()
+  checkDns(@Param('id') id: string): Promise<SenderDnsCheckView> {
+    return this.senders.checkDns(id);
   }
 }

@@ -14,6 +14,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { SENDER_SECURITIES, type SenderKind, type SenderSecurity } from './sender.js';
+import type { DnsCheckId, DnsCheckStatus } from './dns-check.js';
 import type { VerifyStage } from './smtp-verify.js';
 
 /** `undefined` means "not given"; `null` is refused where a field cannot be cleared. */
@@ -257,6 +258,34 @@ export class SenderDnsView {
   @ApiProperty({ type: DnsRecordView, nullable: true, description: 'Null until the sender has a DKIM key' })
   dkim: DnsRecordView | null;
   @ApiProperty({ type: DnsRecordView }) dmarc: DnsRecordView;
+}
+
+export class DnsCheckView {
+  @ApiProperty({
+    enum: ['spf', 'dkim', 'dmarc', 'spf_alignment', 'dkim_alignment'],
+    description: 'What is checked; the alignments are with the From domain, as DMARC requires',
+  })
+  id: DnsCheckId;
+  @ApiProperty({
+    enum: ['ok', 'missing', 'wrong', 'error'],
+    description: '`error`: the DNS lookup itself failed (the resolver did not answer), nothing is known',
+  })
+  status: DnsCheckStatus;
+  @ApiProperty({ type: String, nullable: true, description: 'The DNS name looked up' }) name: string | null;
+  @ApiProperty({ type: [String], description: 'The records found there' }) found: string[];
+  @ApiProperty({ type: String, nullable: true, description: 'The record to publish, when something should change' })
+  expected: string | null;
+  @ApiProperty({ description: 'What is the matter and what to do, in plain words' }) message: string;
+}
+
+export class SenderDnsCheckView {
+  @ApiProperty() senderId: string;
+  @ApiProperty({ description: 'The domain of the From address' }) domain: string;
+  @ApiProperty({ description: 'The DNS servers asked (HERALD_DNS_SERVERS), or `system resolver`' }) resolver: string;
+  @ApiProperty({ format: 'date-time' }) checkedAt: string;
+  @ApiProperty({ description: 'Every check is `ok`' }) ok: boolean;
+  @ApiProperty({ type: [DnsCheckView], description: 'spf, dkim, dmarc, spf_alignment, dkim_alignment, in that order' })
+  checks: DnsCheckView[];
 }
 
 export class VerifyResultView {

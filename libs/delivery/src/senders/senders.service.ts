@@ -19,7 +19,10 @@ import {
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { domainToASCII } from 'node:url';
 import { isIP } from 'node:net';
+import { messageDomain } from '../mime/message-skeleton.js';
 import { SandboxAddress } from '../sandbox/sandbox-address.js';
+import { checkDns, type DnsExpectation } from './dns-check.js';
+import { DnsResolver } from './dns-resolver.js';
 import { dkimRecord, generateDkimKey, parseDkimKey } from './dkim.js';
 import type { SenderSecurity, SendingSender } from './sender.js';
 import {
@@ -32,7 +35,7 @@ import {
   headerSafe,
   resolveSecurity,
 } from './sender-input.js';
-import type { DnsRecordView, SenderDnsView, SenderView, VerifyResultView } from './senders.dto.js';
+import type { DnsRecordView, SenderDnsCheckView, SenderDnsView, SenderView, VerifyResultView } from './senders.dto.js';
 import {
   INSERT_SANDBOX_SENDER,
   INSERT_SENDER,
@@ -81,6 +84,8 @@ const CONNECTION_FIELDS = ['host', 'port', 'security', 'username', 'password'] a
 const SECRETS_LABEL = 'sender secrets';
 const PG_FOREIGN_KEY_VIOLATION = '23503';
 const MAX_REASON_CHARS = 500;
+/** The local part of the DMARC aggregate report address Herald suggests: rua=mailto:dmarc-reports@<domain>. */
+const DMARC_REPORT_MAILBOX = 'dmarc-reports';
 
 /**
  * SMTP senders: what the API edits and what sending reads. Passwords and DKIM
@@ -97,6 +102,7 @@ export class SendersService {
     private readonly db: Db,
     private readonly appSecret: AppSecret,
     private readonly sandbox: SandboxAddress,
+    private readonly resolver: DnsResolver,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
   ) {}
 
@@ -152,24 +158,64 @@ export class SendersService {
   /** The records to publish for the From domain: SPF, DKIM (once there is a key) and a monitoring DMARC. */
   async dns(id: string): Promise<SenderDnsView> {
     const row = await this.find(this.db, id);
-    const domain = domainToASCII(row.from_email.slice(row.from_email.lastIndexOf('@') + 1));
-    const host = row.kind === 'sandbox' ? this.sandbox.host : row.host;
-    const mechanism = isIP(host) === 4 ? `ip4:${host}` : isIP(host) === 6 ? `ip6:${host}` : `a:${host}`;
+    const expect = this.dnsExpectation(row);
     return {
-      domain,
+      domain: expect.domain,
       spf: txt(
-        domain,
-        `v=spf1 ${mechanism} ~all`,
+        expect.envelopeDomain,
+        expect.spf.record,
         'Allows the SMTP server to send for this domain (bounces come back to it). If your provider documents an ' +
           '`include:` (such as include:spf.provider.com), use theirs instead; merge with an SPF record you already have: ' +
           'a domain has one.',
       ),
       dkim: this.dkimView(row),
       dmarc: txt(
-        `_dmarc.${domain}`,
-        'v=DMARC1; p=none',
-        'Monitoring only: receivers report but reject nothing. Tighten to p=quarantine once SPF and DKIM pass.',
+        `_dmarc.${expect.domain}`,
+        expect.dmarc.record,
+        'Monitoring only: receivers report but reject nothing; reports go to the rua address (create that mailbox, or ' +
+          'put a DMARC report service there). Tighten to p=quarantine once SPF and DKIM pass.',
       ),
+    };
+  }
+
+  /**
+   * Looks the records up and says for each whether it is published and
+   * right, and whether DKIM and the envelope domain align with From. DNS
+   * trouble is reported in the checks (`error`), never thrown.
+   */
+  async checkDns(id: string): Promise<SenderDnsCheckView> {
+    const row = await this.find(this.db, id);
+    const expect = this.dnsExpectation(row);
+    const checks = await checkDns(expect, (name) => this.resolver.txt(name));
+    return {
+      senderId: row.id,
+      domain: expect.domain,
+      resolver: this.resolver.describe(),
+      checkedAt: new Date().toISOString(),
+      ok: checks.every((c) => c.status === 'ok'),
+      checks,
+    };
+  }
+
+  private dnsExpectation(row: SenderRow): DnsExpectation {
+    const domain = domainToASCII(messageDomain(row.from_email));
+    const host = row.kind === 'sandbox' ? this.sandbox.host : row.host;
+    const mechanism = isIP(host) === 4 ? `ip4:${host}` : isIP(host) === 6 ? `ip6:${host}` : `a:${host}`;
+    const dkim = this.dkimView(row);
+    return {
+      domain,
+      envelopeDomain: domain,
+      spf: { mechanism, record: `v=spf1 ${mechanism} ~all` },
+      dkim:
+        dkim === null
+          ? null
+          : {
+              domain: row.dkim_domain!,
+              selector: row.dkim_selector!,
+              publicKey: row.dkim_public_key!,
+              record: dkim.value,
+            },
+      dmarc: { record: `v=DMARC1; p=none; rua=mailto:${DMARC_REPORT_MAILBOX}@${domain}` },
     };
   }
 
