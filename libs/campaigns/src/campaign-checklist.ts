@@ -1,5 +1,5 @@
 import { DomainError } from '@herald/common';
-import { type DnsCheck, SendersService, type SendingSender } from '@herald/delivery';
+import { type DnsCheck, messageDomain, SendersService, type SendingSender } from '@herald/delivery';
 import {
   type CompiledTemplate,
   GMAIL_CLIP_BYTES,
@@ -137,7 +137,7 @@ export class CampaignChecklist {
               : alignedPasses === 0 && failed
                 ? 'fail'
                 : 'warn';
-        const domain = s.fromEmail.slice(s.fromEmail.lastIndexOf('@') + 1);
+        const domain = messageDomain(s.fromEmail);
         const detail =
           problems.length === 0
             ? `${s.name} (${domain}): SPF, DKIM and DMARC are published and align with From.`

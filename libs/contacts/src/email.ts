@@ -1,6 +1,9 @@
 import { domainToASCII, domainToUnicode } from 'node:url';
 import validator from 'validator';
 
+/** The domain of an address, lower-cased (domains are case-insensitive; local parts may not be). */
+export const domainOf = (address: string): string => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+
 /** RFC 5321 caps a forward path at 256 octets including brackets. */
 export const MAX_EMAIL_LENGTH = 254;
 

@@ -1,5 +1,5 @@
 import { AppSecret, Db, HERALD_CONFIG, type HeraldConfig, MessageTokens, type Sql } from '@herald/common';
-import { SuppressionsService } from '@herald/contacts';
+import { domainOf, SuppressionsService } from '@herald/contacts';
 import { Outbox, parseVerp, SendersService, type StoredMessage } from '@herald/delivery';
 import { MailFeedback, UnsubscribeService } from '@herald/tracking';
 import { Inject, Injectable, Logger } from '@nestjs/common';
@@ -52,7 +52,6 @@ interface Decision {
 
 type Match = { message: StoredMessage } | { message: null; reason: string };
 
-const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 const localPartOf = (address: string) => address.slice(0, address.lastIndexOf('@')).toLowerCase();
 
 /**

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { domainOf } from '@herald/contacts';
 import { fieldName, fieldValue, isSafeAddress, joinMessage, splitMessage } from '@herald/delivery';
 import addressparser from 'nodemailer/lib/addressparser';
 
@@ -26,8 +27,6 @@ export class RefusedMessage extends Error {
 
 /** Fields the relay drops: Bcc would show the hidden recipients, Return-Path is the receiver's to write. */
 const DROPPED = new Set(['bcc', 'return-path']);
-
-const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 
 /**
  * The data of an SMTP transaction (or a message the API composed) made fit

@@ -1,12 +1,11 @@
 import type { RelayKey } from '@herald/auth';
 import { Clock } from '@herald/common';
+import { domainOf } from '@herald/contacts';
 import { SendersService } from '@herald/delivery';
 import { Injectable } from '@nestjs/common';
 import { prepareIncoming, RefusedMessage } from './incoming.js';
 import { RelayQueue } from './relay-queue.js';
 import { RelayStore } from './relay-store.js';
-
-const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
 
 /**
  * Where the SMTP server hands a finished transaction: the checks that keep

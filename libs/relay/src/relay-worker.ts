@@ -10,7 +10,7 @@ import {
   runPeriodically,
 } from '@herald/common';
 import { SuppressionsService } from '@herald/contacts';
-import { MessageDispatch, Outbox, retryAt, SendersService, verpAddress } from '@herald/delivery';
+import { MessageDispatch, messageDomain, Outbox, retryAt, SendersService, verpAddress } from '@herald/delivery';
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import {
   Inject,
@@ -84,7 +84,7 @@ export class RelayDeliverer {
     this.messageTokens ??= new MessageTokens(this.secret.value);
     let returnPath: string;
     try {
-      const domain = sender.fromEmail.slice(sender.fromEmail.lastIndexOf('@') + 1);
+      const domain = messageDomain(sender.fromEmail);
       returnPath = verpAddress('bounce', this.messageTokens.sign(row.id), domain);
     } catch (error) {
       return void (await this.outbox.markFailed(row.id, `not sent: ${(error as Error).message}`));

@@ -1,4 +1,5 @@
 import type { Sql } from '@herald/common';
+import { domainOf } from '@herald/contacts';
 import type { TrackedMessage } from '../message-source.js';
 import * as q from './events.sql.js';
 import type { MachineReason } from './machine.js';
@@ -28,7 +29,6 @@ export interface BatchOutcome {
 }
 
 /** The domain of an address, lower-cased; the part after the last `@`. */
-export const domainOf = (email: string): string => email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 
 const hourOf = (at: Date): string => {
   const hour = new Date(at);

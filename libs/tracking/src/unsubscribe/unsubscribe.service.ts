@@ -1,5 +1,5 @@
 import { AppSecret, Db, MessageTokens, OutgoingEvents } from '@herald/common';
-import { type ListName, ListsService, SuppressionsService } from '@herald/contacts';
+import { domainOf, type ListName, ListsService, SuppressionsService } from '@herald/contacts';
 import { Injectable } from '@nestjs/common';
 import { type MessageBranding, type TrackedMessage, TrackedMessages } from '../message-source.js';
 import { COUNT_CAMPAIGN, COUNT_DOMAIN, COUNT_HOUR, INSERT_EVENT } from './unsubscribe.sql.js';
@@ -23,11 +23,6 @@ export interface UnsubscribeState {
 
 /** Enough of a user agent to tell a mailbox provider from a browser. */
 const USER_AGENT_MAX = 512;
-
-/** The domain of an address, lower-cased, as the per-domain counters key it. */
-export function recipientDomain(email: string): string {
-  return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
-}
 
 /**
  * Unsubscribes and the preference centre behind `/u/:token`. An opt-out
@@ -86,7 +81,7 @@ export class UnsubscribeService {
       if (message.campaignId !== null) {
         await tx.execute(COUNT_CAMPAIGN, [message.campaignId]);
         await tx.execute(COUNT_HOUR, [message.campaignId]);
-        await tx.execute(COUNT_DOMAIN, [message.campaignId, recipientDomain(message.email)]);
+        await tx.execute(COUNT_DOMAIN, [message.campaignId, domainOf(message.email)]);
       }
       await this.outgoing.publish(tx, [
         {
