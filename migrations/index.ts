@@ -11,6 +11,7 @@ import { Signups1764301200000 } from './1764301200000-Signups.js';
 import { Relay1764301300000 } from './1764301300000-Relay.js';
 import { MessageCounts1764301350000 } from './1764301350000-MessageCounts.js';
 import { Webhooks1764301400000 } from './1764301400000-Webhooks.js';
+import { EngagementIndexes1764301600000 } from './1764301600000-EngagementIndexes.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
@@ -30,4 +31,5 @@ export const migrations = [
   Relay1764301300000,
   MessageCounts1764301350000,
   Webhooks1764301400000,
+  EngagementIndexes1764301600000,
 ];
