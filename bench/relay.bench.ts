@@ -3,7 +3,9 @@
  * BENCH_RELAY_CLIENTS concurrent SMTP clients, default 4).
  *
  * In one run, the same clients (nodemailer pools: STARTTLS, AUTH, one
- * recipient per message) send the same messages to:
+ * recipient per message), in a process of their own so that their TLS and
+ * MIME work does not take the CPU of the server under test, send the same
+ * messages to:
  *   (a) a bare smtp-server with the same TLS and AUTH that accepts and
  *       counts each message (the baseline);
  *   (b) Herald's relay (api, worker and relay in this process), which
@@ -12,10 +14,11 @@
  * The headline is (b) / (a) in messages accepted per second; target >= 0.5,
  * with every accepted message delivered exactly once.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { ApiKeysService, AuthService } from '@herald/auth';
 import { loadConfig, prepareProcess } from '@herald/common';
@@ -29,6 +32,7 @@ const CLIENTS = Number(process.env.BENCH_RELAY_CLIENTS ?? 4);
 const TARGET_RATIO = 0.5;
 const DB_NAME = 'herald_bench_relay';
 const FROM = 'app@bench-relay.example.org';
+const LOAD_SCRIPT = fileURLToPath(new URL('./lib/smtp-load.js', import.meta.url));
 
 /** A counting SMTP server; `tls` makes it the baseline (STARTTLS and AUTH like the relay's). */
 async function countingServer(tls?: { key: string; cert: string }) {
@@ -58,39 +62,22 @@ async function countingServer(tls?: { key: string; cert: string }) {
   };
 }
 
-/** Sends MESSAGES messages over CLIENTS pooled connections; returns messages accepted per second. */
-async function drive(port: number, pass: string, prefix: string): Promise<number> {
-  const mailers = Array.from({ length: CLIENTS }, () =>
-    nodemailer.createTransport({
-      pool: true,
-      maxConnections: 1,
-      maxMessages: Infinity,
-      host: '127.0.0.1',
-      port,
-      secure: false,
-      requireTLS: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: 'apikey', pass },
-    }),
-  );
-  let next = 0;
-  const started = process.hrtime.bigint();
-  await Promise.all(
-    mailers.map(async (mailer) => {
-      for (let i = next++; i < MESSAGES; i = next++) {
-        await mailer.sendMail({
-          from: `Bench <${FROM}>`,
-          to: `${prefix}${i}@example.com`,
-          subject: `Order ${i} confirmed`,
-          text: `Thank you for order ${i}.\n`.repeat(40),
-          html: `<p>Thank you for order ${i}.</p>`.repeat(40),
-        });
-      }
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  for (const mailer of mailers) mailer.close();
-  return MESSAGES / seconds;
+/**
+ * Sends MESSAGES messages over CLIENTS pooled connections from a process of
+ * its own (bench/lib/smtp-load.ts); returns messages accepted per second.
+ */
+function drive(port: number, pass: string, prefix: string): Promise<number> {
+  const spec = JSON.stringify({ port, pass, prefix, messages: MESSAGES, clients: CLIENTS, from: FROM });
+  const child = spawn(process.execPath, [LOAD_SCRIPT, spec], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve((JSON.parse(out.trim().split('\n').pop() as string) as { perSecond: number }).perSecond)
+        : reject(new Error(`smtp-load exited ${code}`)),
+    );
+  });
 }
 
 async function main(): Promise<void> {
