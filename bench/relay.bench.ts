@@ -15,10 +15,8 @@
  * with every accepted message delivered exactly once.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
 import { SMTPServer } from 'smtp-server';
 import { ApiKeysService, AuthService } from '@herald/auth';
 import { loadConfig, prepareProcess } from '@herald/common';
@@ -26,6 +24,7 @@ import { RelayServer, selfSignedCertificate } from '@herald/relay';
 import { createApiApp } from '../apps/api/src/app.js';
 import { migrations } from '../migrations/index.js';
 import { admin, databaseUrl, fmt } from './lib/postgres.js';
+import { dropPrefix, runPrefix } from './lib/redis.js';
 
 const MESSAGES = Number(process.env.BENCH_RELAY_MESSAGES ?? 400);
 const CLIENTS = Number(process.env.BENCH_RELAY_CLIENTS ?? 4);
@@ -84,7 +83,7 @@ async function main(): Promise<void> {
   await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   const env = {
     DATABASE_URL: databaseUrl(DB_NAME),
-    HERALD_QUEUE_PREFIX: `herald-bench-relay-${randomBytes(4).toString('hex')}`,
+    HERALD_QUEUE_PREFIX: runPrefix('relay'),
     HERALD_RELAY_LISTEN: '0:starttls',
     HERALD_RELAY_BIND: '127.0.0.1',
     HERALD_RELAY_RATE_PER_MINUTE: '1000000',
@@ -140,14 +139,7 @@ async function main(): Promise<void> {
     await app.close();
     await onward.close();
     await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-    const redis = new Redis(config.REDIS_URL);
-    for (let cursor = '0'; ;) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.HERALD_QUEUE_PREFIX}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
-    redis.disconnect();
+    await dropPrefix(config.REDIS_URL, env.HERALD_QUEUE_PREFIX);
   }
 }
 
