@@ -3,7 +3,9 @@
  * BENCH_RELAY_CLIENTS concurrent SMTP clients, default 4).
  *
  * In one run, the same clients (nodemailer pools: STARTTLS, AUTH, one
- * recipient per message) send the same messages to:
+ * recipient per message), in a process of their own so that their TLS and
+ * MIME work does not take the CPU of the server under test, send the same
+ * messages to:
  *   (a) a bare smtp-server with the same TLS and AUTH that accepts and
  *       counts each message (the baseline);
  *   (b) Herald's relay (api, worker and relay in this process), which
@@ -12,10 +14,9 @@
  * The headline is (b) / (a) in messages accepted per second; target >= 0.5,
  * with every accepted message delivered exactly once.
  */
-import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
-import nodemailer from 'nodemailer';
 import { SMTPServer } from 'smtp-server';
 import { ApiKeysService, AuthService } from '@herald/auth';
 import { loadConfig, prepareProcess } from '@herald/common';
@@ -23,12 +24,14 @@ import { RelayServer, selfSignedCertificate } from '@herald/relay';
 import { createApiApp } from '../apps/api/src/app.js';
 import { migrations } from '../migrations/index.js';
 import { admin, databaseUrl, fmt } from './lib/postgres.js';
+import { dropPrefix, runPrefix } from './lib/redis.js';
 
 const MESSAGES = Number(process.env.BENCH_RELAY_MESSAGES ?? 400);
 const CLIENTS = Number(process.env.BENCH_RELAY_CLIENTS ?? 4);
 const TARGET_RATIO = 0.5;
 const DB_NAME = 'herald_bench_relay';
 const FROM = 'app@bench-relay.example.org';
+const LOAD_SCRIPT = fileURLToPath(new URL('./lib/smtp-load.js', import.meta.url));
 
 /** A counting SMTP server; `tls` makes it the baseline (STARTTLS and AUTH like the relay's). */
 async function countingServer(tls?: { key: string; cert: string }) {
@@ -58,46 +61,29 @@ async function countingServer(tls?: { key: string; cert: string }) {
   };
 }
 
-/** Sends MESSAGES messages over CLIENTS pooled connections; returns messages accepted per second. */
-async function drive(port: number, pass: string, prefix: string): Promise<number> {
-  const mailers = Array.from({ length: CLIENTS }, () =>
-    nodemailer.createTransport({
-      pool: true,
-      maxConnections: 1,
-      maxMessages: Infinity,
-      host: '127.0.0.1',
-      port,
-      secure: false,
-      requireTLS: true,
-      tls: { rejectUnauthorized: false },
-      auth: { user: 'apikey', pass },
-    }),
-  );
-  let next = 0;
-  const started = process.hrtime.bigint();
-  await Promise.all(
-    mailers.map(async (mailer) => {
-      for (let i = next++; i < MESSAGES; i = next++) {
-        await mailer.sendMail({
-          from: `Bench <${FROM}>`,
-          to: `${prefix}${i}@example.com`,
-          subject: `Order ${i} confirmed`,
-          text: `Thank you for order ${i}.\n`.repeat(40),
-          html: `<p>Thank you for order ${i}.</p>`.repeat(40),
-        });
-      }
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  for (const mailer of mailers) mailer.close();
-  return MESSAGES / seconds;
+/**
+ * Sends MESSAGES messages over CLIENTS pooled connections from a process of
+ * its own (bench/lib/smtp-load.ts); returns messages accepted per second.
+ */
+function drive(port: number, pass: string, prefix: string): Promise<number> {
+  const spec = JSON.stringify({ port, pass, prefix, messages: MESSAGES, clients: CLIENTS, from: FROM });
+  const child = spawn(process.execPath, [LOAD_SCRIPT, spec], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve((JSON.parse(out.trim().split('\n').pop() as string) as { perSecond: number }).perSecond)
+        : reject(new Error(`smtp-load exited ${code}`)),
+    );
+  });
 }
 
 async function main(): Promise<void> {
   await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
   const env = {
     DATABASE_URL: databaseUrl(DB_NAME),
-    HERALD_QUEUE_PREFIX: `herald-bench-relay-${randomBytes(4).toString('hex')}`,
+    HERALD_QUEUE_PREFIX: runPrefix('relay'),
     HERALD_RELAY_LISTEN: '0:starttls',
     HERALD_RELAY_BIND: '127.0.0.1',
     HERALD_RELAY_RATE_PER_MINUTE: '1000000',
@@ -153,14 +139,7 @@ async function main(): Promise<void> {
     await app.close();
     await onward.close();
     await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-    const redis = new Redis(config.REDIS_URL);
-    for (let cursor = '0'; ;) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${env.HERALD_QUEUE_PREFIX}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
-    redis.disconnect();
+    await dropPrefix(config.REDIS_URL, env.HERALD_QUEUE_PREFIX);
   }
 }
 

@@ -36,14 +36,30 @@ const utcTime = (date: Date) =>
 
 const ECDSA_SHA256 = sequence(oid('1.2.840.10045.4.3.2'));
 
+/**
+ * A serial number from 16 random bytes: positive, and with a first byte that
+ * is never zero, so that its INTEGER needs no padding. A zero first byte
+ * followed by one below 0x80 (one serial in 256) is not minimal DER, and
+ * OpenSSL refuses the whole certificate.
+ */
+export function serialNumber(random: Buffer): Buffer {
+  const serial = Buffer.from(random);
+  serial[0] = 0x40 | (serial[0] & 0x3f);
+  return serial;
+}
+
 /** A fresh P-256 key and a certificate for `hostname` (and localhost), valid from a day ago for `days`. */
-export function selfSignedCertificate(hostname: string, days = 365, now = new Date()): { key: string; cert: string } {
+export function selfSignedCertificate(
+  hostname: string,
+  days = 365,
+  now = new Date(),
+  random = randomBytes(16),
+): { key: string; cert: string } {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const name = sequence(set(sequence(oid('2.5.4.3'), der(0x0c, Buffer.from(hostname, 'utf8')))));
   const names = [...new Set([hostname, 'localhost'])].map((dns) => der(0x82, Buffer.from(dns, 'ascii')));
   const subjectAltName = sequence(oid('2.5.29.17'), der(0x04, sequence(...names)));
-  const serial = randomBytes(16);
-  serial[0] &= 0x7f;
+  const serial = serialNumber(random);
   const tbs = sequence(
     explicit(0, integer(Buffer.from([2]))),
     integer(serial),
