@@ -23,8 +23,9 @@ import { api, ApiFailure, type Schemas, unwrap } from '../../api/client';
 import { useSession } from '../../app/session';
 import { CursorPager, useCursorPages } from '../../ui/CursorPager';
 import { EmptyState, ErrorAlert, Loading } from '../../ui/states';
+import { Webhooks } from './Webhooks';
 
-/** `/settings`: your API keys; for admins, the users too. */
+/** `/settings`: your API keys; for admins, the users and webhook endpoints too. */
 export function SettingsPage() {
   const session = useSession();
   return (
@@ -32,6 +33,7 @@ export function SettingsPage() {
       <Title order={1}>Settings</Title>
       <ApiKeys />
       {session.data?.role === 'admin' && <Users selfId={session.data.id} />}
+      {session.data?.role === 'admin' && <Webhooks />}
     </Stack>
   );
 }
