@@ -50,12 +50,20 @@ export function ListsPage() {
             {lists.data?.map((l) => (
               <Table.Tr key={l.id}>
                 <Table.Td>
-                  <Anchor component={Link} to={`/contacts?listId=${l.id}`}>
+                  <Anchor component={Link} to={`/lists/${l.id}`}>
                     {l.name}
                   </Anchor>
                 </Table.Td>
                 <Table.Td>{l.description}</Table.Td>
-                <Table.Td ta="right">{l.memberCount.toLocaleString()}</Table.Td>
+                <Table.Td ta="right">
+                  <Anchor
+                    component={Link}
+                    to={`/contacts?listId=${l.id}`}
+                    aria-label={`${l.memberCount.toLocaleString()} contacts in ${l.name}`}
+                  >
+                    {l.memberCount.toLocaleString()}
+                  </Anchor>
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
