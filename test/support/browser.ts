@@ -91,17 +91,17 @@ export async function screenshot(page: Page, name: string): Promise<string> {
  * Returns a short description of each, so a failure says which.
  */
 export async function unlabelledControls(page: Page): Promise<string[]> {
-  return page.evaluate(() => {
-    const named = (el: HTMLElement) => {
+  // Text, not a function: test code is type-checked without the DOM's types.
+  return page.evaluate(`(() => {
+    const named = (el) => {
       if ((el.getAttribute('aria-label') ?? '').trim() !== '') return true;
-      const ids = (el.getAttribute('aria-labelledby') ?? '').split(/\s+/).filter(Boolean);
+      const ids = (el.getAttribute('aria-labelledby') ?? '').split(/\\s+/).filter(Boolean);
       if (ids.some((id) => (document.getElementById(id)?.textContent ?? '').trim() !== '')) return true;
-      const labels = (el as HTMLInputElement).labels;
-      return labels !== null && [...labels].some((label) => (label.textContent ?? '').trim() !== '');
+      return el.labels !== null && [...el.labels].some((label) => (label.textContent ?? '').trim() !== '');
     };
-    return [...document.querySelectorAll<HTMLElement>('input, select, textarea')]
-      .filter((el) => (el as HTMLInputElement).type !== 'hidden' && el.closest('[aria-hidden="true"]') === null)
+    return [...document.querySelectorAll('input, select, textarea')]
+      .filter((el) => el.type !== 'hidden' && el.closest('[aria-hidden="true"]') === null)
       .filter((el) => !named(el))
       .map((el) => el.outerHTML.slice(0, 160));
-  });
+  })()`) as Promise<string[]>;
 }
