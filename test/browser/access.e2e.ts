@@ -103,8 +103,8 @@ describe('the dashboard on a tablet and by keyboard', { timeout: 120_000 }, () =
       await nav.getByRole('link', { name: screen, exact: true }).click();
       await page.getByRole('heading', { name: screen, level: 1 }).waitFor();
       // Choosing a screen closes the drawer.
-      await expect.poll(() => burger.getAttribute('aria-expanded')).toBe('false');
-      await expect.poll(offScreen).toBe(true);
+      await expect.poll(() => burger.getAttribute('aria-expanded'), { timeout: 10_000 }).toBe('false');
+      await expect.poll(offScreen, { timeout: 10_000 }).toBe(true);
       await page.waitForLoadState('networkidle');
       expect(await sidewaysOverflow(page), screen).toBeLessThanOrEqual(0);
       if (screen === 'Contacts') {
@@ -172,7 +172,7 @@ describe('the dashboard on a tablet and by keyboard', { timeout: 120_000 }, () =
     const dialog = page.getByRole('dialog', { name: 'Add a contact' });
     await dialog.waitFor();
     const inDialog = () => onFocused<boolean>(page, `el?.closest('[role="dialog"]') != null`);
-    await expect.poll(inDialog).toBe(true);
+    await expect.poll(inDialog, { timeout: 10_000 }).toBe(true);
     // Focus stays inside the dialog however far one tabs.
     for (let i = 0; i < 25; i++) {
       await page.keyboard.press('Tab');
@@ -184,7 +184,7 @@ describe('the dashboard on a tablet and by keyboard', { timeout: 120_000 }, () =
     // text field it closes the dialog.
     await tabTo(page, `el.getAttribute('type') === 'email'`, 'the email field of the dialog');
     await page.keyboard.press('Escape');
-    await expect.poll(() => dialog.count()).toBe(0);
+    await expect.poll(() => dialog.count(), { timeout: 10_000 }).toBe(0);
     // And returns to what opened it.
     expect(await focused()).toBe('Add contact');
     expect(await unlabelledControls(page)).toEqual([]);

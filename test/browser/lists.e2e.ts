@@ -41,14 +41,18 @@ describe('a list and its sign-up form', { timeout: 90_000 }, () => {
     await page.getByRole('switch', { name: 'Take sign-ups' }).press('Space');
     await page.getByRole('button', { name: 'Save form' }).click();
     await expect
-      .poll(() => page.getByRole('combobox', { name: 'Sender of confirmation mails' }).getAttribute('aria-invalid'))
+      .poll(() => page.getByRole('combobox', { name: 'Sender of confirmation mails' }).getAttribute('aria-invalid'), {
+        timeout: 10_000,
+      })
       .toBe('true');
     await page.getByText('required to enable the form').waitFor();
     await page.getByRole('combobox', { name: 'Sender of confirmation mails' }).click();
     await page.getByRole('option', { name: /^Newsletter sender/ }).click();
     await page.getByLabel('After signing up, go to').fill('http://www.example.com/thanks');
     await page.getByRole('button', { name: 'Save form' }).click();
-    await expect.poll(() => page.getByLabel('After signing up, go to').getAttribute('aria-invalid')).toBe('true');
+    await expect
+      .poll(() => page.getByLabel('After signing up, go to').getAttribute('aria-invalid'), { timeout: 10_000 })
+      .toBe('true');
     await page.getByText('must be an https URL').waitFor();
 
     await page.getByLabel('After signing up, go to').fill('https://www.example.com/thanks');
@@ -69,7 +73,7 @@ describe('a list and its sign-up form', { timeout: 90_000 }, () => {
     });
 
     // The snippet is the API's, read-only and shown as text: its form is not part of the page.
-    await expect.poll(() => snippet.inputValue()).toBe(stored.body.snippet);
+    await expect.poll(() => snippet.inputValue(), { timeout: 10_000 }).toBe(stored.body.snippet);
     expect(await snippet.inputValue()).toContain('I agree &lt;img src=x onerror=alert(1)&gt;');
     expect(await snippet.getAttribute('readonly')).not.toBeNull();
     expect(await page.locator('form[action*="/subscribe/"]').count()).toBe(0);
@@ -79,7 +83,9 @@ describe('a list and its sign-up form', { timeout: 90_000 }, () => {
 
     // After a reload the screen shows what is stored.
     await page.reload();
-    await expect.poll(() => page.getByLabel('Consent wording').inputValue()).toBe(`I agree ${HOSTILE}`);
+    await expect
+      .poll(() => page.getByLabel('Consent wording').inputValue(), { timeout: 10_000 })
+      .toBe(`I agree ${HOSTILE}`);
     expect(await page.getByRole('switch', { name: 'Double opt-in' }).isChecked()).toBe(false);
     expect(await page.getByRole('switch', { name: 'Take sign-ups' }).isChecked()).toBe(true);
     expect(await page.locator('img[src="x"]').count()).toBe(0);

@@ -49,14 +49,17 @@ describe('the webhooks screen', { timeout: 90_000 }, () => {
     // The group of checkboxes is described by the API's message.
     const events = dialog.getByRole('group', { name: 'Events' });
     await expect
-      .poll(async () => {
-        const id = await events.getAttribute('aria-describedby');
-        return id ? dialog.locator(`[id="${id}"]`).textContent() : null;
-      })
+      .poll(
+        async () => {
+          const id = await events.getAttribute('aria-describedby');
+          return id ? dialog.locator(`[id="${id}"]`).textContent() : null;
+        },
+        { timeout: 10_000 },
+      )
       .toMatch(/eventTypes must contain at least 1/);
     await dialog.getByRole('checkbox', { name: 'Clicked' }).check();
     await dialog.getByRole('button', { name: 'Add endpoint' }).click();
-    await expect.poll(() => dialog.getByLabel('URL').getAttribute('aria-invalid')).toBe('true');
+    await expect.poll(() => dialog.getByLabel('URL').getAttribute('aria-invalid'), { timeout: 10_000 }).toBe('true');
 
     await dialog.getByLabel('URL').fill(hookUrl);
     await dialog.getByLabel('Description').fill(HOSTILE);
@@ -99,15 +102,17 @@ describe('the webhooks screen', { timeout: 90_000 }, () => {
     expect(headers['herald-signature']).toBe(`v1=${expected}`);
     await screenshot(page, 'webhooks-02-deliveries');
     await page.keyboard.press('Escape');
-    await expect.poll(() => log.count()).toBe(0);
+    await expect.poll(() => log.count(), { timeout: 10_000 }).toBe(0);
     await row.getByText('HTTP 204').waitFor();
 
     // The switch's input sits under its drawn track: operated as a keyboard user would.
     await row.getByRole('switch', { name: `Send events to ${hookUrl}` }).press('Space');
     await expect
-      .poll(async () => (await t.request('GET', '/api/v1/webhooks')).body.items[0].enabled as boolean)
+      .poll(async () => (await t.request('GET', '/api/v1/webhooks')).body.items[0].enabled as boolean, {
+        timeout: 10_000,
+      })
       .toBe(false);
-    expect(await row.getByRole('switch').isChecked()).toBe(false);
+    await expect.poll(() => row.getByRole('switch').isChecked(), { timeout: 10_000 }).toBe(false);
 
     await row.getByRole('button', { name: `Delete the endpoint ${hookUrl}` }).click();
     await page
