@@ -108,7 +108,10 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     browser = await openBrowser();
     const { page } = browser;
     await signIn(page, t);
+    // The search is debounced: before its answer the unfiltered first page shows, and Next would page that.
+    const searched = page.waitForResponse((r) => r.url().includes('/api/v1/contacts?') && r.url().includes('q=page'));
     await page.getByLabel('Search').fill('page');
+    await searched;
     await expect.poll(() => page.getByRole('link', { name: /^page\d\d@example\.com$/ }).count()).toBe(50);
     await page.getByRole('button', { name: 'Next' }).click();
     await expect.poll(() => page.getByRole('link', { name: /^page\d\d@example\.com$/ }).count()).toBe(5);

@@ -83,3 +83,25 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/**
+ * The form controls on the page that a screen reader could not name: no
+ * `<label>`, no `aria-label`, no `aria-labelledby` with text. Hidden
+ * inputs and controls hidden from assistive technology are left out.
+ * Returns a short description of each, so a failure says which.
+ */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  // Text, not a function: test code is type-checked without the DOM's types.
+  return page.evaluate(`(() => {
+    const named = (el) => {
+      if ((el.getAttribute('aria-label') ?? '').trim() !== '') return true;
+      const ids = (el.getAttribute('aria-labelledby') ?? '').split(/\\s+/).filter(Boolean);
+      if (ids.some((id) => (document.getElementById(id)?.textContent ?? '').trim() !== '')) return true;
+      return el.labels !== null && [...el.labels].some((label) => (label.textContent ?? '').trim() !== '');
+    };
+    return [...document.querySelectorAll('input, select, textarea')]
+      .filter((el) => el.type !== 'hidden' && el.closest('[aria-hidden="true"]') === null)
+      .filter((el) => !named(el))
+      .map((el) => el.outerHTML.slice(0, 160));
+  })()`) as Promise<string[]>;
+}

@@ -34,6 +34,7 @@ const TemplatePage = lazy(() => import('../pages/templates/TemplatePage').then((
 const SuppressionsPage = lazy(() =>
   import('../pages/suppressions/SuppressionsPage').then((m) => ({ default: m.SuppressionsPage })),
 );
+const ListPage = lazy(() => import('../pages/lists/ListPage').then((m) => ({ default: m.ListPage })));
 const SettingsPage = lazy(() => import('../pages/settings/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 
 function routerFor(email: string) {
@@ -47,6 +48,7 @@ function routerFor(email: string) {
         { path: 'contacts', element: <ContactsPage /> },
         { path: 'contacts/:id', element: <ContactPage /> },
         { path: 'lists', element: <ListsPage /> },
+        { path: 'lists/:id', element: <ListPage /> },
         { path: 'imports/new', element: <ImportWizardPage /> },
         { path: 'imports/:id', element: <ImportPage /> },
         { path: 'segments', element: <SegmentsPage /> },

@@ -59,32 +59,34 @@ export function CampaignsPage() {
         )
       ) : (
         <>
-          <Table striped highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>State</Table.Th>
-                <Table.Th ta="right">Recipients</Table.Th>
-                <Table.Th>Scheduled or started</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {campaigns.data?.items.map((c) => (
-                <Table.Tr key={c.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/campaigns/${c.id}`}>
-                      {c.name}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>
-                    <StateBadge state={c.state} />
-                  </Table.Td>
-                  <Table.Td ta="right">{c.audienceCount?.toLocaleString() ?? '—'}</Table.Td>
-                  <Table.Td>{formatTime(c.startedAt ?? c.sendAt)}</Table.Td>
+          <Table.ScrollContainer minWidth={700}>
+            <Table striped highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>State</Table.Th>
+                  <Table.Th ta="right">Recipients</Table.Th>
+                  <Table.Th>Scheduled or started</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {campaigns.data?.items.map((c) => (
+                  <Table.Tr key={c.id}>
+                    <Table.Td>
+                      <Anchor component={Link} to={`/campaigns/${c.id}`}>
+                        {c.name}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>
+                      <StateBadge state={c.state} />
+                    </Table.Td>
+                    <Table.Td ta="right">{c.audienceCount?.toLocaleString() ?? '—'}</Table.Td>
+                    <Table.Td>{formatTime(c.startedAt ?? c.sendAt)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
           <CursorPager pages={pages} nextCursor={campaigns.data?.nextCursor} />
         </>
       )}

@@ -55,6 +55,15 @@ export function useSegments() {
   });
 }
 
+/** Every campaign, newest last, for pickers (the segment builder's engagement rules). */
+export function useCampaigns() {
+  return useQuery({
+    queryKey: ['campaigns', 'all'],
+    queryFn: () =>
+      allPages((cursor) => unwrap(api.GET('/api/v1/campaigns', { params: { query: { limit: 200, cursor } } }))),
+  });
+}
+
 export function useCampaign(id: string) {
   return useQuery({
     queryKey: ['campaigns', id],

@@ -108,32 +108,34 @@ export function ContactsPage() {
         )
       ) : (
         <>
-          <Table striped highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Email</Table.Th>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>Added</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {contacts.data?.items.map((c) => (
-                <Table.Tr key={c.id}>
-                  <Table.Td>
-                    <Link to={`/contacts/${c.id}`}>{c.email}</Link>
-                  </Table.Td>
-                  <Table.Td>{[c.firstName, c.lastName].filter(Boolean).join(' ')}</Table.Td>
-                  <Table.Td>
-                    <Badge color={STATUS_COLORS[c.status]} variant="light">
-                      {c.status}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>{new Date(c.createdAt).toLocaleDateString()}</Table.Td>
+          <Table.ScrollContainer minWidth={760}>
+            <Table striped highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Email</Table.Th>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Status</Table.Th>
+                  <Table.Th>Added</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {contacts.data?.items.map((c) => (
+                  <Table.Tr key={c.id}>
+                    <Table.Td>
+                      <Link to={`/contacts/${c.id}`}>{c.email}</Link>
+                    </Table.Td>
+                    <Table.Td>{[c.firstName, c.lastName].filter(Boolean).join(' ')}</Table.Td>
+                    <Table.Td>
+                      <Badge color={STATUS_COLORS[c.status]} variant="light">
+                        {c.status}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>{new Date(c.createdAt).toLocaleDateString()}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
           <CursorPager pages={pages} nextCursor={contacts.data?.nextCursor} />
         </>
       )}

@@ -38,28 +38,38 @@ export function ListsPage() {
           Lists group the contacts a campaign goes to. Create one, then import contacts into it.
         </EmptyState>
       ) : (
-        <Table striped highlightOnHover>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Description</Table.Th>
-              <Table.Th ta="right">Contacts</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {lists.data?.map((l) => (
-              <Table.Tr key={l.id}>
-                <Table.Td>
-                  <Anchor component={Link} to={`/contacts?listId=${l.id}`}>
-                    {l.name}
-                  </Anchor>
-                </Table.Td>
-                <Table.Td>{l.description}</Table.Td>
-                <Table.Td ta="right">{l.memberCount.toLocaleString()}</Table.Td>
+        <Table.ScrollContainer minWidth={560}>
+          <Table striped highlightOnHover>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Description</Table.Th>
+                <Table.Th ta="right">Contacts</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {lists.data?.map((l) => (
+                <Table.Tr key={l.id}>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/lists/${l.id}`}>
+                      {l.name}
+                    </Anchor>
+                  </Table.Td>
+                  <Table.Td>{l.description}</Table.Td>
+                  <Table.Td ta="right">
+                    <Anchor
+                      component={Link}
+                      to={`/contacts?listId=${l.id}`}
+                      aria-label={`${l.memberCount.toLocaleString()} contacts in ${l.name}`}
+                    >
+                      {l.memberCount.toLocaleString()}
+                    </Anchor>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
       <Modal opened={creating} onClose={createModal.close} title="New list">
         <form onSubmit={form.onSubmit((v) => create.mutate(v))}>

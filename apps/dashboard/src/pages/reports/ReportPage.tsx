@@ -115,30 +115,32 @@ function HumanAndMachine({ report: r }: { report: Report }) {
       <Title order={2} size="h4" mb="sm">
         People and machines
       </Title>
-      <Table aria-label="People and machines">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th />
-            <Table.Th ta="right">People</Table.Th>
-            <Table.Th ta="right">Machines</Table.Th>
-            <Table.Th ta="right">All</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {rows.map(([label, figure]) => (
-            <Table.Tr key={label}>
-              <Table.Th scope="row">{label}</Table.Th>
-              <Table.Td ta="right">
-                {figure.human.count.toLocaleString()} ({percent(figure.human.rate)})
-              </Table.Td>
-              <Table.Td ta="right">{(figure.total.count - figure.human.count).toLocaleString()}</Table.Td>
-              <Table.Td ta="right">
-                {figure.total.count.toLocaleString()} ({percent(figure.total.rate)})
-              </Table.Td>
+      <Table.ScrollContainer minWidth={400}>
+        <Table aria-label="People and machines">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th />
+              <Table.Th ta="right">People</Table.Th>
+              <Table.Th ta="right">Machines</Table.Th>
+              <Table.Th ta="right">All</Table.Th>
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map(([label, figure]) => (
+              <Table.Tr key={label}>
+                <Table.Th scope="row">{label}</Table.Th>
+                <Table.Td ta="right">
+                  {figure.human.count.toLocaleString()} ({percent(figure.human.rate)})
+                </Table.Td>
+                <Table.Td ta="right">{(figure.total.count - figure.human.count).toLocaleString()}</Table.Td>
+                <Table.Td ta="right">
+                  {figure.total.count.toLocaleString()} ({percent(figure.total.rate)})
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
       <Text size="xs" c="dimmed" mt="xs">
         Machines: Apple Mail Privacy Protection, link scanners and bots, which open or click without a person.
       </Text>
@@ -155,26 +157,28 @@ function Links({ report: r }: { report: Report }) {
       {r.links.length === 0 ? (
         <Text c="dimmed">The message had no tracked links.</Text>
       ) : (
-        <Table aria-label="Links">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Link</Table.Th>
-              <Table.Th ta="right">Clicks (people)</Table.Th>
-              <Table.Th ta="right">Unique (people)</Table.Th>
-              <Table.Th ta="right">All clicks</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {r.links.map((l) => (
-              <Table.Tr key={l.index}>
-                <Table.Td style={{ wordBreak: 'break-all' }}>{l.url}</Table.Td>
-                <Table.Td ta="right">{l.clicks.human.toLocaleString()}</Table.Td>
-                <Table.Td ta="right">{l.uniqueClicks.human.toLocaleString()}</Table.Td>
-                <Table.Td ta="right">{l.clicks.total.toLocaleString()}</Table.Td>
+        <Table.ScrollContainer minWidth={400}>
+          <Table aria-label="Links">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Link</Table.Th>
+                <Table.Th ta="right">Clicks (people)</Table.Th>
+                <Table.Th ta="right">Unique (people)</Table.Th>
+                <Table.Th ta="right">All clicks</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {r.links.map((l) => (
+                <Table.Tr key={l.index}>
+                  <Table.Td style={{ wordBreak: 'break-all' }}>{l.url}</Table.Td>
+                  <Table.Td ta="right">{l.clicks.human.toLocaleString()}</Table.Td>
+                  <Table.Td ta="right">{l.uniqueClicks.human.toLocaleString()}</Table.Td>
+                  <Table.Td ta="right">{l.clicks.total.toLocaleString()}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
       )}
     </Card>
   );
@@ -192,22 +196,24 @@ function BouncesAndUnsubscribes({ report: r }: { report: Report }) {
       <Title order={2} size="h4" mb="sm">
         Bounces and unsubscribes
       </Title>
-      <Table aria-label="Bounces and unsubscribes">
-        <Table.Tbody>
-          {rows.map(([label, figure, hint]) => (
-            <Table.Tr key={label}>
-              <Table.Th scope="row">
-                {label}
-                <Text size="xs" c="dimmed" fw={400}>
-                  {hint}
-                </Text>
-              </Table.Th>
-              <Table.Td ta="right">{figure.count.toLocaleString()}</Table.Td>
-              <Table.Td ta="right">{percent(figure.rate)}</Table.Td>
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+      <Table.ScrollContainer minWidth={400}>
+        <Table aria-label="Bounces and unsubscribes">
+          <Table.Tbody>
+            {rows.map(([label, figure, hint]) => (
+              <Table.Tr key={label}>
+                <Table.Th scope="row">
+                  {label}
+                  <Text size="xs" c="dimmed" fw={400}>
+                    {hint}
+                  </Text>
+                </Table.Th>
+                <Table.Td ta="right">{figure.count.toLocaleString()}</Table.Td>
+                <Table.Td ta="right">{percent(figure.rate)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
     </Card>
   );
 }

@@ -35,28 +35,30 @@ export function ReportsPage() {
         </EmptyState>
       ) : (
         <>
-          <Table striped highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Campaign</Table.Th>
-                <Table.Th ta="right">Recipients</Table.Th>
-                <Table.Th>Finished</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {sent.data?.items.map((c) => (
-                <Table.Tr key={c.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/campaigns/${c.id}/report`}>
-                      {c.name}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td ta="right">{c.audienceCount?.toLocaleString() ?? '—'}</Table.Td>
-                  <Table.Td>{formatTime(c.finishedAt)}</Table.Td>
+          <Table.ScrollContainer minWidth={700}>
+            <Table striped highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Campaign</Table.Th>
+                  <Table.Th ta="right">Recipients</Table.Th>
+                  <Table.Th>Finished</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {sent.data?.items.map((c) => (
+                  <Table.Tr key={c.id}>
+                    <Table.Td>
+                      <Anchor component={Link} to={`/campaigns/${c.id}/report`}>
+                        {c.name}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td ta="right">{c.audienceCount?.toLocaleString() ?? '—'}</Table.Td>
+                    <Table.Td>{formatTime(c.finishedAt)}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
           <CursorPager pages={pages} nextCursor={sent.data?.nextCursor} />
         </>
       )}

@@ -31,6 +31,7 @@ import {
 interface Context {
   fields: FieldChoice[];
   lists: Schemas['ListView'][];
+  campaigns: Schemas['CampaignView'][];
   errors: Record<string, string>;
   root: GroupNode;
   onChange: (root: GroupNode) => void;
@@ -184,7 +185,12 @@ function ConditionEditor({
           value={node.op}
           allowDeselect={false}
           w={210}
-          onChange={(op) => op && choice && set({ op, value: emptyValue(choice.kind, op) })}
+          onChange={(op) =>
+            op &&
+            choice &&
+            // Every engagement operator takes the same { campaignId?, withinDays? }: the chosen campaign stays.
+            set({ op, value: choice.kind === 'engagement' ? node.value : emptyValue(choice.kind, op) })
+          }
         />
         {choice && (
           <ValueInput
@@ -192,6 +198,7 @@ function ConditionEditor({
             choice={choice}
             label={label}
             lists={ctx.lists}
+            campaigns={ctx.campaigns}
             onChange={(value) => set({ value })}
           />
         )}
@@ -220,12 +227,14 @@ function ValueInput({
   choice,
   label,
   lists,
+  campaigns,
   onChange,
 }: {
   node: ConditionNode;
   choice: FieldChoice;
   label: string;
   lists: Schemas['ListView'][];
+  campaigns: Schemas['CampaignView'][];
   onChange: (value: unknown) => void;
 }) {
   const { op, value } = node;
@@ -233,17 +242,39 @@ function ValueInput({
   if (op === 'set' || op === 'notSet') return null;
   if (choice.kind === 'engagement') {
     const v = (value ?? {}) as { withinDays?: number; campaignId?: string };
+    // Undefined parts drop out of the JSON: `{}` is "any campaign, ever".
+    const campaignData = campaigns.map((c) => ({ value: c.id, label: c.name }));
+    // A stored rule may name a campaign deleted since: it stays visible, so the user can replace it.
+    if (v.campaignId !== undefined && !campaigns.some((c) => c.id === v.campaignId)) {
+      campaignData.push({ value: v.campaignId, label: `campaign ${v.campaignId}` });
+    }
     return (
-      <NumberInput
-        aria-label={`${label}: within days`}
-        placeholder="ever"
-        min={1}
-        max={36500}
-        w={160}
-        rightSection={<Text size="xs">days</Text>}
-        value={v.withinDays ?? ''}
-        onChange={(n) => onChange({ ...v, withinDays: typeof n === 'number' ? n : undefined })}
-      />
+      <Group gap={4} align="flex-start" wrap="wrap">
+        <Select
+          aria-label={`${label}: campaign`}
+          placeholder="any campaign"
+          searchable
+          clearable
+          nothingFoundMessage="No campaign of that name"
+          w={240}
+          data={campaignData}
+          value={v.campaignId ?? null}
+          onChange={(id) => onChange({ ...v, campaignId: id ?? undefined })}
+        />
+        <NumberInput
+          aria-label={`${label}: within days`}
+          placeholder="ever"
+          min={1}
+          max={36500}
+          w={180}
+          leftSection={<Text size="xs">within</Text>}
+          leftSectionWidth={52}
+          rightSection={<Text size="xs">days</Text>}
+          rightSectionWidth={44}
+          value={v.withinDays ?? ''}
+          onChange={(n) => onChange({ ...v, withinDays: typeof n === 'number' ? n : undefined })}
+        />
+      </Group>
     );
   }
   if (choice.kind === 'lists') {

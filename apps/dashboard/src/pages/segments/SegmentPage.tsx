@@ -20,6 +20,7 @@ import { useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, ApiFailure, type Schemas, unwrap } from '../../api/client';
 import { ErrorAlert, Loading } from '../../ui/states';
+import { useCampaigns } from '../campaigns/campaigns';
 import { useLists } from '../lists/lists';
 import { useFields } from './fields';
 import { RuleBuilder } from './RuleBuilder';
@@ -44,6 +45,7 @@ function SegmentEditor({ segment }: { segment: Schemas['SegmentDetailDto'] | und
   const queryClient = useQueryClient();
   const fields = useFields();
   const lists = useLists();
+  const campaigns = useCampaigns();
   const [rules, setRules] = useState<GroupNode>(() => (segment ? fromJson(segment.rules) : newGroup('all')));
   const [deleting, deleteModal] = useDisclosure(false);
   const form = useForm({ initialValues: { name: segment?.name ?? '', description: segment?.description ?? '' } });
@@ -92,7 +94,8 @@ function SegmentEditor({ segment }: { segment: Schemas['SegmentDetailDto'] | und
   };
   const stale = json !== debouncedJson || preview.isFetching;
 
-  if (fields.isPending || lists.isPending) return <Loading label="Loading fields" />;
+  // The pickers show names, so what they name is read first.
+  if (fields.isPending || lists.isPending || campaigns.isPending) return <Loading label="Loading fields" />;
   if (fields.isError) return <ErrorAlert error={fields.error} />;
   return (
     <Stack>
@@ -135,6 +138,7 @@ function SegmentEditor({ segment }: { segment: Schemas['SegmentDetailDto'] | und
             onChange={setRules}
             fields={fieldChoices(fields.data)}
             lists={lists.data ?? []}
+            campaigns={campaigns.data ?? []}
             errors={ruleErrors}
           />
         </Grid.Col>

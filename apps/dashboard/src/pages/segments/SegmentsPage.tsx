@@ -37,28 +37,30 @@ export function SegmentsPage() {
         </EmptyState>
       ) : (
         <>
-          <Table striped highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Description</Table.Th>
-                <Table.Th>Changed</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {segments.data?.items.map((s) => (
-                <Table.Tr key={s.id}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/segments/${s.id}`}>
-                      {s.name}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{s.description}</Table.Td>
-                  <Table.Td>{new Date(s.updatedAt).toLocaleString()}</Table.Td>
+          <Table.ScrollContainer minWidth={560}>
+            <Table striped highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Description</Table.Th>
+                  <Table.Th>Changed</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {segments.data?.items.map((s) => (
+                  <Table.Tr key={s.id}>
+                    <Table.Td>
+                      <Anchor component={Link} to={`/segments/${s.id}`}>
+                        {s.name}
+                      </Anchor>
+                    </Table.Td>
+                    <Table.Td>{s.description}</Table.Td>
+                    <Table.Td>{new Date(s.updatedAt).toLocaleString()}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
           <CursorPager pages={pages} nextCursor={segments.data?.nextCursor} />
         </>
       )}

@@ -23,8 +23,9 @@ import { api, ApiFailure, type Schemas, unwrap } from '../../api/client';
 import { useSession } from '../../app/session';
 import { CursorPager, useCursorPages } from '../../ui/CursorPager';
 import { EmptyState, ErrorAlert, Loading } from '../../ui/states';
+import { Webhooks } from './Webhooks';
 
-/** `/settings`: your API keys; for admins, the users too. */
+/** `/settings`: your API keys; for admins, the users and webhook endpoints too. */
 export function SettingsPage() {
   const session = useSession();
   return (
@@ -32,6 +33,7 @@ export function SettingsPage() {
       <Title order={1}>Settings</Title>
       <ApiKeys />
       {session.data?.role === 'admin' && <Users selfId={session.data.id} />}
+      {session.data?.role === 'admin' && <Webhooks />}
     </Stack>
   );
 }
@@ -120,40 +122,42 @@ function ApiKeys() {
             No API keys yet. Create one for each integration, so each can be revoked alone.
           </Text>
         ) : (
-          <Table aria-label="API keys">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Starts with</Table.Th>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>Last used</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {keys.data?.items.map((k) => (
-                <Table.Tr key={k.id}>
-                  <Table.Td>{k.name}</Table.Td>
-                  <Table.Td>
-                    <Code>{k.prefix}…</Code>
-                  </Table.Td>
-                  <Table.Td>{new Date(k.createdAt).toLocaleString()}</Table.Td>
-                  <Table.Td>{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : 'never'}</Table.Td>
-                  <Table.Td ta="right">
-                    <Button
-                      size="xs"
-                      variant="subtle"
-                      color="red"
-                      aria-label={`Revoke the key ${k.name}`}
-                      onClick={() => setRevoking(k)}
-                    >
-                      Revoke
-                    </Button>
-                  </Table.Td>
+          <Table.ScrollContainer minWidth={640}>
+            <Table aria-label="API keys">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Starts with</Table.Th>
+                  <Table.Th>Created</Table.Th>
+                  <Table.Th>Last used</Table.Th>
+                  <Table.Th />
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {keys.data?.items.map((k) => (
+                  <Table.Tr key={k.id}>
+                    <Table.Td>{k.name}</Table.Td>
+                    <Table.Td>
+                      <Code>{k.prefix}…</Code>
+                    </Table.Td>
+                    <Table.Td>{new Date(k.createdAt).toLocaleString()}</Table.Td>
+                    <Table.Td>{k.lastUsedAt ? new Date(k.lastUsedAt).toLocaleString() : 'never'}</Table.Td>
+                    <Table.Td ta="right">
+                      <Button
+                        size="xs"
+                        variant="subtle"
+                        color="red"
+                        aria-label={`Revoke the key ${k.name}`}
+                        onClick={() => setRevoking(k)}
+                      >
+                        Revoke
+                      </Button>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
         )}
       </Stack>
       <Modal opened={revoking !== null} onClose={() => setRevoking(null)} title="Revoke this key?">
@@ -226,43 +230,45 @@ function Users({ selfId }: { selfId: string }) {
           <EmptyState title="No users">Invite the people who send campaigns with you.</EmptyState>
         ) : (
           <>
-            <Table aria-label="Users">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Email</Table.Th>
-                  <Table.Th>Role</Table.Th>
-                  <Table.Th>State</Table.Th>
-                  <Table.Th />
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {users.data?.items.map((u) => (
-                  <Table.Tr key={u.id}>
-                    <Table.Td>{u.email}</Table.Td>
-                    <Table.Td>{u.role}</Table.Td>
-                    <Table.Td>
-                      <Badge color={!u.active ? 'gray' : u.passwordSet ? 'green' : 'yellow'} variant="light">
-                        {!u.active ? 'deactivated' : u.passwordSet ? 'active' : 'invited'}
-                      </Badge>
-                    </Table.Td>
-                    <Table.Td ta="right">
-                      {u.id !== selfId && (
-                        <Button
-                          size="xs"
-                          variant="subtle"
-                          color={u.active ? 'red' : undefined}
-                          aria-label={`${u.active ? 'Deactivate' : 'Reactivate'} ${u.email}`}
-                          loading={setActive.isPending && setActive.variables?.id === u.id}
-                          onClick={() => setActive.mutate({ id: u.id, active: !u.active })}
-                        >
-                          {u.active ? 'Deactivate' : 'Reactivate'}
-                        </Button>
-                      )}
-                    </Table.Td>
+            <Table.ScrollContainer minWidth={640}>
+              <Table aria-label="Users">
+                <Table.Thead>
+                  <Table.Tr>
+                    <Table.Th>Email</Table.Th>
+                    <Table.Th>Role</Table.Th>
+                    <Table.Th>State</Table.Th>
+                    <Table.Th />
                   </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
+                </Table.Thead>
+                <Table.Tbody>
+                  {users.data?.items.map((u) => (
+                    <Table.Tr key={u.id}>
+                      <Table.Td>{u.email}</Table.Td>
+                      <Table.Td>{u.role}</Table.Td>
+                      <Table.Td>
+                        <Badge color={!u.active ? 'gray' : u.passwordSet ? 'green' : 'yellow'} variant="light">
+                          {!u.active ? 'deactivated' : u.passwordSet ? 'active' : 'invited'}
+                        </Badge>
+                      </Table.Td>
+                      <Table.Td ta="right">
+                        {u.id !== selfId && (
+                          <Button
+                            size="xs"
+                            variant="subtle"
+                            color={u.active ? 'red' : undefined}
+                            aria-label={`${u.active ? 'Deactivate' : 'Reactivate'} ${u.email}`}
+                            loading={setActive.isPending && setActive.variables?.id === u.id}
+                            onClick={() => setActive.mutate({ id: u.id, active: !u.active })}
+                          >
+                            {u.active ? 'Deactivate' : 'Reactivate'}
+                          </Button>
+                        )}
+                      </Table.Td>
+                    </Table.Tr>
+                  ))}
+                </Table.Tbody>
+              </Table>
+            </Table.ScrollContainer>
             <CursorPager pages={pages} nextCursor={users.data?.nextCursor} />
           </>
         )}

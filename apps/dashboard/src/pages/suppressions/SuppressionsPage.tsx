@@ -80,48 +80,50 @@ export function SuppressionsPage() {
         )
       ) : (
         <>
-          <Table striped highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Address</Table.Th>
-                <Table.Th>Reason</Table.Th>
-                <Table.Th>Source</Table.Th>
-                <Table.Th>Since</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {suppressions.data?.items.map((s) => (
-                <Table.Tr key={s.id}>
-                  <Table.Td>
-                    {s.email ?? (
-                      <Text span c="dimmed" title={s.emailHash}>
-                        erased contact
-                      </Text>
-                    )}
-                  </Table.Td>
-                  <Table.Td>
-                    <Badge color={REASON_COLORS[s.reason]} variant="light">
-                      {s.reason}
-                    </Badge>
-                  </Table.Td>
-                  <Table.Td>{s.source}</Table.Td>
-                  <Table.Td>{new Date(s.createdAt).toLocaleString()}</Table.Td>
-                  <Table.Td ta="right">
-                    <Button
-                      size="xs"
-                      variant="subtle"
-                      color="red"
-                      aria-label={`Lift the suppression of ${s.email ?? 'an erased contact'}`}
-                      onClick={() => setLifting(s)}
-                    >
-                      Lift
-                    </Button>
-                  </Table.Td>
+          <Table.ScrollContainer minWidth={700}>
+            <Table striped highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Address</Table.Th>
+                  <Table.Th>Reason</Table.Th>
+                  <Table.Th>Source</Table.Th>
+                  <Table.Th>Since</Table.Th>
+                  <Table.Th />
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {suppressions.data?.items.map((s) => (
+                  <Table.Tr key={s.id}>
+                    <Table.Td>
+                      {s.email ?? (
+                        <Text span c="dimmed" title={s.emailHash}>
+                          erased contact
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      <Badge color={REASON_COLORS[s.reason]} variant="light">
+                        {s.reason}
+                      </Badge>
+                    </Table.Td>
+                    <Table.Td>{s.source}</Table.Td>
+                    <Table.Td>{new Date(s.createdAt).toLocaleString()}</Table.Td>
+                    <Table.Td ta="right">
+                      <Button
+                        size="xs"
+                        variant="subtle"
+                        color="red"
+                        aria-label={`Lift the suppression of ${s.email ?? 'an erased contact'}`}
+                        onClick={() => setLifting(s)}
+                      >
+                        Lift
+                      </Button>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
           <CursorPager pages={pages} nextCursor={suppressions.data?.nextCursor} />
         </>
       )}

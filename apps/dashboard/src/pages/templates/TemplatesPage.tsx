@@ -79,37 +79,39 @@ export function TemplatesPage() {
         </EmptyState>
       ) : (
         <>
-          <Table striped highlightOnHover>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Subject</Table.Th>
-                <Table.Th>Format</Table.Th>
-                <Table.Th>Changed</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {templates.data?.items.map((t) => (
-                <Table.Tr key={t.id}>
-                  <Table.Td>
-                    <Group gap="xs">
-                      <Anchor component={Link} to={`/templates/${t.id}`}>
-                        {t.name}
-                      </Anchor>
-                      {t.starter && (
-                        <Badge size="xs" variant="light">
-                          starter
-                        </Badge>
-                      )}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>{t.subject}</Table.Td>
-                  <Table.Td>{t.format.toUpperCase()}</Table.Td>
-                  <Table.Td>{new Date(t.updatedAt).toLocaleString()}</Table.Td>
+          <Table.ScrollContainer minWidth={640}>
+            <Table striped highlightOnHover>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Name</Table.Th>
+                  <Table.Th>Subject</Table.Th>
+                  <Table.Th>Format</Table.Th>
+                  <Table.Th>Changed</Table.Th>
                 </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+              </Table.Thead>
+              <Table.Tbody>
+                {templates.data?.items.map((t) => (
+                  <Table.Tr key={t.id}>
+                    <Table.Td>
+                      <Group gap="xs">
+                        <Anchor component={Link} to={`/templates/${t.id}`}>
+                          {t.name}
+                        </Anchor>
+                        {t.starter && (
+                          <Badge size="xs" variant="light">
+                            starter
+                          </Badge>
+                        )}
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>{t.subject}</Table.Td>
+                    <Table.Td>{t.format.toUpperCase()}</Table.Td>
+                    <Table.Td>{new Date(t.updatedAt).toLocaleString()}</Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
           <CursorPager pages={pages} nextCursor={templates.data?.nextCursor} />
         </>
       )}
