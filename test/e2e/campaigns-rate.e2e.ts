@@ -10,7 +10,7 @@ import {
   createTemplate,
   waitForState,
 } from '../support/campaigns.js';
-import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
+import { type SinkProcess, startSinkProcess } from '../support/sink-process.js';
 import { isAlive, startWorkerProcess } from '../support/worker-process.js';
 
 const RATE = 40;
@@ -19,19 +19,19 @@ const DKIM = { domain: 'herald-test.example.com', selector: 'rate' };
 
 /**
  * A sender's rate holds across worker processes, measured where it
- * matters: at the receiving server. Two workers share one campaign; in
- * every sliding second after the first, the sink receives no more than the
- * set rate plus 10 %, and over the run the set rate within ±10 %. The same mail carries a DKIM signature an independent
+ * matters: at the receiving server, a process of its own. Two workers share one campaign; in
+ * every sliding second after the first, the sink receives the set rate
+ * within ±10 %. The same mail carries a DKIM signature an independent
  * verifier accepts against the record the API tells the marketer to publish.
  */
 describe('a sender’s rate across two worker processes', () => {
   let t: TestApp;
-  let sink: SmtpSink;
+  let sink: SinkProcess;
   const workers: ChildProcess[] = [];
 
   beforeAll(async () => {
     t = await startTestApp();
-    sink = await startSmtpSink();
+    sink = await startSinkProcess();
     for (let i = 0; i < 2; i++) workers.push(await startWorkerProcess(t, { HERALD_SCHEDULER_TICK_MS: '200' }));
   });
 
@@ -41,7 +41,7 @@ describe('a sender’s rate across two worker processes', () => {
     await sink?.close();
   });
 
-  it('stays under the set rate plus 10 % in every sliding second and within 10 % of it over the run, DKIM-signed, each recipient once', async () => {
+  it('holds the set rate within ±10 % in every sliding second, DKIM-signed, each recipient once', async () => {
     const senderId = await createSender(t, sink.port, {
       ratePerSecond: RATE,
       poolSize: 2,
@@ -55,6 +55,7 @@ describe('a sender’s rate across two worker processes', () => {
     const id = await createCampaign(t, { templateId, senderIds: [senderId], audience: { listIds: [listId] } });
     expect((await t.request('POST', `/api/v1/campaigns/${id}/send`)).status).toBe(200);
     await waitForState(t, id, 'sent', 60_000);
+    await sink.waitFor(AUDIENCE);
 
     const received = sink.messages.filter((m) => m.to[0].startsWith('rate'));
     expect([...copiesPerRecipient(received).entries()].every(([, n]) => n === 1)).toBe(true);
@@ -77,13 +78,8 @@ describe('a sender’s rate across two worker processes', () => {
     expect(counts.length).toBeGreaterThan(50);
     // Never faster than the rate in any sliding second: what a provider holds the sender to.
     expect(Math.max(...counts)).toBeLessThanOrEqual(RATE * 1.1);
-    // The rate is used: within 10 % over the run, and no second below 80 %. The issue asks 90 % in
-    // every second; a slot missed by a stall of more than 50 ms is skipped rather than caught up,
-    // and on Node 24 one second of a run has held 35 of 40 (the closing note says so).
-    const average = (times.length - 1) / ((last - first) / 1000);
-    expect(average).toBeGreaterThanOrEqual(RATE * 0.9);
-    expect(average).toBeLessThanOrEqual(RATE * 1.1);
-    expect(Math.min(...counts)).toBeGreaterThanOrEqual(RATE * 0.8);
+    // And the rate is used: no second falls below it minus 10 %.
+    expect(Math.min(...counts)).toBeGreaterThanOrEqual(RATE * 0.9);
 
     const record = sender.dkimRecord as { name: string; value: string };
     expect(record.name).toBe(`${DKIM.selector}._domainkey.${DKIM.domain}`);
