@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
+import { createTemplate } from '../support/campaigns.js';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
 
 const DOMAIN = 'deliver.example.com';
@@ -84,6 +85,79 @@ describe('the deliverability screens', { timeout: 120_000 }, () => {
     await row('DMARC').getByText('error', { exact: true }).waitFor();
     await row('SPF').first().getByText('ok', { exact: true }).waitFor();
     dns.failing.delete(`_dmarc.${DOMAIN}`);
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('lists failing checks first and asks before sending in spite of them', async () => {
+    const templateId = await createTemplate(t);
+    const listId = (await t.request('POST', '/api/v1/lists', { body: { name: 'Everyone' } })).body.id;
+    await t.request('POST', '/api/v1/contacts', { body: { email: 'reader@example.com', listIds: [listId] } });
+    const created = await t.request('POST', '/api/v1/campaigns', {
+      body: {
+        name: 'Loud',
+        templateId,
+        subject: 'Spring is here!!',
+        senderIds: [senderId],
+        audience: { listIds: [listId] },
+      },
+    });
+    expect(created.status, created.text).toBe(201);
+    const id = created.body.id as string;
+
+    browser = await openBrowser();
+    const { page } = browser;
+    await signIn(page, t, `/campaigns/${id}`);
+    // The draft's page has the checklist: the failing check first, the DNS trouble as a warning.
+    const fix = page.getByRole('list', { name: 'To fix before sending' });
+    await fix.getByText('Too many exclamation marks').waitFor();
+    const warnings = page.getByRole('list', { name: 'Worth a look' });
+    await warnings.getByText('SPF and DKIM aligned with the From domain').waitFor();
+    expect(await warnings.textContent()).toMatch(/dkim wrong/);
+    await page.getByRole('list', { name: 'Passed' }).getByText('Plain-text part').waitFor();
+    await screenshot(page, 'deliverability-02-campaign-checklist');
+
+    await page.getByRole('link', { name: 'Continue to check and send' }).click();
+    for (const next of [
+      page.getByRole('combobox', { name: 'Template' }),
+      page.getByRole('link', { name: 'Manage senders' }),
+      page.getByLabel('Preheader'),
+      page.getByRole('radio', { name: 'Send now' }),
+    ]) {
+      await page.getByRole('button', { name: 'Save and continue' }).click();
+      await next.waitFor();
+    }
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const checklist = page.getByRole('region', { name: 'Pre-flight checklist' });
+    await checklist.getByText('1 contact can be mailed now.').waitFor();
+    await checklist
+      .getByRole('list', { name: 'To fix before sending' })
+      .getByText('Too many exclamation marks')
+      .waitFor();
+    await page.getByRole('button', { name: 'Send now' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Send this campaign now?' });
+    await confirm.getByRole('list', { name: 'Failing checks' }).getByText('Too many exclamation marks').waitFor();
+    await screenshot(page, 'deliverability-03-wizard-confirm');
+    await confirm.getByRole('button', { name: 'Not yet' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    expect((await t.request('GET', `/api/v1/campaigns/${id}`)).body.state).toBe('draft');
+
+    // Scheduled, then sent now from its page: the failures are listed before it goes.
+    const at = await t.request('POST', `/api/v1/campaigns/${id}/schedule`, {
+      body: { at: '2099-01-01T09:00', timeZone: 'Europe/Berlin' },
+    });
+    expect(at.status, at.text).toBe(200);
+    await page.goto(`${t.url}/campaigns/${id}`);
+    await page.getByText('scheduled', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Send now' }).click();
+    const unsafe = page.getByRole('dialog', { name: 'Send with failing checks?' });
+    await unsafe.getByText('Too many exclamation marks').waitFor();
+    await screenshot(page, 'deliverability-04-send-anyway');
+    expect((await t.request('GET', `/api/v1/campaigns/${id}`)).body.state).toBe('scheduled');
+    await unsafe.getByRole('button', { name: 'Send anyway' }).click();
+    await page.getByText('sending', { exact: true }).waitFor();
+    expect((await t.request('GET', `/api/v1/campaigns/${id}`)).body.state).toBe('sending');
+    expect((await t.request('POST', `/api/v1/campaigns/${id}/cancel`)).status).toBe(200);
     expect(browser.problems).toEqual([]);
   });
 });
