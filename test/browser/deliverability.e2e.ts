@@ -1,10 +1,14 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import nodemailer from 'nodemailer';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { InboundServer } from '../../libs/inbound/src/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
 import { createTemplate } from '../support/campaigns.js';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server.js';
 
+const HOSTILE = '<img src=x onerror=alert(1)>';
 const DOMAIN = 'deliver.example.com';
 
 /**
@@ -158,6 +162,73 @@ describe('the deliverability screens', { timeout: 120_000 }, () => {
     await page.getByText('sending', { exact: true }).waitFor();
     expect((await t.request('GET', `/api/v1/campaigns/${id}`)).body.state).toBe('sending');
     expect((await t.request('POST', `/api/v1/campaigns/${id}/cancel`)).status).toBe(200);
+    expect(browser.problems).toEqual([]);
+  });
+
+  it('shows the mail the inbound listener took, a hostile subject as text, and the raw message as text', async () => {
+    browser = await openBrowser();
+    const { page } = browser;
+    await signIn(page, t, '/contacts');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Bounces & complaints' }).click();
+    await page.getByRole('heading', { name: 'No mail has come back yet' }).waitFor();
+    await page.getByText('HERALD_INBOUND_PORT').waitFor();
+    await screenshot(page, 'deliverability-05-inbound-empty');
+
+    // A bounce for a message Herald never sent (the token does not verify), with a hostile subject and body.
+    const template = await readFile(new URL('../fixtures/inbound/dsn-hard.eml', import.meta.url), 'utf8');
+    const token = 'A'.repeat(22);
+    const raw = template
+      .replace('Subject: Undelivered Mail Returned to Sender', `Subject: ${HOSTILE}`)
+      .replace('This is a MIME-encapsulated message.', `This is a MIME-encapsulated message. ${HOSTILE}`)
+      .replaceAll('herald-test.example.com', DOMAIN)
+      .replaceAll('TOKEN', token)
+      .replaceAll('RECIPIENT', 'reader@example.com')
+      .replace(/\r?\n/g, '\r\n');
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: t.app.get(InboundServer).port!,
+      secure: false,
+      ignoreTLS: true,
+    });
+    try {
+      const sent = await transport.sendMail({ envelope: { from: '', to: [`bounce+${token}@${DOMAIN}`] }, raw });
+      expect(sent.response).toMatch(/Kept as inbound message/);
+    } finally {
+      transport.close();
+    }
+
+    // The list reads again by itself; the message shows up with its outcome.
+    const table = page.getByRole('table', { name: 'Inbound mail' });
+    await table.getByRole('link', { name: HOSTILE }).waitFor({ timeout: 20_000 });
+    const row = table.getByRole('row').filter({ has: page.getByRole('link', { name: HOSTILE }) });
+    await row.getByText('unmatched', { exact: true }).waitFor();
+    await row.getByText(`bounce+${token}@${DOMAIN}`).waitFor();
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    await screenshot(page, 'deliverability-06-inbound-list');
+
+    await page.getByRole('combobox', { name: 'Outcome' }).click();
+    await page.getByRole('option', { name: 'processed' }).click();
+    await page.getByRole('heading', { name: 'No processed mail' }).waitFor();
+    await page.getByRole('combobox', { name: 'Outcome' }).click();
+    await page.getByRole('option', { name: 'unmatched' }).click();
+
+    await table.getByRole('link', { name: HOSTILE }).click();
+    await page.getByRole('heading', { name: HOSTILE }).waitFor();
+    await page.getByText('Delivery status notification').waitFor();
+    const recipients = page.getByRole('table', { name: 'Recipients' });
+    await recipients.getByText('reader@example.com', { exact: true }).waitFor();
+    await recipients.getByText('failed', { exact: true }).waitFor();
+    await page.getByRole('tab', { name: 'Raw message' }).click();
+    // The raw message is text in a <pre>: the hostile subject and body are there as characters, not elements.
+    const rawView = page.getByRole('tabpanel', { name: 'Raw message' }).locator('pre');
+    await rawView.waitFor();
+    expect(await rawView.textContent()).toContain(`Subject: ${HOSTILE}`);
+    expect(await rawView.textContent()).toContain(`MIME-encapsulated message. ${HOSTILE}`);
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
+    await screenshot(page, 'deliverability-07-inbound-raw');
+    await page.getByRole('tab', { name: 'Headers' }).click();
+    await page.getByRole('table', { name: 'Headers' }).getByText(HOSTILE).waitFor();
+    expect(await page.locator('img[src="x"]').count()).toBe(0);
     expect(browser.problems).toEqual([]);
   });
 });
