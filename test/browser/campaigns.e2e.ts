@@ -118,7 +118,7 @@ describe('the campaign screens', { timeout: 90_000 }, () => {
     await page.getByRole('option', { name: 'America/New_York' }).click();
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('button', { name: 'Continue' }).click();
-    await page.getByRole('list', { name: 'Pre-flight checklist' }).waitFor();
+    await page.getByRole('region', { name: 'Pre-flight checklist' }).waitFor();
     await page.getByRole('button', { name: 'Schedule campaign' }).click();
     await page
       .getByRole('dialog', { name: 'Schedule this campaign?' })

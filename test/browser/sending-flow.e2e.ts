@@ -90,12 +90,12 @@ describe('sending a first campaign from the dashboard', { timeout: 180_000 }, ()
     await page.getByRole('button', { name: 'Continue' }).click();
 
     // The checklist, then the send.
-    const checklist = page.getByRole('list', { name: 'Pre-flight checklist' });
+    const checklist = page.getByRole('region', { name: 'Pre-flight checklist' });
     await checklist.getByText('1 contact can be mailed now.').waitFor();
     await checklist.getByText(/Unsubscribe link/).waitFor();
-    await checklist.getByText(/under the 102 KB/).waitFor();
+    await checklist.getByText(/Gmail clips above 102 KB/).waitFor();
     await checklist.getByText(/no daily limit/).waitFor();
-    await checklist.getByText(/sandbox inbox keeps mail inside Herald/).waitFor();
+    await checklist.getByText(/sandbox sender delivers into Herald's own inbox/).waitFor();
     await screenshot(page, 'flow-05-checklist');
     await page.getByRole('button', { name: 'Send now' }).click();
     await page

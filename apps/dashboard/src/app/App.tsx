@@ -18,6 +18,7 @@ const CampaignWizardPage = lazy(() =>
 );
 const ReportPage = lazy(() => import('../pages/reports/ReportPage').then((m) => ({ default: m.ReportPage })));
 const ReportsPage = lazy(() => import('../pages/reports/ReportsPage').then((m) => ({ default: m.ReportsPage })));
+const InboundPage = lazy(() => import('../pages/inbound/InboundPage').then((m) => ({ default: m.InboundPage })));
 const SandboxPage = lazy(() => import('../pages/sandbox/SandboxPage').then((m) => ({ default: m.SandboxPage })));
 const SenderPage = lazy(() => import('../pages/senders/SenderPage').then((m) => ({ default: m.SenderPage })));
 const SendersPage = lazy(() => import('../pages/senders/SendersPage').then((m) => ({ default: m.SendersPage })));
@@ -69,6 +70,8 @@ function routerFor(email: string) {
         { path: 'senders/:id', element: <SenderPage /> },
         { path: 'sandbox', element: <SandboxPage /> },
         { path: 'sandbox/:id', element: <SandboxPage /> },
+        { path: 'inbound', element: <InboundPage /> },
+        { path: 'inbound/:id', element: <InboundPage /> },
         { path: '*', element: <Navigate to="/contacts" replace /> },
       ],
     },

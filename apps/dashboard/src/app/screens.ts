@@ -9,5 +9,6 @@ export const SCREENS: { path: string; label: string }[] = [
   { path: '/senders', label: 'Senders' },
   { path: '/suppressions', label: 'Suppressions' },
   { path: '/sandbox', label: 'Sandbox inbox' },
+  { path: '/inbound', label: 'Bounces & complaints' },
   { path: '/settings', label: 'Settings' },
 ];

@@ -1,10 +1,12 @@
 import { Alert, Anchor, Button, Card, Group, Modal, Progress, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, type Schemas, unwrap } from '../../api/client';
 import { ErrorAlert, Loading } from '../../ui/states';
-import { type Campaign, formatTime, useCampaign, useSenders, useTemplates } from './campaigns';
+import { type Campaign, formatTime, preflightQuery, useCampaign, useSenders, useTemplates } from './campaigns';
+import { FailingChecks, failing, type PreflightCheck, PreflightChecklist } from './Preflight';
 import { StateBadge } from './StateBadge';
 
 type Action = 'pause' | 'resume' | 'cancel' | 'confirm' | 'send';
@@ -17,6 +19,8 @@ const ACTION_LABELS: Record<Action, string> = {
 };
 /** States in which the figures move: the report is read again every two seconds. */
 const LIVE = new Set<Campaign['state']>(['sending', 'scheduled', 'needs_confirmation']);
+/** States before the first message: the pre-send checklist still matters. */
+const BEFORE_SENDING = new Set<Campaign['state']>(['draft', 'scheduled', 'needs_confirmation']);
 
 export function CampaignPage() {
   const { id = '' } = useParams();
@@ -25,6 +29,8 @@ export function CampaignPage() {
   const campaign = useCampaign(id);
   const [cancelling, cancelModal] = useDisclosure(false);
   const [deleting, deleteModal] = useDisclosure(false);
+  /** A send asked for while checks fail, waiting for the marketer to confirm it, with those checks. */
+  const [unsafeSend, setUnsafeSend] = useState<{ action: Action; failures: PreflightCheck[] } | null>(null);
   const live = campaign.data !== undefined && LIVE.has(campaign.data.state);
   const report = useQuery({
     queryKey: ['campaigns', id, 'report'],
@@ -37,6 +43,9 @@ export function CampaignPage() {
   if (reportState !== undefined && campaign.data !== undefined && reportState !== campaign.data.state) {
     void queryClient.invalidateQueries({ queryKey: ['campaigns', id], exact: true });
   }
+
+  const beforeSending = campaign.data !== undefined && BEFORE_SENDING.has(campaign.data.state);
+  const preflight = useQuery({ ...preflightQuery(id), enabled: beforeSending });
 
   const act = useMutation({
     mutationFn: (action: Action) => {
@@ -56,16 +65,29 @@ export function CampaignPage() {
     },
     onSuccess: async (c) => {
       cancelModal.close();
+      setUnsafeSend(null);
       queryClient.setQueryData(['campaigns', id], c);
       await queryClient.invalidateQueries({ queryKey: ['campaigns', id, 'report'] });
       await queryClient.invalidateQueries({ queryKey: ['campaigns', 'list'] });
     },
     onError: async () => {
       cancelModal.close();
+      setUnsafeSend(null);
       // A 409 means the campaign moved on meanwhile: show its current state beside the refusal.
       await queryClient.invalidateQueries({ queryKey: ['campaigns', id] });
     },
   });
+  /** Sending goes ahead at once when every check passes; failing checks are listed for a confirmation first. */
+  const requestSend = async (action: 'send' | 'confirm') => {
+    // Unreadable checks do not hold the send back: the server still refuses what it cannot send.
+    const checks = await queryClient.ensureQueryData(preflightQuery(id)).then(
+      (p) => p.checks,
+      () => [],
+    );
+    const failures = failing(checks);
+    if (failures.length > 0) setUnsafeSend({ action, failures });
+    else act.mutate(action);
+  };
   const duplicate = useMutation({
     mutationFn: () => unwrap(api.POST('/api/v1/campaigns/{id}/duplicate', { params: { path: { id } } })),
     onSuccess: async (copy) => {
@@ -119,7 +141,7 @@ export function CampaignPage() {
                 key={a}
                 variant={a === 'pause' ? 'default' : 'filled'}
                 loading={act.isPending && act.variables === a}
-                onClick={() => act.mutate(a)}
+                onClick={() => (a === 'send' || a === 'confirm' ? void requestSend(a) : act.mutate(a))}
               >
                 {ACTION_LABELS[a]}
               </Button>
@@ -156,6 +178,38 @@ export function CampaignPage() {
       ) : (
         <Progressing report={report.data} campaign={c} />
       )}
+      {beforeSending && (
+        <Card withBorder>
+          <Title order={2} size="h4" mb="xs">
+            Before it goes out
+          </Title>
+          {preflight.isError ? (
+            <ErrorAlert error={preflight.error} />
+          ) : preflight.data === undefined ? (
+            <Loading label="Checking the campaign" />
+          ) : (
+            <PreflightChecklist checks={preflight.data.checks} />
+          )}
+        </Card>
+      )}
+      <Modal opened={unsafeSend !== null} onClose={() => setUnsafeSend(null)} title="Send with failing checks?">
+        <Stack>
+          <Text>
+            {unsafeSend?.failures.length === 1 ? 'This check fails' : 'These checks fail'}: mail sent like this may be
+            refused, filtered as spam or break the law. Fix {unsafeSend?.failures.length === 1 ? 'it' : 'them'} first
+            unless you are sure.
+          </Text>
+          <FailingChecks checks={unsafeSend?.failures ?? []} />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setUnsafeSend(null)}>
+              Not yet
+            </Button>
+            <Button color="red" loading={act.isPending} onClick={() => unsafeSend && act.mutate(unsafeSend.action)}>
+              Send anyway
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
       <Modal opened={cancelling} onClose={cancelModal.close} title="Cancel this campaign?">
         <Stack>
           <Text>Nothing more is sent, and it cannot be resumed. What was sent stays in the report.</Text>

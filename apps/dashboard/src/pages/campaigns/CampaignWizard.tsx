@@ -17,7 +17,6 @@ import {
   TagsInput,
   Text,
   TextInput,
-  ThemeIcon,
   Title,
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
@@ -29,7 +28,16 @@ import { api, ApiFailure, type Schemas, unwrap } from '../../api/client';
 import { MailFrame } from '../../ui/MailFrame';
 import { ErrorAlert, Loading } from '../../ui/states';
 import { useLists } from '../lists/lists';
-import { type Campaign, formatTime, useCampaign, useSegments, useSenders, useTemplates } from './campaigns';
+import {
+  type Campaign,
+  formatTime,
+  preflightQuery,
+  useCampaign,
+  useSegments,
+  useSenders,
+  useTemplates,
+} from './campaigns';
+import { FailingChecks, failing, type PreflightCheck, PreflightChecklist } from './Preflight';
 
 interface Values {
   name: string;
@@ -65,7 +73,8 @@ const STEP_OF_FIELD: Record<string, number> = {
   timeZone: 4,
   testEmails: 5,
 };
-const GMAIL_CLIP_BYTES = 102 * 1024;
+/** Template warnings the server's checklist already reports in its own words. */
+const CHECKED_BY_SERVER = new Set(['no_unsubscribe_link', 'html_too_large', 'no_postal_address']);
 
 /** API field names (`audience.listIds`, `at`, `emails[0]`) as the form's. */
 function formField(apiField: string): string {
@@ -161,12 +170,7 @@ function CampaignWizard({ initial }: { initial?: Campaign }) {
     onError: showApiErrors,
   });
 
-  const preflight = useQuery({
-    queryKey: ['campaigns', campaignId, 'preflight'],
-    queryFn: () =>
-      unwrap(api.GET('/api/v1/campaigns/{id}/preflight', { params: { path: { id: campaignId as string } } })),
-    enabled: campaignId !== undefined,
-  });
+  const preflight = useQuery({ ...preflightQuery(campaignId ?? ''), enabled: campaignId !== undefined });
   const preview = useQuery({
     queryKey: ['templates', values.templateId, 'preview'],
     queryFn: () =>
@@ -234,6 +238,8 @@ function CampaignWizard({ initial }: { initial?: Campaign }) {
     else setActive(active + 1);
   };
 
+  const checklist = preflight.data && preview.data ? checklistItems(preflight.data, preview.data, values) : undefined;
+  const failures = failing(checklist ?? []);
   const templateSummary = templates.data?.find((t) => t.id === values.templateId);
   const chosenSenders = (senders.data ?? []).filter((s) => values.senderIds.includes(s.id));
   const segmentOptions = (segments.data ?? []).map((s) => ({ value: s.id, label: s.name }));
@@ -423,13 +429,7 @@ function CampaignWizard({ initial }: { initial?: Campaign }) {
           </Stack>
         </Stepper.Step>
         <Stepper.Step label="Check and send">
-          <Checklist
-            preflight={preflight.data}
-            preflightError={preflight.error}
-            preview={preview.data}
-            senders={chosenSenders}
-            values={values}
-          />
+          <Checklist items={checklist} error={preflight.error ?? preview.error} values={values} />
         </Stepper.Step>
       </Stepper>
       {save.isError && Object.keys((save.error as ApiFailure).fields ?? {}).length === 0 && (
@@ -462,12 +462,30 @@ function CampaignWizard({ initial }: { initial?: Campaign }) {
               : `It goes out on ${values.date} at ${values.time} (${values.timeZone}).`}{' '}
             You can pause or cancel it while it sends.
           </Text>
+          {failures.length > 0 && (
+            <Alert
+              color="red"
+              title={`${failures.length === 1 ? 'One check fails' : `${failures.length} checks fail`}`}
+            >
+              <FailingChecks checks={failures} />
+            </Alert>
+          )}
           <Group justify="flex-end">
             <Button variant="default" onClick={confirmModal.close}>
               Not yet
             </Button>
-            <Button color="green" loading={launch.isPending} onClick={() => launch.mutate(form.getValues())}>
-              {values.when === 'now' ? 'Send now' : 'Schedule campaign'}
+            <Button
+              color={failures.length > 0 ? 'red' : 'green'}
+              loading={launch.isPending}
+              onClick={() => launch.mutate(form.getValues())}
+            >
+              {failures.length > 0
+                ? values.when === 'now'
+                  ? 'Send anyway'
+                  : 'Schedule anyway'
+                : values.when === 'now'
+                  ? 'Send now'
+                  : 'Schedule campaign'}
             </Button>
           </Group>
         </Stack>
@@ -516,81 +534,46 @@ function TestOutcomes({ result, emails }: { result: Schemas['TestSendView']; ema
   );
 }
 
-type Verdict = 'ok' | 'warn' | 'fail';
-const VERDICT_COLOR: Record<Verdict, string> = { ok: 'green', warn: 'orange', fail: 'red' };
-const VERDICT_MARK: Record<Verdict, string> = { ok: '✓', warn: '!', fail: '✕' };
-
 function duration(seconds: number): string {
   if (seconds < 90) return `${Math.max(1, Math.round(seconds))} seconds`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} minutes`;
   return `${(seconds / 3600).toFixed(1)} hours`;
 }
 
-function Checklist({
-  preflight,
-  preflightError,
-  preview,
-  senders,
-  values,
-}: {
-  preflight?: Schemas['CampaignPreflightView'];
-  preflightError: unknown;
-  preview?: Schemas['TemplatePreviewDto'];
-  senders: Schemas['SenderView'][];
-  values: Values;
-}) {
-  if (preflightError) return <ErrorAlert error={preflightError} />;
-  if (preflight === undefined || preview === undefined) return <Loading label="Checking the campaign" />;
-  const items: { label: string; verdict: Verdict; detail: string }[] = [];
+/**
+ * Every check before sending: the audience and the senders' capacity, read
+ * here from the preflight figures; what the server checked of the message
+ * and the senders' DNS; and the template's own warnings that no server
+ * check covers.
+ */
+function checklistItems(
+  preflight: Schemas['CampaignPreflightView'],
+  preview: Schemas['TemplatePreviewDto'],
+  values: Values,
+): PreflightCheck[] {
+  const items: PreflightCheck[] = [];
   const audience = preflight.audience;
   items.push(
     audience === null
-      ? { label: 'Audience', verdict: 'fail', detail: preflight.audienceError ?? 'Not counted' }
+      ? { id: 'audience', status: 'fail', title: 'Audience', detail: preflight.audienceError ?? 'Not counted' }
       : audience === 0
-        ? { label: 'Audience', verdict: 'fail', detail: 'No contact of this audience can be mailed.' }
+        ? { id: 'audience', status: 'fail', title: 'Audience', detail: 'No contact of this audience can be mailed.' }
         : {
-            label: 'Audience',
-            verdict: 'ok',
+            id: 'audience',
+            status: 'pass',
+            title: 'Audience',
             detail: `${audience.toLocaleString()} ${audience === 1 ? 'contact' : 'contacts'} can be mailed now.`,
           },
   );
-  const addedFooter = preview.warnings.some((w) => w.code === 'no_unsubscribe_link');
-  items.push({
-    label: 'Unsubscribe link',
-    verdict: 'ok',
-    detail: addedFooter
-      ? 'The template has none of its own: Herald adds its standard footer with the unsubscribe link.'
-      : 'The template has its unsubscribe link.',
-  });
-  for (const s of senders) {
-    const sandbox = s.kind === 'sandbox';
-    items.push({
-      label: `DKIM: ${s.name}`,
-      verdict: sandbox || s.hasDkimKey ? 'ok' : 'warn',
-      detail: sandbox
-        ? 'The sandbox inbox keeps mail inside Herald; no signature is needed.'
-        : s.hasDkimKey
-          ? `Signs as ${s.dkimDomain} (selector ${s.dkimSelector}).`
-          : 'Not set: receivers trust unsigned mail less. Generate a key on the sender and publish its record.',
-    });
-  }
-  const kb = (preview.sizeBytes / 1024).toFixed(1);
-  items.push({
-    label: 'Size',
-    verdict: preview.sizeBytes < GMAIL_CLIP_BYTES ? 'ok' : 'fail',
-    detail:
-      preview.sizeBytes < GMAIL_CLIP_BYTES
-        ? `The HTML is ${kb} KB, under the 102 KB at which Gmail clips a message.`
-        : `The HTML is ${kb} KB: Gmail clips messages above 102 KB, hiding the rest and the unsubscribe link.`,
-  });
   const seconds = audience !== null && preflight.ratePerSecond > 0 ? audience / preflight.ratePerSecond : null;
   const capacity =
     preflight.remainingToday === null
       ? 'The senders have no daily limit'
       : `The senders can send ${preflight.remainingToday.toLocaleString()} more today`;
   items.push({
-    label: 'Capacity',
-    verdict: preflight.coversAudience ? 'ok' : 'warn',
+    id: 'capacity',
+    status: preflight.coversAudience ? 'pass' : 'warn',
+    title: 'Capacity',
     detail: preflight.coversAudience
       ? `${capacity}; at ${preflight.ratePerSecond} per second the audience takes about ${duration(seconds ?? 0)}${
           values.when === 'now' && preflight.expectedFinishAt
@@ -599,31 +582,22 @@ function Checklist({
         }.`
       : `${capacity}: the rest waits for tomorrow's quota, and the campaign shows when it resumes.`,
   });
-  for (const w of preview.warnings.filter((w) => w.code !== 'no_unsubscribe_link' && w.code !== 'html_too_large')) {
-    items.push({ label: 'Template', verdict: 'warn', detail: w.message });
+  items.push(...preflight.checks);
+  for (const w of preview.warnings.filter((w) => !CHECKED_BY_SERVER.has(w.code))) {
+    items.push({ id: `template.${w.code}`, status: 'warn', title: 'Template', detail: w.message });
   }
+  return items;
+}
+
+function Checklist({ items, error, values }: { items?: PreflightCheck[]; error: unknown; values: Values }) {
+  if (error) return <ErrorAlert error={error} />;
+  if (items === undefined) return <Loading label="Checking the campaign" />;
   return (
     <Stack maw={760}>
       <Title order={2} size="h4">
         Before it goes out
       </Title>
-      <List spacing="sm" aria-label="Pre-flight checklist" listStyleType="none">
-        {items.map((item, i) => (
-          <List.Item
-            key={i}
-            icon={
-              <ThemeIcon color={VERDICT_COLOR[item.verdict]} size={22} radius="xl" aria-label={item.verdict}>
-                {VERDICT_MARK[item.verdict]}
-              </ThemeIcon>
-            }
-          >
-            <Text fw={600} span>
-              {item.label}:
-            </Text>{' '}
-            {item.detail}
-          </List.Item>
-        ))}
-      </List>
+      <PreflightChecklist checks={items} />
       <Text size="sm" c="dimmed">
         {values.when === 'now'
           ? 'Sends as soon as you confirm.'

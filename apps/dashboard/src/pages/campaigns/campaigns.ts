@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery } from '@tanstack/react-query';
 import { api, type Schemas, unwrap } from '../../api/client';
 
 export type Campaign = Schemas['CampaignView'];
@@ -70,6 +70,13 @@ export function useCampaign(id: string) {
     queryFn: () => unwrap(api.GET('/api/v1/campaigns/{id}', { params: { path: { id } } })),
   });
 }
+
+/** The audience, the senders' capacity and the pre-send checklist, read again whenever asked for. */
+export const preflightQuery = (id: string) =>
+  queryOptions({
+    queryKey: ['campaigns', id, 'preflight'],
+    queryFn: () => unwrap(api.GET('/api/v1/campaigns/{id}/preflight', { params: { path: { id } } })),
+  });
 
 export const formatTime = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : '—');
 

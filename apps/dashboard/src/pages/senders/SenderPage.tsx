@@ -1,6 +1,7 @@
 import {
   Alert,
   Anchor,
+  Badge,
   Button,
   Card,
   Code,
@@ -34,6 +35,13 @@ export function SenderPage() {
     queryKey: ['senders', id, 'dns'],
     queryFn: () => unwrap(api.GET('/api/v1/senders/{id}/dns', { params: { path: { id } } })),
     enabled: sender.data?.kind === 'smtp',
+  });
+  // Asked only on the button: each check queries DNS again.
+  const dnsCheck = useQuery({
+    queryKey: ['senders', id, 'dns', 'check'],
+    queryFn: () => unwrap(api.GET('/api/v1/senders/{id}/dns/check', { params: { path: { id } } })),
+    enabled: false,
+    retry: false,
   });
   const verify = useMutation({
     mutationFn: () => unwrap(api.POST('/api/v1/senders/{id}/verify', { params: { path: { id } } })),
@@ -123,11 +131,28 @@ export function SenderPage() {
       </SimpleGrid>
       {!sandbox && (
         <Card withBorder>
-          <Title order={2} size="h4" mb="xs">
-            DNS records to publish
-          </Title>
+          <Group justify="space-between" mb="xs">
+            <Title order={2} size="h4">
+              DNS records to publish
+            </Title>
+            <Button variant="default" size="xs" loading={dnsCheck.isFetching} onClick={() => void dnsCheck.refetch()}>
+              Check DNS
+            </Button>
+          </Group>
           {dns.isError && <ErrorAlert error={dns.error} />}
           {dns.data && <DnsRecords dns={dns.data} />}
+          {(dnsCheck.data || dnsCheck.isError) && (
+            <Stack gap="xs" mt="md">
+              <Title order={3} size="h5">
+                What DNS says now
+              </Title>
+              {dnsCheck.isError ? (
+                <ErrorAlert error={dnsCheck.error} />
+              ) : (
+                dnsCheck.data && <DnsCheckResult result={dnsCheck.data} />
+              )}
+            </Stack>
+          )}
         </Card>
       )}
       <SenderForm key={s.updatedAt} sender={s} opened={editing} onClose={editModal.close} />
@@ -242,5 +267,101 @@ function DnsRecords({ dns }: { dns: Schemas['SenderDnsView'] }) {
         </Table.Tbody>
       </Table>
     </Table.ScrollContainer>
+  );
+}
+
+type Check = Schemas['DnsCheckView'];
+
+const STATUS_COLOR: Record<Check['status'], string> = { ok: 'green', missing: 'red', wrong: 'red', error: 'orange' };
+
+const CHECK_LABEL: Record<Check['id'], string> = {
+  spf: 'SPF',
+  dkim: 'DKIM',
+  dmarc: 'DMARC',
+  spf_alignment: 'SPF alignment',
+  dkim_alignment: 'DKIM alignment',
+};
+
+/** What DNS holds for a sender beside what it should: one row per check, each with what to do about it. */
+function DnsCheckResult({ result }: { result: Schemas['SenderDnsCheckView'] }) {
+  const lookupsFailed = result.checks.every((c) => c.status === 'error');
+  return (
+    <Stack gap="xs">
+      <Text size="sm" role="status">
+        {result.ok
+          ? `Everything is published for ${result.domain} and aligns with the From address.`
+          : lookupsFailed
+            ? `DNS did not answer for ${result.domain}: nothing could be checked. Try again later, or check the DNS servers Herald asks.`
+            : `Some records for ${result.domain} need attention: each row says what to do.`}{' '}
+        <Text span size="xs" c="dimmed">
+          Asked {result.resolver} at {new Date(result.checkedAt).toLocaleString()}.
+        </Text>
+      </Text>
+      <Table.ScrollContainer minWidth={720}>
+        <Table aria-label="DNS check" verticalSpacing="xs" layout="fixed">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th w="16%">Check</Table.Th>
+              <Table.Th w={100}>Status</Table.Th>
+              <Table.Th w="34%">Found</Table.Th>
+              <Table.Th>To publish</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {result.checks.map((check) => (
+              <Table.Tr key={check.id}>
+                <Table.Th scope="row" style={{ verticalAlign: 'top' }}>
+                  <Text fw={700} size="sm">
+                    {CHECK_LABEL[check.id]}
+                  </Text>
+                  {check.name && (
+                    <Text size="xs" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+                      {check.name}
+                    </Text>
+                  )}
+                </Table.Th>
+                <Table.Td style={{ verticalAlign: 'top' }}>
+                  <Badge color={STATUS_COLOR[check.status]} variant="light">
+                    {check.status}
+                  </Badge>
+                </Table.Td>
+                <Table.Td style={{ verticalAlign: 'top' }}>
+                  {check.found.length === 0 ? (
+                    <Text size="sm" c="dimmed">
+                      Nothing
+                    </Text>
+                  ) : (
+                    <Stack gap={4}>
+                      {check.found.map((record, i) => (
+                        <Code key={i} style={{ wordBreak: 'break-all' }}>
+                          {record}
+                        </Code>
+                      ))}
+                    </Stack>
+                  )}
+                </Table.Td>
+                <Table.Td style={{ verticalAlign: 'top' }}>
+                  <Group gap={4} wrap="nowrap" align="start">
+                    {check.expected === null ? (
+                      <Text size="sm" c="dimmed">
+                        No change
+                      </Text>
+                    ) : (
+                      <>
+                        <Code style={{ wordBreak: 'break-all', minWidth: 0 }}>{check.expected}</Code>
+                        <Copy value={check.expected} label={`${CHECK_LABEL[check.id]} record to publish`} />
+                      </>
+                    )}
+                  </Group>
+                  <Text size="xs" mt={4} style={{ overflowWrap: 'anywhere' }}>
+                    {check.message}
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+    </Stack>
   );
 }
