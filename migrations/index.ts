@@ -12,6 +12,7 @@ import { Relay1764301300000 } from './1764301300000-Relay.js';
 import { MessageCounts1764301350000 } from './1764301350000-MessageCounts.js';
 import { Webhooks1764301400000 } from './1764301400000-Webhooks.js';
 import { Inbound1764301500000 } from './1764301500000-Inbound.js';
+import { MessageTracking1764301800000 } from './1764301800000-MessageTracking.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
@@ -32,4 +33,5 @@ export const migrations = [
   MessageCounts1764301350000,
   Webhooks1764301400000,
   Inbound1764301500000,
+  MessageTracking1764301800000,
 ];
