@@ -54,19 +54,18 @@ export class CreateApiKeyDto {
   @IsIn(API_KEY_SCOPES)
   scope?: ApiKeyScope;
 
+  // No `default` in the document: generated clients would then require the property.
   @ApiPropertyOptional({
-    default: false,
     description:
-      'Mail sent with this key (relayed, or through `POST /messages`) gets the open pixel. Off by default: transactional mail is untracked unless asked; `POST /messages` may override it per message',
+      'Mail sent with this key (relayed, or through `POST /messages`) gets the open pixel. Off when left out: transactional mail is untracked unless asked; `POST /messages` may override it per message. Set at creation only',
   })
   @IsOptional()
   @IsBoolean()
   trackOpens?: boolean;
 
   @ApiPropertyOptional({
-    default: false,
     description:
-      "Mail sent with this key has the http(s) links of its HTML sent through Herald's click tracking (`/t/c/…`), which redirects only to the links stored with the message. Off by default; `POST /messages` may override it per message",
+      "Mail sent with this key has the http(s) links of its HTML sent through Herald's click tracking (`/t/c/…`), which redirects only to the links stored with the message. Off when left out; `POST /messages` may override it per message. Set at creation only",
   })
   @IsOptional()
   @IsBoolean()
