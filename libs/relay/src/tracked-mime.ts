@@ -1,7 +1,7 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { MessageTracking } from '@herald/auth';
-import { addTracking, TemplateError, trackableLinks } from '@herald/templates';
+import { addTracking, trackableLinks } from '@herald/templates';
 import { Joiner, type MimeNode, Rewriter, Splitter } from '@zone-eu/mailsplit';
 import { normaliseLineEnds } from './incoming.js';
 
@@ -78,8 +78,9 @@ function decode(bytes: Buffer, charset: string): string | null {
 /**
  * The links a message's click tracking takes: the http(s) links of its
  * HTML body parts, each once, in order, as templates choose them. A
- * message with more links than a template may have keeps them as written
- * (an empty list).
+ * message with more links than a template may have, or whose MIME cannot
+ * be split, keeps its links as written (an empty list): tracking is never
+ * a reason to refuse mail.
  */
 export async function linksToTrack(raw: Buffer): Promise<string[]> {
   const links = new Set<string>();
@@ -88,9 +89,8 @@ export async function linksToTrack(raw: Buffer): Promise<string[]> {
       for (const url of trackableLinks(html)) links.add(url);
       return html;
     });
-  } catch (error) {
-    if (error instanceof TemplateError) return [];
-    throw error;
+  } catch {
+    return [];
   }
   return [...links];
 }
