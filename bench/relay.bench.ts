@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   await app.init();
   try {
     const userId = await app.get(AuthService).createUser('bench@example.com', 'bench-password-123', 'admin');
-    const { key } = await app.get(ApiKeysService).create(userId, 'bench', 'relay');
+    const { key } = await app.get(ApiKeysService).create(userId, 'bench', { scope: 'relay' });
     const { port: relayPort } = app.get(RelayServer).listeners()[0];
     const pgClient = (await import('pg')).default;
     const db = new pgClient.Client({ connectionString: env.DATABASE_URL });

@@ -13,6 +13,7 @@ import { MessageCounts1764301350000 } from './1764301350000-MessageCounts.js';
 import { Webhooks1764301400000 } from './1764301400000-Webhooks.js';
 import { Inbound1764301500000 } from './1764301500000-Inbound.js';
 import { EngagementIndexes1764301600000 } from './1764301600000-EngagementIndexes.js';
+import { MessageTracking1764301800000 } from './1764301800000-MessageTracking.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
@@ -34,4 +35,5 @@ export const migrations = [
   Webhooks1764301400000,
   Inbound1764301500000,
   EngagementIndexes1764301600000,
+  MessageTracking1764301800000,
 ];

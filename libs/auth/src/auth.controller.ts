@@ -13,7 +13,7 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsEmail, IsIn, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { CookieOptions, Response } from 'express';
 import { API_KEY_SCOPES, type ApiKeyScope, ApiKeysService, type ApiKeyView } from './api-keys.service.js';
 import { requestToken, SESSION_COOKIE } from './auth.guard.js';
@@ -53,6 +53,23 @@ export class CreateApiKeyDto {
   @IsOptional()
   @IsIn(API_KEY_SCOPES)
   scope?: ApiKeyScope;
+
+  // No `default` in the document: generated clients would then require the property.
+  @ApiPropertyOptional({
+    description:
+      'Mail sent with this key (relayed, or through `POST /messages`) gets the open pixel. Off when left out: transactional mail is untracked unless asked; `POST /messages` may override it per message. Set at creation only',
+  })
+  @IsOptional()
+  @IsBoolean()
+  trackOpens?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      "Mail sent with this key has the http(s) links of its HTML sent through Herald's click tracking (`/t/c/…`), which redirects only to the links stored with the message. Off when left out; `POST /messages` may override it per message. Set at creation only",
+  })
+  @IsOptional()
+  @IsBoolean()
+  trackClicks?: boolean;
 }
 
 /** The signed-in user, and whether they came by session cookie or API key. */
@@ -148,7 +165,11 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Create an API key; the `key` is shown in this response only' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   create(@CurrentUser() user: Principal, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
-    return this.keys.create(user.userId, body.name, body.scope);
+    return this.keys.create(user.userId, body.name, {
+      scope: body.scope,
+      trackOpens: body.trackOpens,
+      trackClicks: body.trackClicks,
+    });
   }
 
   @Delete(':id')

@@ -105,21 +105,23 @@ export class AuthService {
     if (token.startsWith(API_KEY_PREFIX)) {
       // last_used_at is kept to the minute: writing it on every request would
       // turn each API call into a write and queue a busy key's calls on one row lock.
-      const user = await this.db.maybeOne<Omit<UserRow, 'password_hash' | 'deactivated'>>(
+      const user = await this.db.maybeOne<Omit<UserRow, 'password_hash' | 'deactivated'> & { key_id: string }>(
         `WITH k AS (
-           SELECT a.id, a.last_used_at, u.id AS user_id, u.email, u.role
+           SELECT a.id AS key_id, a.last_used_at, u.id AS user_id, u.email, u.role
            FROM api_keys a JOIN users u ON u.id = a.user_id
            WHERE a.key_hash = $1 AND a.revoked_at IS NULL AND u.deactivated_at IS NULL
              -- A relay key is good for SMTP AUTH only.
              AND a.scope = 'full'
          ), touched AS (
            UPDATE api_keys a SET last_used_at = now() FROM k
-           WHERE a.id = k.id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')
+           WHERE a.id = k.key_id AND (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute')
          )
-         SELECT user_id AS id, email, role FROM k`,
+         SELECT user_id AS id, email, role, key_id FROM k`,
         [sha256(token)],
       );
-      return user ? { userId: user.id, email: user.email, role: user.role, via: 'api_key' } : null;
+      return user
+        ? { userId: user.id, email: user.email, role: user.role, via: 'api_key', apiKeyId: user.key_id }
+        : null;
     }
     const user = await this.db.maybeOne<Omit<UserRow, 'password_hash' | 'deactivated'>>(
       `SELECT u.id, u.email, u.role FROM sessions s JOIN users u ON u.id = s.user_id

@@ -134,6 +134,12 @@ export class ApiKeyViewDto {
   @ApiProperty({ enum: ['full', 'relay'], description: '`relay`: SMTP AUTH on the relay only' })
   scope: 'full' | 'relay';
 
+  @ApiProperty({ description: 'Mail sent with this key gets the open pixel (set when the key is created)' })
+  trackOpens: boolean;
+
+  @ApiProperty({ description: "Mail sent with this key has its HTML's links tracked (set when the key is created)" })
+  trackClicks: boolean;
+
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
 

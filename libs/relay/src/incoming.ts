@@ -67,7 +67,7 @@ export function prepareIncoming(data: Buffer, now: Date): IncomingMessage {
 }
 
 /** Every line end as CRLF; refuses a lone dot on a line next to a bare LF or CR. */
-function normaliseLineEnds(data: Buffer): Buffer {
+export function normaliseLineEnds(data: Buffer): Buffer {
   const text = data.toString('latin1');
   // Fast path: no CR or LF outside CRLF pairs.
   if (!/\r(?!\n)|(?<!\r)\n/.test(text)) return data;

@@ -37,7 +37,7 @@ export class MessagesController {
   @ApiOperation({
     summary: 'Send one transactional message',
     description:
-      'Stored with one delivery row per recipient before the answer, then delivered through the sender within its limits, DKIM-signed. Suppressed addresses (bounced, complained, blocked by an operator) are skipped; unsubscribed ones still get transactional mail.',
+      'Stored with one delivery row per recipient before the answer, then delivered through the sender within its limits, DKIM-signed. Suppressed addresses (bounced, complained, blocked by an operator) are skipped; unsubscribed ones still get transactional mail. Opens and clicks are tracked as `trackOpens` / `trackClicks` say, else as the API key says (untracked by default).',
   })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -75,6 +75,8 @@ export class MessagesController {
         templateId: body.templateId,
         data: body.data,
         replyTo: body.replyTo,
+        trackOpens: body.trackOpens,
+        trackClicks: body.trackClicks,
       },
       idempotencyKey,
     );

@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsEmail,
   IsNotEmpty,
   IsObject,
@@ -62,7 +63,7 @@ export class SendMessageDto {
   @ApiPropertyOptional({
     example: '3',
     description:
-      'A stored template to send instead of `html`/`text`, rendered once with `data` (Handlebars), without tracking and without the unsubscribe footer: transactional mail is no list mail',
+      'A stored template to send instead of `html`/`text`, rendered once with `data` (Handlebars), without the unsubscribe footer (transactional mail is no list mail); tracked as `trackOpens` and `trackClicks` say, as `html` is',
   })
   @IsOptional()
   @IsString()
@@ -85,6 +86,33 @@ export class SendMessageDto {
   @IsEmail(EMAIL)
   @MaxLength(320)
   replyTo?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "Add the open pixel to the HTML. Defaults to the API key's `trackOpens`; off when signed in without a key",
+  })
+  @IsOptional()
+  @IsBoolean()
+  trackOpens?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      "Send the HTML's http(s) links through click tracking (`/t/c/…`, which redirects only to the links stored with this message). Defaults to the API key's `trackClicks`; off when signed in without a key",
+  })
+  @IsOptional()
+  @IsBoolean()
+  trackClicks?: boolean;
+}
+
+export class CountView {
+  @ApiProperty({ description: 'Every recorded event' }) total!: number;
+  @ApiProperty({ description: 'Left out: privacy proxies, scanners, HEAD requests and other machines' })
+  human!: number;
+}
+
+export class EngagementView {
+  @ApiProperty({ type: CountView, description: 'Open pixel fetches' }) opens!: CountView;
+  @ApiProperty({ type: CountView, description: 'Tracked link clicks' }) clicks!: CountView;
 }
 
 export class RecipientView {
@@ -97,6 +125,8 @@ export class RecipientView {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the next attempt is due' })
   nextAttemptAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) sentAt!: string | null;
+  @ApiProperty({ type: EngagementView, description: 'What this recipient did with the message, when it is tracked' })
+  engagement!: EngagementView;
 }
 
 export class MessageView {
@@ -110,5 +140,7 @@ export class MessageView {
   @ApiProperty({ type: String, nullable: true, description: 'The Message-ID field' }) messageId!: string | null;
   @ApiProperty({ description: 'Bytes as stored, before DKIM' }) size!: number;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ description: 'Its HTML carries the open pixel' }) trackOpens!: boolean;
+  @ApiProperty({ description: "Its HTML's links go through click tracking" }) trackClicks!: boolean;
   @ApiProperty({ type: [RecipientView] }) recipients!: RecipientView[];
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ApiKeysService, type MessageTracking, NO_TRACKING } from '@herald/auth';
 import {
   Clock,
   Db,
@@ -18,6 +19,7 @@ import { prepareIncoming, RefusedMessage } from './incoming.js';
 import { RelayLimits } from './limits.js';
 import { RelayQueue } from './relay-queue.js';
 import { type RelayMessageView, RelayStore } from './relay-store.js';
+import { trackingFor } from './tracked-mime.js';
 
 /** A message to send through the transactional API, as validated at the edge. */
 export interface TransactionalInput {
@@ -31,6 +33,9 @@ export interface TransactionalInput {
   templateId?: string;
   data?: Record<string, unknown>;
   replyTo?: string;
+  /** Override the sending key's `trackOpens` / `trackClicks` for this message; without a key, both default to off. */
+  trackOpens?: boolean;
+  trackClicks?: boolean;
 }
 
 /** The parts of one message, given or rendered from a template. */
@@ -72,6 +77,7 @@ export class TransactionalMessages {
     private readonly queue: RelayQueue,
     private readonly limits: RelayLimits,
     private readonly templates: TemplatesService,
+    private readonly keys: ApiKeysService,
   ) {}
 
   async send(
@@ -98,18 +104,20 @@ export class TransactionalMessages {
     }
     const sender = await this.sender(input.senderId);
     const message = await this.compose(sender, input.to, input.replyTo, await this.content(sender, input));
+    const tracking = await trackingFor(message.raw, await this.tracking(user, input));
     let stored: { id: string; messageIds: string[] };
     try {
       stored = await this.db.transaction(async (tx) => {
         const result = await this.store.accept(
           {
             source: 'api',
-            apiKeyId: null,
+            apiKeyId: user.apiKeyId ?? null,
             userId: user.userId,
             senderId: sender.id,
             envelopeFrom: sender.fromEmail,
             recipients: input.to,
             message,
+            tracking,
           },
           tx,
         );
@@ -130,6 +138,17 @@ export class TransactionalMessages {
     }
     await this.queue.deliverSoon(stored.messageIds);
     return { message: await this.store.get(stored.id), replayed: false };
+  }
+
+  /**
+   * The request's own `trackOpens` / `trackClicks`, else the sending key's;
+   * a signed-in user sends with no key, so untracked unless asked.
+   */
+  private async tracking(user: Principal, input: TransactionalInput): Promise<MessageTracking> {
+    const { trackOpens, trackClicks } = input;
+    if (trackOpens !== undefined && trackClicks !== undefined) return { trackOpens, trackClicks };
+    const defaults = user.apiKeyId === undefined ? NO_TRACKING : await this.keys.messageTracking(user.apiKeyId);
+    return { trackOpens: trackOpens ?? defaults.trackOpens, trackClicks: trackClicks ?? defaults.trackClicks };
   }
 
   private async replay(user: Principal, key: string, bodyHash: string): Promise<RelayMessageView | undefined> {

@@ -6,6 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { prepareIncoming, RefusedMessage } from './incoming.js';
 import { RelayQueue } from './relay-queue.js';
 import { RelayStore } from './relay-store.js';
+import { trackingFor } from './tracked-mime.js';
 
 /**
  * Where the SMTP server hands a finished transaction: the checks that keep
@@ -47,6 +48,8 @@ export class RelayIntake {
       envelopeFrom,
       recipients,
       message,
+      // Tracked as the key says: an SMTP client has no way to ask per message.
+      tracking: await trackingFor(message.raw, key),
     });
     await this.queue.deliverSoon(messageIds);
     return id;

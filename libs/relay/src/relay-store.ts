@@ -1,8 +1,10 @@
 import { Db, decodeCursor, encodeCursor, notFound, type Page, parseId, type Sql } from '@herald/common';
 import { type MessageStatus, Outbox } from '@herald/delivery';
+import { type EngagementCounts, MessageActivity, NO_ENGAGEMENT } from '@herald/tracking';
 import { Injectable } from '@nestjs/common';
 import type { IncomingMessage } from './incoming.js';
 import * as q from './relay.sql.js';
+import type { StoredTracking } from './tracked-mime.js';
 
 export type RelaySource = 'smtp' | 'api';
 
@@ -15,6 +17,7 @@ export interface AcceptedMessage {
   envelopeFrom: string;
   recipients: string[];
   message: IncomingMessage;
+  tracking: StoredTracking;
 }
 
 export interface RecipientView {
@@ -26,6 +29,8 @@ export interface RecipientView {
   lastReply: string | null;
   nextAttemptAt: string | null;
   sentAt: string | null;
+  /** Opens and clicks recorded for this recipient (all zero when the message is not tracked). */
+  engagement: EngagementCounts;
 }
 
 export interface RelayMessageView {
@@ -38,6 +43,8 @@ export interface RelayMessageView {
   messageId: string | null;
   size: number;
   createdAt: string;
+  trackOpens: boolean;
+  trackClicks: boolean;
   recipients: RecipientView[];
 }
 
@@ -51,6 +58,8 @@ interface MessageRow {
   message_id_header: string | null;
   size: number;
   created_at: Date;
+  track_opens: boolean;
+  track_clicks: boolean;
   message_ids: string[];
 }
 
@@ -59,6 +68,7 @@ export interface RelayContent {
   senderId: string | null;
   envelopeFrom: string;
   raw: Buffer;
+  tracking: StoredTracking;
 }
 
 /**
@@ -72,6 +82,7 @@ export class RelayStore {
   constructor(
     private readonly db: Db,
     private readonly outbox: Outbox,
+    private readonly activity: MessageActivity,
   ) {}
 
   /** Stores the message and its recipients' rows; returns its id and the rows' ids. */
@@ -88,6 +99,8 @@ export class RelayStore {
         input.message.messageId,
         input.message.raw,
         input.message.raw.length,
+        input.tracking.opens,
+        input.tracking.links === null ? null : JSON.stringify(input.tracking.links),
       ]);
       const messageIds = await this.outbox.addSingles(m, input.recipients);
       await m.execute(q.INSERT_RECIPIENTS, [messageIds, id]);
@@ -97,11 +110,32 @@ export class RelayStore {
   }
 
   async contentFor(messageId: string): Promise<RelayContent | undefined> {
-    const row = await this.db.maybeOne<{ id: string; sender_id: string | null; envelope_from: string; raw: Buffer }>(
-      q.CONTENT_FOR,
-      [messageId],
+    const row = await this.db.maybeOne<{
+      id: string;
+      sender_id: string | null;
+      envelope_from: string;
+      raw: Buffer;
+      track_opens: boolean;
+      links: string[] | null;
+    }>(q.CONTENT_FOR, [messageId]);
+    return (
+      row && {
+        id: row.id,
+        senderId: row.sender_id,
+        envelopeFrom: row.envelope_from,
+        raw: row.raw,
+        tracking: { opens: row.track_opens, links: row.links },
+      }
     );
-    return row && { id: row.id, senderId: row.sender_id, envelopeFrom: row.envelope_from, raw: row.raw };
+  }
+
+  /**
+   * The tracked links of the relayed or API message that recipient row
+   * `messageId` delivers; null when it tracks none or is not relay's.
+   */
+  async linksFor(messageId: string): Promise<string[] | null> {
+    const row = await this.db.maybeOne<{ links: string[] | null }>(q.LINKS_FOR, [messageId]);
+    return row?.links ?? null;
   }
 
   async list(limit: number, cursor?: string): Promise<Page<RelayMessageView>> {
@@ -138,7 +172,8 @@ export class RelayStore {
   }
 
   private async views(rows: MessageRow[]): Promise<RelayMessageView[]> {
-    const states = await this.outbox.singleStates(rows.flatMap((r) => r.message_ids));
+    const ids = rows.flatMap((r) => r.message_ids);
+    const [states, engagement] = await Promise.all([this.outbox.singleStates(ids), this.activity.counts(ids)]);
     return rows.map((r) => ({
       id: r.id,
       source: r.source,
@@ -149,6 +184,8 @@ export class RelayStore {
       messageId: r.message_id_header,
       size: r.size,
       createdAt: r.created_at.toISOString(),
+      trackOpens: r.track_opens,
+      trackClicks: r.track_clicks,
       recipients: r.message_ids.flatMap((messageId) => {
         const s = states.get(messageId);
         return s === undefined
@@ -162,6 +199,7 @@ export class RelayStore {
                 lastReply: s.lastReply,
                 nextAttemptAt: s.nextAttemptAt?.toISOString() ?? null,
                 sentAt: s.sentAt?.toISOString() ?? null,
+                engagement: engagement.get(messageId) ?? NO_ENGAGEMENT,
               },
             ];
       }),

@@ -22,7 +22,8 @@ import {
 } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { RELAY_QUEUE, RelayQueue } from './relay-queue.js';
-import { RelayStore } from './relay-store.js';
+import { type RelayContent, RelayStore } from './relay-store.js';
+import { trackedMessage, tracksAnything } from './tracked-mime.js';
 
 /** Rows the tick re-adds jobs for at most per run. */
 const TICK_BATCH = 500;
@@ -82,14 +83,15 @@ export class RelayDeliverer {
       return;
     }
     this.messageTokens ??= new MessageTokens(this.secret.value);
+    const token = this.messageTokens.sign(row.id);
     let returnPath: string;
     try {
-      const domain = messageDomain(sender.fromEmail);
-      returnPath = verpAddress('bounce', this.messageTokens.sign(row.id), domain);
+      returnPath = verpAddress('bounce', token, messageDomain(sender.fromEmail));
     } catch (error) {
       return void (await this.outbox.markFailed(row.id, `not sent: ${(error as Error).message}`));
     }
-    const outcome = await this.dispatch.sendRaw(sender, { from: returnPath, to: row.email }, content.raw, signal);
+    const raw = await this.forRecipient(content, row.id, token);
+    const outcome = await this.dispatch.sendRaw(sender, { from: returnPath, to: row.email }, raw, signal);
     switch (outcome.kind) {
       case 'sent':
         await this.outbox.markSent(row.id, sender.id, outcome.reply);
@@ -115,6 +117,21 @@ export class RelayDeliverer {
         break;
     }
     if (outcome.kind !== 'sent') this.logger.warn({ messageId: row.id, outcome: outcome.kind }, 'relay.not_sent');
+  }
+
+  /**
+   * The stored message with this recipient's tracking (their token in the
+   * pixel and links), rewritten before DKIM signs it. A message whose HTML
+   * cannot be rewritten goes out as it was given rather than not at all.
+   */
+  private async forRecipient(content: RelayContent, messageId: string, token: string): Promise<Buffer> {
+    if (!tracksAnything(content.tracking)) return content.raw;
+    try {
+      return await trackedMessage(content.raw, content.tracking, this.config.PUBLIC_URL, token);
+    } catch (error) {
+      this.logger.warn({ messageId, err: error }, 'relay.tracking_skipped');
+      return content.raw;
+    }
   }
 }
 

@@ -2,8 +2,8 @@
 
 export const INSERT_MESSAGE = `
   INSERT INTO relay_messages (source, api_key_id, user_id, sender_id, envelope_from, from_header, subject,
-    message_id_header, raw, size)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    message_id_header, raw, size, track_opens, links)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)
   RETURNING id`;
 
 export const INSERT_RECIPIENTS = `
@@ -12,12 +12,18 @@ export const INSERT_RECIPIENTS = `
 
 /** What the deliverer needs of the message one recipient row belongs to. */
 export const CONTENT_FOR = `
-  SELECT r.id, r.sender_id, r.envelope_from, r.raw
+  SELECT r.id, r.sender_id, r.envelope_from, r.raw, r.track_opens, r.links
+  FROM relay_recipients rr JOIN relay_messages r ON r.id = rr.relay_message_id
+  WHERE rr.message_id = $1`;
+
+/** The tracked links of the message a recipient row belongs to; no row when it is not relay's, NULL when untracked. */
+export const LINKS_FOR = `
+  SELECT r.links
   FROM relay_recipients rr JOIN relay_messages r ON r.id = rr.relay_message_id
   WHERE rr.message_id = $1`;
 
 const VIEW_COLUMNS = `r.id, r.source, r.sender_id, r.envelope_from, r.from_header, r.subject, r.message_id_header,
-  r.size, r.created_at,
+  r.size, r.created_at, r.track_opens, r.links IS NOT NULL AS track_clicks,
   ARRAY(SELECT rr.message_id FROM relay_recipients rr WHERE rr.relay_message_id = r.id ORDER BY rr.message_id)
     AS message_ids`;
 

@@ -149,7 +149,11 @@ const preheaderHtml = (preheader: string) =>
     preheader,
   )}${'&#847;&zwnj;&nbsp;'.repeat(40)}</div>`;
 
-const openPixel = `<img src="{{${OPEN_URL}}}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px;" />`;
+/** The open pixel: `src` must be HTML-safe (a URL of Herald's, or the Handlebars expression of one). */
+export const openPixelHtml = (src: string): string =>
+  `<img src="${src}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px;" />`;
+
+const openPixel = openPixelHtml(`{{${OPEN_URL}}}`);
 
 /**
  * MJML → HTML → tracked Handlebars template, once per campaign (or per
@@ -380,13 +384,24 @@ const SYSTEM_LINK = /^\{\{\s*(unsubscribe_url|webview_url)\s*\}\}$/;
 
 /**
  * Replaces each http(s) href with `{{__click}}<index>` (the message's click
- * base URL, then the link's index), building the link table. Identical URLs
- * share an index. mailto:, tel:, in-page anchors and the unsubscribe and
- * web-view links are left as written.
+ * base URL, then the link's index), building the link table.
  */
 function rewriteLinks(
   html: string,
   track: boolean,
+): { html: string; links: TrackedLink[]; insecure: string[]; untracked: number } {
+  return indexLinks(html, (link) => (track ? `{{${CLICK_BASE}}}${link.index}` : undefined));
+}
+
+/**
+ * The links of `html` that tracking takes, numbered: `replace` gets each
+ * http(s) href with its index and may return the href to write instead
+ * (HTML-safe). Identical URLs share an index. mailto:, tel:, in-page
+ * anchors and the unsubscribe and web-view links are left as written.
+ */
+export function indexLinks(
+  html: string,
+  replace: (link: TrackedLink) => string | undefined,
 ): { html: string; links: TrackedLink[]; insecure: string[]; untracked: number } {
   const links: TrackedLink[] = [];
   const byUrl = new Map<string, number>();
@@ -414,7 +429,18 @@ function rewriteLinks(
       byUrl.set(url, index);
       links.push({ index, url });
     }
-    return track ? `{{${CLICK_BASE}}}${index}` : undefined;
+    return replace({ index, url });
   });
   return { html: out, links, insecure: [...insecure], untracked };
+}
+
+/**
+ * The links click tracking takes in finished HTML (a message that is no
+ * template: relayed, or sent through the API), each once, in order of first
+ * appearance: the same links a template's tracking takes, written literally
+ * (`{{` in a URL is no expression here). Throws TemplateError past
+ * `MARKUP_LIMITS.links` links.
+ */
+export function trackableLinks(html: string): string[] {
+  return indexLinks(html, () => undefined).links.map((l) => l.url);
 }

@@ -11,6 +11,7 @@ export {
 } from './handlebars.js';
 export * from './message-renderer.js';
 export {
+  addTracking,
   type ContactData,
   parseClickToken,
   type Recipient,

@@ -1,6 +1,7 @@
 import { type MessageTokens } from '@herald/common';
-import { CLICK_BASE, type CompiledTemplate, OPEN_URL } from './compile-template.js';
+import { CLICK_BASE, type CompiledTemplate, indexLinks, OPEN_URL, openPixelHtml } from './compile-template.js';
 import { type MessageParts, preEscaped, type RenderData } from './handlebars.js';
+import { beforeBodyClose } from './html.js';
 
 /** A contact as templates see it: its columns and its custom attributes. */
 export interface ContactData {
@@ -54,14 +55,50 @@ export function templateData(contact: ContactData, system: Record<string, unknow
  * links stored for the campaign.
  */
 export function trackingUrls(publicUrl: string, token: string): Record<string, unknown> {
+  const urls = messageUrls(publicUrl, token);
+  return {
+    unsubscribe_url: urls.unsubscribe,
+    webview_url: urls.webView,
+    // Repeated at every link: marked pre-escaped (tokens are URL-safe by construction).
+    [CLICK_BASE]: preEscaped(urls.clickBase),
+    [OPEN_URL]: urls.open,
+  };
+}
+
+function messageUrls(publicUrl: string, token: string) {
   const base = publicUrl.replace(/\/+$/, '');
   return {
-    unsubscribe_url: `${base}/u/${token}`,
-    webview_url: `${base}/w/${token}`,
-    // Repeated at every link: marked pre-escaped (tokens are URL-safe by construction).
-    [CLICK_BASE]: preEscaped(`${base}/t/c/${token}.`),
-    [OPEN_URL]: `${base}/t/o/${token}`,
+    unsubscribe: `${base}/u/${token}`,
+    webView: `${base}/w/${token}`,
+    clickBase: `${base}/t/c/${token}.`,
+    open: `${base}/t/o/${token}`,
   };
+}
+
+/**
+ * Finished HTML (no template: a relayed or API message) tracked for one
+ * message, with the same URLs a campaign's messages carry: each link that
+ * `links` holds goes through `/t/c/<token>.<its index in links>` (links it
+ * does not hold stay as written, so a click can only lead to a stored
+ * destination), and the open pixel goes before `</body>` when `opens`.
+ * `links` is the message's stored `trackableLinks`, or empty to track
+ * opens only.
+ */
+export function addTracking(
+  html: string,
+  options: { publicUrl: string; token: string; links: readonly string[]; opens: boolean },
+): string {
+  const urls = messageUrls(options.publicUrl, options.token);
+  const stored = new Map(options.links.map((url, index) => [url, index]));
+  let tracked =
+    stored.size === 0
+      ? html
+      : indexLinks(html, ({ url }) => {
+          const index = stored.get(url);
+          return index === undefined ? undefined : `${urls.clickBase}${index}`;
+        }).html;
+  if (options.opens) tracked = beforeBodyClose(tracked, openPixelHtml(urls.open));
+  return tracked;
 }
 
 /**

@@ -43,18 +43,45 @@ export interface MessageSource {
   branding(message: TrackedMessage): Promise<MessageBranding | null>;
 }
 
-/** Where campaigns registers its `MessageSource`; empty in a process that does not load campaigns. */
+/**
+ * Link destinations of messages that belong to no campaign (relayed and
+ * API mail), registered by relay, which stores them with each message.
+ */
+export interface StandaloneLinks {
+  /** The destination of link `index` stored with the message; null when it has none (or untracked links). */
+  linkUrl(message: TrackedMessage, index: number): Promise<string | null>;
+}
+
+/**
+ * Where campaigns registers its `MessageSource`, and relay the links of
+ * messages of no campaign; empty in a process that does not load them.
+ */
 @Injectable()
 export class TrackedMessages {
   private registered: MessageSource | undefined;
+  private standalone: StandaloneLinks | undefined;
 
   register(source: MessageSource): void {
     this.registered = source;
+  }
+
+  registerStandalone(links: StandaloneLinks): void {
+    this.standalone = links;
   }
 
   /** The registered source; throws when none is, which is a wiring mistake, not a request's fault. */
   get source(): MessageSource {
     if (this.registered === undefined) throw new Error('No MessageSource registered: load the campaigns module');
     return this.registered;
+  }
+
+  /**
+   * Where link `index` of a message leads: its campaign's stored link, or
+   * for a message of no campaign the link stored with it; null for none.
+   * Only stored URLs are ever returned.
+   */
+  linkUrl(message: TrackedMessage, index: number): Promise<string | null> {
+    if (message.campaignId !== null) return this.source.linkUrl(message, index);
+    return this.standalone?.linkUrl(message, index) ?? Promise.resolve(null);
   }
 }

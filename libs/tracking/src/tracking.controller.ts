@@ -93,10 +93,11 @@ export class TrackingController {
 
   @Get('t/c/:token.:index')
   @ApiOperation({
-    summary: 'Tracked link: 302 to the link stored for the campaign (never a URL taken from the request)',
+    summary:
+      'Tracked link: 302 to the link stored for the campaign, or for a relayed or API message with it (never a URL taken from the request)',
   })
   @ApiParam({ name: 'token', description: 'The message token (22 characters)' })
-  @ApiParam({ name: 'index', description: 'The link number in the campaign' })
+  @ApiParam({ name: 'index', description: 'The link number in the campaign, or in the relayed or API message' })
   @ApiResponse({ status: 302, description: 'To the link, personalised for the recipient' })
   @ApiResponse(HTML_404)
   async click(
@@ -108,8 +109,7 @@ export class TrackingController {
     const parsed = parseClickToken(`${token}.${index}`);
     const messageId = parsed === null ? null : this.verify(parsed.token);
     const message = messageId === null ? undefined : await this.find(messageId);
-    const url =
-      message === undefined || parsed === null ? null : await this.messages.source.linkUrl(message, parsed.index);
+    const url = message === undefined || parsed === null ? null : await this.messages.linkUrl(message, parsed.index);
     if (message === undefined || parsed === null || url === null) return this.notFound(req, res);
     this.events.record({
       type: 'click',

@@ -692,7 +692,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tracked link: 302 to the link stored for the campaign (never a URL taken from the request) */
+        /** Tracked link: 302 to the link stored for the campaign, or for a relayed or API message with it (never a URL taken from the request) */
         get: operations["TrackingController_click"];
         put?: never;
         post?: never;
@@ -1037,7 +1037,7 @@ export interface paths {
         put?: never;
         /**
          * Send one transactional message
-         * @description Stored with one delivery row per recipient before the answer, then delivered through the sender within its limits, DKIM-signed. Suppressed addresses (bounced, complained, blocked by an operator) are skipped; unsubscribed ones still get transactional mail.
+         * @description Stored with one delivery row per recipient before the answer, then delivered through the sender within its limits, DKIM-signed. Suppressed addresses (bounced, complained, blocked by an operator) are skipped; unsubscribed ones still get transactional mail. Opens and clicks are tracked as `trackOpens` / `trackClicks` say, else as the API key says (untracked by default).
          */
         post: operations["MessagesController_send"];
         delete?: never;
@@ -1366,6 +1366,10 @@ export interface components {
              * @enum {string}
              */
             scope: "full" | "relay";
+            /** @description Mail sent with this key gets the open pixel (set when the key is created) */
+            trackOpens: boolean;
+            /** @description Mail sent with this key has its HTML's links tracked (set when the key is created) */
+            trackClicks: boolean;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1383,6 +1387,10 @@ export interface components {
              * @enum {string}
              */
             scope: "full" | "relay";
+            /** @description Mail sent with this key (relayed, or through `POST /messages`) gets the open pixel. Off when left out: transactional mail is untracked unless asked; `POST /messages` may override it per message. Set at creation only */
+            trackOpens?: boolean;
+            /** @description Mail sent with this key has the http(s) links of its HTML sent through Herald's click tracking (`/t/c/…`), which redirects only to the links stored with the message. Off when left out; `POST /messages` may override it per message. Set at creation only */
+            trackClicks?: boolean;
         };
         CreatedApiKeyDto: {
             /** @example 7 */
@@ -1399,6 +1407,10 @@ export interface components {
              * @enum {string}
              */
             scope: "full" | "relay";
+            /** @description Mail sent with this key gets the open pixel (set when the key is created) */
+            trackOpens: boolean;
+            /** @description Mail sent with this key has its HTML's links tracked (set when the key is created) */
+            trackClicks: boolean;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2613,7 +2625,7 @@ export interface components {
             /** @description The plain-text part; not with `templateId` */
             text?: string;
             /**
-             * @description A stored template to send instead of `html`/`text`, rendered once with `data` (Handlebars), without tracking and without the unsubscribe footer: transactional mail is no list mail
+             * @description A stored template to send instead of `html`/`text`, rendered once with `data` (Handlebars), without the unsubscribe footer (transactional mail is no list mail); tracked as `trackOpens` and `trackClicks` say, as `html` is
              * @example 3
              */
             templateId?: string;
@@ -2632,6 +2644,22 @@ export interface components {
             };
             /** @example support@example.com */
             replyTo?: string;
+            /** @description Add the open pixel to the HTML. Defaults to the API key's `trackOpens`; off when signed in without a key */
+            trackOpens?: boolean;
+            /** @description Send the HTML's http(s) links through click tracking (`/t/c/…`, which redirects only to the links stored with this message). Defaults to the API key's `trackClicks`; off when signed in without a key */
+            trackClicks?: boolean;
+        };
+        CountView: {
+            /** @description Every recorded event */
+            total: number;
+            /** @description Left out: privacy proxies, scanners, HEAD requests and other machines */
+            human: number;
+        };
+        EngagementView: {
+            /** @description Open pixel fetches */
+            opens: components["schemas"]["CountView"];
+            /** @description Tracked link clicks */
+            clicks: components["schemas"]["CountView"];
         };
         RecipientView: {
             /**
@@ -2652,6 +2680,8 @@ export interface components {
             nextAttemptAt: string | null;
             /** Format: date-time */
             sentAt: string | null;
+            /** @description What this recipient did with the message, when it is tracked */
+            engagement: components["schemas"]["EngagementView"];
         };
         MessageView: {
             /** @example 7 */
@@ -2670,6 +2700,10 @@ export interface components {
             size: number;
             /** Format: date-time */
             createdAt: string;
+            /** @description Its HTML carries the open pixel */
+            trackOpens: boolean;
+            /** @description Its HTML's links go through click tracking */
+            trackClicks: boolean;
             recipients: components["schemas"]["RecipientView"][];
         };
         MessagePage: {
@@ -6661,7 +6695,7 @@ export interface operations {
             path: {
                 /** @description The message token (22 characters) */
                 token: string;
-                /** @description The link number in the campaign */
+                /** @description The link number in the campaign, or in the relayed or API message */
                 index: string;
             };
             cookie?: never;

@@ -6,6 +6,8 @@ export interface Principal {
   email: string;
   role: 'admin' | 'member';
   via: 'session' | 'api_key';
+  /** The key the request came with (`via: 'api_key'`): what it sends is sent under that key's settings. */
+  apiKeyId?: string;
 }
 
 export type AuthenticatedRequest = Request & { principal?: Principal };

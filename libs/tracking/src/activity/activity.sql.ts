@@ -20,3 +20,17 @@ export const EVENTS = `
     WHERE message_id = m.id ORDER BY occurred_at DESC, id DESC LIMIT $2
   ) AS x
   ORDER BY x.occurred_at DESC, x.id DESC`;
+
+/**
+ * $1: message ids. Opens and clicks of each message that has any, all and
+ * by people, counted from its events: for messages of no campaign, which
+ * have no counters (a handful of events each).
+ */
+export const COUNTS = `
+  SELECT message_id,
+    count(*) FILTER (WHERE type = 'open')::int AS opens,
+    count(*) FILTER (WHERE type = 'open' AND NOT machine)::int AS human_opens,
+    count(*) FILTER (WHERE type = 'click')::int AS clicks,
+    count(*) FILTER (WHERE type = 'click' AND NOT machine)::int AS human_clicks
+  FROM events WHERE message_id = ANY($1::bigint[]) AND type IN ('open', 'click')
+  GROUP BY message_id`;

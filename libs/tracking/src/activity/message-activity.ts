@@ -26,6 +26,14 @@ export interface MessageEvent {
   occurredAt: Date;
 }
 
+/** How often a message was opened and its links clicked, all and by people (machines left out). */
+export interface EngagementCounts {
+  opens: { total: number; human: number };
+  clicks: { total: number; human: number };
+}
+
+export const NO_ENGAGEMENT: EngagementCounts = { opens: { total: 0, human: 0 }, clicks: { total: 0, human: 0 } };
+
 export const NO_ACTIVITY: MessageFirsts = {
   firstOpenAt: null,
   firstHumanOpenAt: null,
@@ -66,6 +74,24 @@ export class MessageActivity {
       });
     }
     return found;
+  }
+
+  /** Open and click counts by message id, from the events; messages with neither are absent (use `NO_ENGAGEMENT`). */
+  async counts(messageIds: readonly string[]): Promise<Map<string, EngagementCounts>> {
+    if (messageIds.length === 0) return new Map();
+    const rows = await this.db.rows<{
+      message_id: string;
+      opens: number;
+      human_opens: number;
+      clicks: number;
+      human_clicks: number;
+    }>(q.COUNTS, [messageIds]);
+    return new Map(
+      rows.map((r) => [
+        r.message_id,
+        { opens: { total: r.opens, human: r.human_opens }, clicks: { total: r.clicks, human: r.human_clicks } },
+      ]),
+    );
   }
 
   /** Up to `perMessage` newest events of each message, newest first. */

@@ -17,9 +17,11 @@ export interface Hit {
 
 /** A hit whose message was found and which counts: ready to be written. */
 export interface ClassifiedHit extends Hit {
-  message: TrackedMessage & { campaignId: string };
+  message: TrackedMessage;
   machine: MachineReason | null;
 }
+
+type CampaignMessage = TrackedMessage & { campaignId: string };
 
 /** What a written batch added, for the metrics. */
 export interface BatchOutcome {
@@ -53,9 +55,9 @@ const column = <T>(rows: T[][], i: number) => rows.map((r) => r[i]);
 
 /**
  * Writes one batch in the caller's transaction: the events with one
- * statement, the first opens and clicks of each message and link (which
- * return which of them are new, making the unique counts), and every
- * counter the report reads. Nothing here reads events back.
+ * statement, and for campaign messages the first opens and clicks of each
+ * message and link (which return which of them are new, making the unique
+ * counts) and every counter the report reads. Nothing here reads events back.
  */
 export async function writeBatch(tx: Sql, hits: readonly ClassifiedHit[]): Promise<BatchOutcome> {
   if (hits.length === 0) return { opens: 0, clicks: 0, machine: 0 };
@@ -71,7 +73,7 @@ export async function writeBatch(tx: Sql, hits: readonly ClassifiedHit[]): Promi
     hits.map((h) => h.at),
   ]);
 
-  const messages = new Map<string, ClassifiedHit['message']>();
+  const messages = new Map<string, CampaignMessage>();
   const firsts = {
     first_open_at: new Map<string, Date>(),
     first_human_open_at: new Map<string, Date>(),
@@ -90,8 +92,10 @@ export async function writeBatch(tx: Sql, hits: readonly ClassifiedHit[]): Promi
 
   for (const hit of hits) {
     const { campaignId } = hit.message;
+    // A message of no campaign (relayed or API mail) has its events only: its figures are counted from them.
+    if (campaignId === null) continue;
     const human = hit.machine === null;
-    messages.set(hit.messageId, hit.message);
+    messages.set(hit.messageId, { ...hit.message, campaignId });
     const hourKey = `${campaignId}|${hourOf(hit.at)}`;
     if (hit.type === 'open') {
       earliest(firsts.first_open_at, hit.messageId, hit.at);

@@ -212,13 +212,13 @@ export class TrackingEvents implements OnModuleDestroy, BeforeApplicationShutdow
     const classified: ClassifiedHit[] = [];
     for (const hit of batch) {
       const message = messages.get(hit.messageId);
-      // Test sends and messages of no campaign are never counted.
-      if (message === undefined || message.isTest || message.campaignId === null) continue;
+      // Test sends are never counted.
+      if (message === undefined || message.isTest) continue;
       const machine =
         hit.type === 'open'
           ? machineOpen(hit)
           : machineClick({ ...hit, linkIndex: hit.linkIndex ?? 0 }, message.sentAt, this.otherClicks(hit));
-      classified.push({ ...hit, message: { ...message, campaignId: message.campaignId }, machine });
+      classified.push({ ...hit, message, machine });
     }
     await this.db.transaction(async (tx) => {
       await writeBatch(tx, classified);
