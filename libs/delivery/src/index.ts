@@ -17,3 +17,4 @@ export * from './senders/smtp-verify.js';
 export * from './throttle/throttle.js';
 export * from './senders/dns-check.js';
 export * from './senders/dns-resolver.js';
+export * from './smtp/smtp-replies.js';

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/common';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import { readMessageData, smtpReply, type SmtpReplyError } from '@herald/delivery';
 import { InboundIntake } from './inbound-intake.js';
 
 /** How the listener starts: the relay process must get its port; a process that runs it beside the api may go without. */
@@ -10,10 +11,6 @@ export interface InboundServerOptions {
   required: boolean;
 }
 export const INBOUND_SERVER_OPTIONS = Symbol('INBOUND_SERVER_OPTIONS');
-
-type SmtpReplyError = Error & { responseCode?: number };
-const reply = (code: number, enhanced: string, message: string): SmtpReplyError =>
-  Object.assign(new Error(`${enhanced} ${message}`), { responseCode: code });
 
 /**
  * The inbound listener: the SMTP server the bounce domain's MX points at.
@@ -83,14 +80,16 @@ export class InboundServer implements OnApplicationBootstrap, OnApplicationShutd
       closeTimeout: 2000,
       onRcptTo: (address, session, callback) => {
         if (session.envelope.rcptTo.length >= 1) {
-          return callback(reply(452, '4.5.3', 'One recipient per message here; send the others again'));
+          return callback(smtpReply(452, '4.5.3', 'One recipient per message here; send the others again'));
         }
         this.intake.accepts(address.address).then(
           (accepted) =>
-            accepted ? callback() : callback(reply(550, '5.1.1', 'No such recipient here: this server is no relay')),
+            accepted
+              ? callback()
+              : callback(smtpReply(550, '5.1.1', 'No such recipient here: this server is no relay')),
           (error: unknown) => {
             this.logger.error({ err: error }, 'inbound.recipient_check_failed');
-            callback(reply(451, '4.3.0', 'Temporary failure, try again later'));
+            callback(smtpReply(451, '4.3.0', 'Temporary failure, try again later'));
           },
         );
       },
@@ -104,31 +103,17 @@ export class InboundServer implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const maxBytes = this.config.HERALD_INBOUND_MAX_BYTES;
-    await new Promise<void>((resolve, reject) => {
-      stream.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        // Past the limit the rest is read and dropped: the 552 comes once the data has ended.
-        if (size <= maxBytes) chunks.push(chunk);
-      });
-      stream.once('end', resolve);
-      stream.once('error', reject);
-    });
-    if (stream.sizeExceeded || size > maxBytes) {
-      throw reply(552, '5.3.4', `Message size exceeds the limit of ${maxBytes} bytes`);
-    }
+    const data = await readMessageData(stream, this.config.HERALD_INBOUND_MAX_BYTES);
     const envelope = {
       remoteAddress: session.remoteAddress || null,
       from: session.envelope.mailFrom === false ? null : session.envelope.mailFrom.address || null,
       to: session.envelope.rcptTo.map((r) => r.address),
     };
     try {
-      return await this.intake.receive(envelope, Buffer.concat(chunks));
+      return await this.intake.receive(envelope, data);
     } catch (error) {
       this.logger.error({ err: error }, 'inbound.store_failed');
-      throw reply(451, '4.3.0', 'The message could not be stored; try again later');
+      throw smtpReply(451, '4.3.0', 'The message could not be stored; try again later');
     }
   }
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { ApiKeysService, type RelayKey } from '@herald/auth';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/common';
-import { isSafeAddress } from '@herald/delivery';
+import { isSafeAddress, readMessageData, smtpReply, type SmtpReplyError } from '@herald/delivery';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import ipaddr from 'ipaddr.js';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
@@ -20,13 +20,10 @@ export interface RelayServerOptions {
 }
 export const RELAY_SERVER_OPTIONS = Symbol('RELAY_SERVER_OPTIONS');
 
-type SmtpReplyError = Error & { responseCode?: number };
-const reply = (code: number, enhanced: string, message: string): SmtpReplyError =>
-  Object.assign(new Error(`${enhanced} ${message}`), { responseCode: code });
 const refused = (error: unknown): SmtpReplyError =>
   error instanceof RefusedMessage
-    ? reply(error.code, error.enhanced, error.message)
-    : reply(451, '4.3.0', 'Temporary failure, try again later');
+    ? smtpReply(error.code, error.enhanced, error.message)
+    : smtpReply(451, '4.3.0', 'Temporary failure, try again later');
 
 /** The listeners of HERALD_RELAY_LISTEN (`587:starttls,465:tls`). */
 export function parseListen(value: string): { port: number; mode: ListenMode }[] {
@@ -169,7 +166,7 @@ export class RelayServer implements OnApplicationBootstrap, OnApplicationShutdow
       },
       onMailFrom: (address, session, callback) => {
         const key = session.user as RelayKey | undefined;
-        if (key === undefined) return callback(reply(530, '5.7.0', 'Authentication required'));
+        if (key === undefined) return callback(smtpReply(530, '5.7.0', 'Authentication required'));
         this.mailFrom(key, address.address).then(
           () => callback(),
           (error: SmtpReplyError) => callback(error),
@@ -177,9 +174,9 @@ export class RelayServer implements OnApplicationBootstrap, OnApplicationShutdow
       },
       onRcptTo: (address, session, callback) => {
         if (session.envelope.rcptTo.length >= maxRecipients) {
-          return callback(reply(452, '4.5.3', `Too many recipients: at most ${maxRecipients} per message`));
+          return callback(smtpReply(452, '4.5.3', `Too many recipients: at most ${maxRecipients} per message`));
         }
-        if (!isSafeAddress(address.address)) return callback(reply(553, '5.1.3', 'Recipient address is not valid'));
+        if (!isSafeAddress(address.address)) return callback(smtpReply(553, '5.1.3', 'Recipient address is not valid'));
         callback();
       },
       onData: (stream, session, callback) => {
@@ -193,18 +190,18 @@ export class RelayServer implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async authenticate(method: string, password: string, session: SMTPServerSession): Promise<RelayKey> {
-    if (method !== 'PLAIN' && method !== 'LOGIN') throw reply(504, '5.5.4', 'Unrecognised authentication type');
+    if (method !== 'PLAIN' && method !== 'LOGIN') throw smtpReply(504, '5.5.4', 'Unrecognised authentication type');
     if (!session.secure && !(this.insecureLoopbackAuth() && isLoopback(session.remoteAddress))) {
-      throw reply(538, '5.7.11', 'Encryption required: issue STARTTLS first');
+      throw smtpReply(538, '5.7.11', 'Encryption required: issue STARTTLS first');
     }
     const blocked = await this.limits.authBlockedFor(session.remoteAddress);
     if (blocked > 0) {
-      throw reply(454, '4.7.0', `Too many failed logins; try again in ${Math.ceil(blocked / 60)} minute(s)`);
+      throw smtpReply(454, '4.7.0', `Too many failed logins; try again in ${Math.ceil(blocked / 60)} minute(s)`);
     }
     const key = await this.keys.verifyForRelay(password);
     if (key === null) {
       await this.limits.authFailed(session.remoteAddress);
-      throw reply(535, '5.7.8', 'Authentication credentials invalid: the password is an API key');
+      throw smtpReply(535, '5.7.8', 'Authentication credentials invalid: the password is an API key');
     }
     return key;
   }
@@ -212,7 +209,7 @@ export class RelayServer implements OnApplicationBootstrap, OnApplicationShutdow
   private async mailFrom(key: RelayKey, address: string): Promise<void> {
     const rate = await this.limits.countMessage(`key:${key.keyId}`);
     if (!rate.allowed) {
-      throw reply(
+      throw smtpReply(
         451,
         '4.7.1',
         `Rate limit of ${this.config.HERALD_RELAY_RATE_PER_MINUTE} messages a minute reached for this key; try again in ${rate.retryAfterSeconds} seconds`,
@@ -226,26 +223,12 @@ export class RelayServer implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const maxBytes = this.config.HERALD_RELAY_MAX_BYTES;
-    await new Promise<void>((resolve, reject) => {
-      stream.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        // Past the limit the rest is read and dropped: the 552 comes once the data has ended.
-        if (size <= maxBytes) chunks.push(chunk);
-      });
-      stream.once('end', resolve);
-      stream.once('error', reject);
-    });
-    if (stream.sizeExceeded || size > maxBytes) {
-      throw reply(552, '5.3.4', `Message size exceeds the limit of ${maxBytes} bytes`);
-    }
+    const data = await readMessageData(stream, this.config.HERALD_RELAY_MAX_BYTES);
     const key = session.user as RelayKey;
     const mailFrom = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
     const recipients = session.envelope.rcptTo.map((r) => r.address);
     try {
-      return await this.intake.acceptSmtp(key, mailFrom, recipients, Buffer.concat(chunks));
+      return await this.intake.acceptSmtp(key, mailFrom, recipients, data);
     } catch (error) {
       if (!(error instanceof RefusedMessage)) this.logger.error({ err: error }, 'relay.store_failed');
       throw refused(error);

@@ -3,15 +3,12 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { SendersService } from '../senders/senders.service.js';
+import { readMessageData, smtpReply, type SmtpReplyError } from '../smtp/smtp-replies.js';
 import { SandboxAddress } from './sandbox-address.js';
 import { SandboxMessages } from './sandbox-messages.service.js';
 
 /** Larger messages are refused (552) before they are stored; real campaigns are far smaller. */
 export const SANDBOX_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
-
-type SmtpReplyError = Error & { responseCode?: number };
-const reply = (code: number, message: string): SmtpReplyError =>
-  Object.assign(new Error(message), { responseCode: code });
 
 /**
  * The sandbox inbox: an SMTP server inside the api process that takes any
@@ -95,20 +92,16 @@ export class SandboxInbox implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<string> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    if (stream.sizeExceeded) {
-      throw reply(552, `Message larger than the sandbox limit of ${SANDBOX_MAX_MESSAGE_BYTES / 1024 / 1024} MB`);
-    }
+    const data = await readMessageData(stream, SANDBOX_MAX_MESSAGE_BYTES);
     const envelope = {
       from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
       to: session.envelope.rcptTo.map((r) => r.address),
     };
     try {
-      return await this.messages.store(envelope, Buffer.concat(chunks));
+      return await this.messages.store(envelope, data);
     } catch (error) {
       this.logger.error({ err: error }, 'sandbox.store_failed');
-      throw reply(451, 'The sandbox inbox could not store the message; try again later');
+      throw smtpReply(451, '4.3.0', 'The sandbox inbox could not store the message; try again later');
     }
   }
 }

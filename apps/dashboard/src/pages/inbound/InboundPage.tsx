@@ -4,6 +4,7 @@ import { type ReactNode, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, type Schemas, unwrap } from '../../api/client';
 import { CursorPager, useCursorPages } from '../../ui/CursorPager';
+import { HeadersTable } from '../../ui/HeadersTable';
 import { EmptyState, ErrorAlert, Loading } from '../../ui/states';
 
 type InboundMessage = Schemas['InboundMessageView'];
@@ -295,20 +296,7 @@ function InboundMessageDetail({ id }: { id: string }) {
           )}
         </Tabs.Panel>
         <Tabs.Panel value="headers" pt="xs">
-          <Table.ScrollContainer minWidth={500}>
-            <Table aria-label="Headers" fz="xs">
-              <Table.Tbody>
-                {m.headers.map((h, i) => (
-                  <Table.Tr key={i}>
-                    <Table.Th scope="row" style={{ verticalAlign: 'top', whiteSpace: 'nowrap' }}>
-                      {h.name}
-                    </Table.Th>
-                    <Table.Td style={{ wordBreak: 'break-all', fontFamily: 'monospace' }}>{h.value}</Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          </Table.ScrollContainer>
+          <HeadersTable headers={m.headers} />
         </Tabs.Panel>
         <Tabs.Panel value="raw" pt="xs">
           {m.rawTruncated && (

@@ -7,7 +7,6 @@ import {
   Modal,
   ScrollArea,
   Stack,
-  Table,
   Tabs,
   Text,
   TextInput,
@@ -21,6 +20,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { api, unwrap } from '../../api/client';
 import { CursorPager, useCursorPages } from '../../ui/CursorPager';
 import { MailFrame } from '../../ui/MailFrame';
+import { HeadersTable } from '../../ui/HeadersTable';
 import { EmptyState, ErrorAlert, Loading } from '../../ui/states';
 
 /** Mail the sandbox sender delivered: newest first, each message shown without running any of it. */
@@ -203,20 +203,7 @@ function SandboxMessage({ id }: { id: string }) {
             </ScrollArea.Autosize>
           </Tabs.Panel>
           <Tabs.Panel value="headers" pt="xs">
-            <Table.ScrollContainer minWidth={500}>
-              <Table aria-label="Headers" fz="xs">
-                <Table.Tbody>
-                  {m.headers.map((h, i) => (
-                    <Table.Tr key={i}>
-                      <Table.Th scope="row" style={{ verticalAlign: 'top', whiteSpace: 'nowrap' }}>
-                        {h.name}
-                      </Table.Th>
-                      <Table.Td style={{ wordBreak: 'break-all', fontFamily: 'monospace' }}>{h.value}</Table.Td>
-                    </Table.Tr>
-                  ))}
-                </Table.Tbody>
-              </Table>
-            </Table.ScrollContainer>
+            <HeadersTable headers={m.headers} />
           </Tabs.Panel>
         </Tabs>
       </Stack>
