@@ -141,7 +141,10 @@ export class CampaignChecklist {
         const detail =
           problems.length === 0
             ? `${s.name} (${domain}): SPF, DKIM and DMARC are published and align with From.`
-            : `${s.name} (${domain}): ${problems.map((c) => `${c.id.replace('_', ' ')} ${c.status}: ${c.message}`).join(' ')}`;
+            : [
+                `${s.name} (${domain}):`,
+                ...problems.map((c) => `• ${c.id.replace('_', ' ')} ${c.status}: ${c.message}`),
+              ].join('\n');
         return { status, detail };
       }),
     );

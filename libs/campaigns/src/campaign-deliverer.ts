@@ -508,6 +508,10 @@ export class CampaignDeliverer {
       this.metrics.count('failed', sender.id);
       return 'failed';
     }
+    // The guard judges before anything is written, so that the loop stops at its very next slot.
+    const guarded = !message.isTest && (outcome.kind === 'sent' || outcome.kind === 'bounced');
+    const pauseReason = guarded ? this.guard.recordSend(run.campaignId, outcome.kind === 'bounced') : null;
+    if (pauseReason !== null) run.state = 'paused';
     switch (outcome.kind) {
       case 'sent':
         await this.outbox.markSent(message.id, sender.id, outcome.reply);
@@ -540,10 +544,7 @@ export class CampaignDeliverer {
         break;
     }
     this.metrics.count(outcome.kind, sender.id);
-    if (!message.isTest && (outcome.kind === 'sent' || outcome.kind === 'bounced')) {
-      const reason = this.guard.recordSend(run.campaignId, outcome.kind === 'bounced');
-      if (reason !== null) await this.pauseFor(run, reason);
-    }
+    if (pauseReason !== null) await this.pauseFor(run, pauseReason);
     return outcome.kind;
   }
 
