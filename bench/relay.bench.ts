@@ -1,65 +1,46 @@
 /**
- * Relay benchmark: `npm run bench:relay` (BENCH_RELAY_MESSAGES, default 400;
+ * Relay benchmark: `npm run bench:relay` (BENCH_RELAY_MESSAGES, default 2000;
  * BENCH_RELAY_CLIENTS concurrent SMTP clients, default 4).
  *
  * In one run, the same clients (nodemailer pools: STARTTLS, AUTH, one
- * recipient per message), in a process of their own so that their TLS and
- * MIME work does not take the CPU of the server under test, send the same
- * messages to:
+ * recipient per message, in a process of their own) send the same messages
+ * to:
  *   (a) a bare smtp-server with the same TLS and AUTH that accepts and
- *       counts each message (the baseline);
- *   (b) Herald's relay (api, worker and relay in this process), which
- *       stores each message before its 250 and delivers it onward through
- *       a sender into a counting sink.
+ *       counts each message (the baseline), in a process of its own;
+ *   (b) Herald as deployed: a relay process (`apps/relay`), which stores
+ *       each message before its 250, and a worker process (`apps/worker`),
+ *       which delivers it onward through a sender into a counting sink (the
+ *       receiving MX, a process of its own). An api process, idle during
+ *       the run, only sets up the key.
  * The headline is (b) / (a) in messages accepted per second; target >= 0.5,
- * with every accepted message delivered exactly once.
+ * with every accepted message delivered exactly once. CPU seconds per
+ * message of each Herald process and of Postgres show where the time goes.
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
-import { ApiKeysService, AuthService } from '@herald/auth';
-import { loadConfig, prepareProcess } from '@herald/common';
-import { RelayServer, selfSignedCertificate } from '@herald/relay';
-import { createApiApp } from '../apps/api/src/app.js';
-import { migrations } from '../migrations/index.js';
+import { spawn } from 'node:child_process';
+import pg from 'pg';
+import { selfSignedCertificate } from '@herald/relay';
 import { admin, databaseUrl, fmt } from './lib/postgres.js';
-import { dropPrefix, runPrefix } from './lib/redis.js';
+import {
+  cpuSeconds,
+  postgresBackendsCpuSeconds,
+  startNode,
+  stop,
+  waitForHealth,
+  waitForOutput,
+} from './lib/processes.js';
+import { Sink, type SinkCount } from './lib/sink-process.js';
 
-const MESSAGES = Number(process.env.BENCH_RELAY_MESSAGES ?? 400);
+const MESSAGES = Number(process.env.BENCH_RELAY_MESSAGES ?? 2000);
 const CLIENTS = Number(process.env.BENCH_RELAY_CLIENTS ?? 4);
 const TARGET_RATIO = 0.5;
 const DB_NAME = 'herald_bench_relay';
+const PORT = process.env.BENCH_PORT ?? '3919';
+const PUBLIC_URL = `http://127.0.0.1:${PORT}`;
+const ADMIN = { email: 'bench@example.com', password: 'bench-password-123' };
 const FROM = 'app@bench-relay.example.org';
 const LOAD_SCRIPT = fileURLToPath(new URL('./lib/smtp-load.js', import.meta.url));
-
-/** A counting SMTP server; `tls` makes it the baseline (STARTTLS and AUTH like the relay's). */
-async function countingServer(tls?: { key: string; cert: string }) {
-  const copies = new Map<string, number>();
-  let accepted = 0;
-  const server = new SMTPServer({
-    logger: false,
-    disableReverseLookup: true,
-    ...(tls === undefined ? { authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'] } : { ...tls }),
-    authMethods: ['PLAIN', 'LOGIN'],
-    onAuth: (_auth, _session, callback) => callback(null, { user: 'bench' }),
-    onData(stream, session, callback) {
-      stream.resume();
-      stream.on('end', () => {
-        for (const r of session.envelope.rcptTo) copies.set(r.address, (copies.get(r.address) ?? 0) + 1);
-        accepted += 1;
-        callback(null, 'OK');
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.server.address() as AddressInfo).port,
-    copies,
-    accepted: () => accepted,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 /**
  * Sends MESSAGES messages over CLIENTS pooled connections from a process of
@@ -79,68 +60,134 @@ function drive(port: number, pass: string, prefix: string): Promise<number> {
   });
 }
 
-async function main(): Promise<void> {
+const eachOnce = (count: SinkCount) =>
+  count.messages === MESSAGES && count.recipients === MESSAGES && count.repeated === 0;
+
+async function baseline(tls: { key: string; cert: string }): Promise<{ rate: number; once: boolean; cpu: number }> {
+  const sink = await new Sink({ SINK_TLS_KEY: tls.key, SINK_TLS_CERT: tls.cert }).start();
+  try {
+    const before = cpuSeconds(sink.pid);
+    const rate = await drive(sink.port, 'anything', 'base');
+    return { rate, once: eachOnce(await sink.count()), cpu: cpuSeconds(sink.pid) - before };
+  } finally {
+    await sink.stop();
+  }
+}
+
+interface HeraldRun {
+  rate: number;
+  delivered: SinkCount;
+  statuses: string;
+  cpu: { relay: number; worker: number; postgres: number };
+}
+
+async function herald(): Promise<HeraldRun> {
   await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${DB_NAME}`);
   const env = {
+    NODE_ENV: 'production',
     DATABASE_URL: databaseUrl(DB_NAME),
-    HERALD_QUEUE_PREFIX: runPrefix('relay'),
+    PORT,
+    HOST: '127.0.0.1',
+    PUBLIC_URL,
+    HERALD_QUEUE_PREFIX: `herald-bench-relay-${process.pid}`,
+    HERALD_ADMIN_EMAIL: ADMIN.email,
+    HERALD_ADMIN_PASSWORD: ADMIN.password,
+    HERALD_SANDBOX_ENABLED: 'false',
     HERALD_RELAY_LISTEN: '0:starttls',
     HERALD_RELAY_BIND: '127.0.0.1',
     HERALD_RELAY_RATE_PER_MINUTE: '1000000',
-    HERALD_SANDBOX_ENABLED: 'false',
-    HERALD_SCHEDULER_TICK_MS: '500',
+    HERALD_INBOUND_PORT: '0',
+    HERALD_INBOUND_BIND: '127.0.0.1',
     LOG_LEVEL: 'error',
-    PORT: '0',
   };
-  Object.assign(process.env, env);
-  await prepareProcess({ migrations });
-  const config = loadConfig();
-
-  const tls = selfSignedCertificate('bench.localhost');
-  const baseline = await countingServer(tls);
-  const baselineRate = await drive(baseline.port, 'anything', 'base');
-  const baselineOnce = [...baseline.copies.values()].every((n) => n === 1) && baseline.copies.size === MESSAGES;
-  await baseline.close();
-
-  const onward = await countingServer();
-  const app = await createApiApp(config, { withWorker: true, withRelay: true });
-  await app.init();
+  const onward = await new Sink().start();
+  const children: ChildProcess[] = [];
+  const db = new pg.Client({ connectionString: env.DATABASE_URL });
   try {
-    const userId = await app.get(AuthService).createUser('bench@example.com', 'bench-password-123', 'admin');
-    const { key } = await app.get(ApiKeysService).create(userId, 'bench', { scope: 'relay' });
-    const { port: relayPort } = app.get(RelayServer).listeners()[0];
-    const pgClient = (await import('pg')).default;
-    const db = new pgClient.Client({ connectionString: env.DATABASE_URL });
+    const api = startNode('api', 'dist/apps/api/src/main.js', env);
+    children.push(api);
+    await waitForHealth(PUBLIC_URL, api);
     await db.connect();
     await db.query(
       `INSERT INTO senders (name, host, port, security, from_email, postal_address, rate_per_second, pool_size)
        VALUES ('bench', '127.0.0.1', $1, 'none', $2, '1 Main Street', 100000, 8)`,
       [onward.port, FROM],
     );
-    const relayRate = await drive(relayPort, key, 'relay');
+    const key = await relayKey();
+    const later = { ...env, HERALD_MIGRATE_ON_START: 'false' };
+    const worker = startNode('worker', 'dist/apps/worker/src/main.js', later);
+    children.push(worker);
+    await waitForOutput(worker, /processing jobs/);
+    const relay = startNode('relay', 'dist/apps/relay/src/main.js', later);
+    children.push(relay);
+    const relayPort = Number((await waitForOutput(relay, /listening on (\d+) \(starttls\)/))[1]);
+
+    const before = {
+      relay: cpuSeconds(relay.pid),
+      worker: cpuSeconds(worker.pid),
+      postgres: postgresBackendsCpuSeconds(DB_NAME),
+    };
+    const rate = await drive(relayPort, key, 'relay');
     const deadline = Date.now() + 120_000;
-    while (onward.accepted() < MESSAGES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    let delivered = await onward.count();
+    while (delivered.messages < MESSAGES && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      delivered = await onward.count();
+    }
+    const cpu = {
+      relay: cpuSeconds(relay.pid) - before.relay,
+      worker: cpuSeconds(worker.pid) - before.worker,
+      postgres: postgresBackendsCpuSeconds(DB_NAME) - before.postgres,
+    };
     const { rows } = await db.query<{ status: string; n: number }>(
-      `SELECT status, count(*)::int AS n FROM messages GROUP BY status`,
+      `SELECT status, count(*)::int AS n FROM messages GROUP BY status ORDER BY status`,
     );
-    await db.end();
-    const deliveredOnce = [...onward.copies.values()].every((n) => n === 1) && onward.copies.size === MESSAGES;
-    const ratio = relayRate / baselineRate;
-    console.log(`relay benchmark: ${fmt(MESSAGES)} messages from ${CLIENTS} concurrent SMTP clients (STARTTLS + AUTH)`);
-    console.log(`  bare smtp-server: ${baselineRate.toFixed(1)} messages/s accepted (each once: ${baselineOnce})`);
-    console.log(`  Herald relay:     ${relayRate.toFixed(1)} messages/s accepted, stored before each 250`);
-    console.log(
-      `  delivered onward: ${fmt(onward.accepted())} of ${fmt(MESSAGES)}, each exactly once: ${deliveredOnce}`,
-    );
-    console.log(`  rows by status:   ${rows.map((r) => `${r.status} ${r.n}`).join(', ')}`);
-    console.log(`  ratio:            ${ratio.toFixed(2)} (target >= ${TARGET_RATIO})`);
-    if (!deliveredOnce) process.exitCode = 1;
+    return { rate, delivered, statuses: rows.map((r) => `${r.status} ${r.n}`).join(', '), cpu };
   } finally {
-    await app.close();
-    await onward.close();
+    await db.end().catch(() => undefined);
+    for (const child of children.reverse()) await stop(child);
+    await onward.stop();
     await admin(`DROP DATABASE IF EXISTS ${DB_NAME} WITH (FORCE)`);
-    await dropPrefix(config.REDIS_URL, env.HERALD_QUEUE_PREFIX);
   }
+}
+
+/** A relay-scoped API key, made through the API as an application's operator would. */
+async function relayKey(): Promise<string> {
+  const post = async <T>(path: string, body: unknown, token?: string): Promise<T> => {
+    const res = await fetch(`${PUBLIC_URL}/api/v1${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  const { token } = await post<{ token: string }>('/auth/login', ADMIN);
+  return (await post<{ key: string }>('/api-keys', { name: 'bench', scope: 'relay' }, token)).key;
+}
+
+async function main(): Promise<void> {
+  const tls = selfSignedCertificate('bench.localhost');
+  const base = await baseline(tls);
+  const run = await herald();
+  const ratio = run.rate / base.rate;
+  const perMessage = (seconds: number) => `${((seconds * 1000) / MESSAGES).toFixed(2)} ms`;
+  const deliveredOnce = eachOnce(run.delivered);
+  console.log(`relay benchmark: ${fmt(MESSAGES)} messages from ${CLIENTS} concurrent SMTP clients (STARTTLS + AUTH)`);
+  console.log(
+    `  bare smtp-server: ${base.rate.toFixed(1)} messages/s accepted (each once: ${base.once}), cpu ${perMessage(base.cpu)} a message`,
+  );
+  console.log(`  Herald relay:     ${run.rate.toFixed(1)} messages/s accepted, stored before each 250`);
+  console.log(
+    `  delivered onward: ${fmt(run.delivered.messages)} of ${fmt(MESSAGES)}, each exactly once: ${deliveredOnce}`,
+  );
+  console.log(`  rows by status:   ${run.statuses}`);
+  console.log(
+    `  cpu per message:  relay ${perMessage(run.cpu.relay)}, worker ${perMessage(run.cpu.worker)}, postgres ${perMessage(run.cpu.postgres)}`,
+  );
+  console.log(`  ratio:            ${ratio.toFixed(2)} (target >= ${TARGET_RATIO})`);
+  if (!deliveredOnce || !base.once) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

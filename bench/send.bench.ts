@@ -13,8 +13,7 @@
  * The headline is (a) / (b) in messages/s: floor >= 1.0 with the worker's
  * peak RSS <= 400 MB, goal >= 1.8. BENCH_ONLY=baseline runs (b) alone.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import nodemailer from 'nodemailer';
 import pg from 'pg';
 import { type AppSecret, type HeraldConfig } from '@herald/common';
@@ -30,6 +29,7 @@ import {
   waitForHealth,
   waitForOutput,
 } from './lib/processes.js';
+import { Sink } from './lib/sink-process.js';
 
 const RECIPIENTS = Number(process.env.BENCH_RECIPIENTS ?? 100_000);
 const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 4);
@@ -44,55 +44,6 @@ const FROM = { name: 'Example Newsletter', address: 'news@example.org' };
 const POSTAL = '1 Main Street, Springfield';
 const SUBJECT = 'News for {{default first_name "you"}} at {{company}}';
 const PREHEADER = 'Eight stories, one account update and an invitation, {{first_name}}.';
-
-/** The counting sink in its own process. */
-class Sink {
-  private readonly child: ChildProcess;
-  private readonly lines: string[] = [];
-  private waiting: ((line: string) => void) | undefined;
-  port = 0;
-
-  constructor() {
-    this.child = spawn(process.execPath, ['dist/bench/lib/sink.js'], { stdio: ['pipe', 'pipe', 'inherit'] });
-    createInterface({ input: this.child.stdout! }).on('line', (line) => {
-      if (this.waiting) {
-        const resolve = this.waiting;
-        this.waiting = undefined;
-        resolve(line);
-      } else this.lines.push(line);
-    });
-  }
-
-  private next(): Promise<string> {
-    const line = this.lines.shift();
-    if (line !== undefined) return Promise.resolve(line);
-    return new Promise((resolve) => (this.waiting = resolve));
-  }
-
-  async start(): Promise<void> {
-    this.port = Number((await this.next()).split(' ')[1]);
-  }
-
-  async count(): Promise<number> {
-    this.child.stdin!.write('count\n');
-    return Number((await this.next()).split(' ')[1]);
-  }
-
-  async reset(): Promise<void> {
-    this.child.stdin!.write('reset\n');
-    await this.next();
-  }
-
-  get pid(): number | undefined {
-    return this.child.pid;
-  }
-
-  async stop(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
-    await exited;
-  }
-}
 
 const contactData = (i: number) => ({
   email: `person${i}@example${i % 50}.com`,
@@ -161,7 +112,7 @@ async function baseline(sink: Sink): Promise<{ ms: number }> {
   await Promise.all(Array.from({ length: POOL_SIZE * 8 }, lane));
   const ms = Date.now() - started;
   transport.close();
-  const received = await sink.count();
+  const received = (await sink.count()).messages;
   if (received !== RECIPIENTS) throw new Error(`baseline: the sink received ${received} of ${RECIPIENTS}`);
   return { ms };
 }
@@ -286,7 +237,7 @@ async function herald(sink: Sink): Promise<{ ms: number; rss: number | undefined
       postgres: postgresCpuSeconds() - cpuBefore.postgres,
     };
     const rss = peakRssMb(worker.pid);
-    const received = await sink.count();
+    const received = (await sink.count()).messages;
     const report = await call<Record<string, unknown>>('GET', `/campaigns/${campaign.id}/report`);
     if (report.state !== 'sent' || report.sent !== RECIPIENTS || received !== RECIPIENTS) {
       throw new Error(

@@ -57,15 +57,16 @@ export async function waitForHealth(url: string, child: ChildProcess, timeoutMs 
   }
 }
 
-/** Resolves when the child prints a line matching `pattern`; rejects if it exits first. */
-export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+/** Resolves with the match when the child prints a line matching `pattern`; rejects if it exits first. */
+export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 60_000): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no output matching ${pattern} in ${timeoutMs} ms`)), timeoutMs);
     const onData = (chunk: Buffer) => {
-      if (!pattern.test(chunk.toString())) return;
+      const match = pattern.exec(chunk.toString());
+      if (match === null) return;
       clearTimeout(timer);
       child.stdout?.off('data', onData);
-      resolve();
+      resolve(match);
     };
     child.stdout?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`process exited with ${code} before printing ${pattern}`)));
@@ -96,6 +97,29 @@ function isPostgres(pid: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * CPU seconds used so far by the live Postgres backends connected to
+ * `database` (their process title names it): what a run costs Postgres
+ * without what other databases on the server cost it meanwhile. Backends
+ * that exit during the run are not counted; the pools keep theirs open.
+ */
+export function postgresBackendsCpuSeconds(database: string): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid) || !isPostgres(pid)) continue;
+    let title: string;
+    try {
+      title = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!title.includes(` ${database} `)) continue;
+    const fields = statFields(pid);
+    if (fields) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / TICKS_PER_SECOND;
 }
 
 /**

@@ -50,7 +50,7 @@ describe('operations: api with an inline worker', () => {
     expect(info).toMatchObject({
       host: hostname(),
       pid: process.pid,
-      queues: ['imports', 'campaigns', 'signups', 'relay', 'webhooks'],
+      queues: ['imports', 'campaigns', 'signups', 'webhooks'],
     });
     expect(Date.parse(info.startedAt)).toBeLessThanOrEqual(Date.now());
     const ttl = await redis.ttl(keys[0]);

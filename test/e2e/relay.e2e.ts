@@ -1,15 +1,17 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RelayServer } from '../../libs/relay/src/index.js';
+import { SendersService } from '../../libs/delivery/src/index.js';
+import { prepareIncoming, RelayServer, RelayStore } from '../../libs/relay/src/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { copiesPerRecipient, createSender, until } from '../support/campaigns.js';
 import { rawSmtp } from '../support/raw-smtp.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
+import { startWorkerProcess } from '../support/worker-process.js';
 
 const DOMAIN = 'relay-test.example.com';
 const FROM = `app@${DOMAIN}`;
@@ -523,5 +525,94 @@ describe('POST /api/v1/messages', () => {
       headers: { 'idempotency-key': 'x'.repeat(201) },
     });
     expect(badKey.status).toBe(400);
+  });
+});
+
+/**
+ * Delivery as deployed: the relay stores, a worker in another process
+ * delivers. The relay's hint over Redis wakes the worker; Postgres holds
+ * the rows, so the worker's tick finds any whose hint never came.
+ */
+describe('relay delivery by a worker process', () => {
+  const DOMAIN = 'hint-test.example.com';
+  let t: TestApp;
+  let sink: SmtpSink;
+  let worker: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    t = await startTestApp({ withRelay: true });
+    sink = await startSmtpSink();
+    await createSender(t, sink.port, { fromEmail: `app@${DOMAIN}` });
+  });
+
+  afterAll(async () => {
+    worker?.kill('SIGTERM');
+    await t?.close();
+    await sink?.close();
+  });
+
+  const stopWorker = async () => {
+    if (worker === undefined || worker.exitCode !== null) return;
+    const exited = new Promise((resolve) => worker!.once('exit', resolve));
+    worker.kill('SIGTERM');
+    await exited;
+  };
+
+  it('delivers on the relay’s hint, with the worker’s own tick ten minutes away', async () => {
+    worker = await startWorkerProcess(t, { HERALD_SCHEDULER_TICK_MS: '600000' });
+    const key = (await t.request('POST', '/api/v1/api-keys', { body: { name: 'hint', scope: 'relay' } })).body.key;
+    const mailer = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: t.app.get(RelayServer).listeners()[0].port,
+      secure: false,
+      requireTLS: true,
+      tls: { rejectUnauthorized: false },
+      auth: { user: 'apikey', pass: key as string },
+    });
+    for (let i = 0; i < 5; i++) {
+      await mailer.sendMail({ from: `app@${DOMAIN}`, to: `hinted${i}@example.com`, subject: `n${i}`, text: 'x' });
+    }
+    mailer.close();
+    await until(
+      async () => sink.messages.filter((m) => m.to[0].startsWith('hinted')).length,
+      (n) => n === 5,
+      15_000,
+    );
+    expect([...copiesPerRecipient(sink.messages).values()].every((n) => n === 1)).toBe(true);
+    await stopWorker();
+  });
+
+  it('delivers rows whose hint never came on the worker’s tick', async () => {
+    // Stored straight through the store: no hint goes out.
+    const [sender] = await t.app.get(SendersService).forDomain(DOMAIN);
+    const message = prepareIncoming(Buffer.from(`From: app@${DOMAIN}\r\nSubject: quiet\r\n\r\nx\r\n`), new Date());
+    await t.app.get(RelayStore).accept({
+      source: 'api',
+      apiKeyId: null,
+      userId: null,
+      senderId: sender.id,
+      envelopeFrom: `app@${DOMAIN}`,
+      recipients: ['unhinted@example.com'],
+      message,
+      tracking: { opens: false, links: null },
+    });
+    worker = await startWorkerProcess(t, { HERALD_SCHEDULER_TICK_MS: '200' });
+    // Another row stored after the worker's start-up look: only a tick finds it.
+    await t.app.get(RelayStore).accept({
+      source: 'api',
+      apiKeyId: null,
+      userId: null,
+      senderId: sender.id,
+      envelopeFrom: `app@${DOMAIN}`,
+      recipients: ['ticked@example.com'],
+      message,
+      tracking: { opens: false, links: null },
+    });
+    await until(
+      async () => sink.messages.filter((m) => ['unhinted@example.com', 'ticked@example.com'].includes(m.to[0])).length,
+      (n) => n === 2,
+      15_000,
+    );
+    await stopWorker();
   });
 });

@@ -15,6 +15,7 @@ import { OutgoingEvents } from './outgoing-events.js';
 import { REDIS, connectRedis } from './redis.js';
 import { AppSecret } from './secret.js';
 import { Db } from './sql.js';
+import { WakeUps } from './wake-ups.js';
 
 @Injectable()
 class RedisShutdown implements OnApplicationShutdown {
@@ -64,8 +65,9 @@ export class HeraldCoreModule {
         Clock,
         Db,
         OutgoingEvents,
+        WakeUps,
       ],
-      exports: [HERALD_CONFIG, REDIS, AppSecret, Clock, Db, DependencyMonitor, OutgoingEvents],
+      exports: [HERALD_CONFIG, REDIS, AppSecret, Clock, Db, DependencyMonitor, OutgoingEvents, WakeUps],
     };
   }
 }

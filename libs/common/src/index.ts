@@ -20,6 +20,7 @@ export * from './signed-token.js';
 export * from './sql.js';
 export * from './startup.js';
 export * from './text.js';
+export * from './wake-ups.js';
 export * from './workers.js';
 export * from './http/concurrency.js';
 export * from './http/cross-site.js';

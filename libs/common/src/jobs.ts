@@ -9,7 +9,6 @@ export const QUEUES = {
   imports: 'imports',
   campaigns: 'campaigns',
   signups: 'signups',
-  relay: 'relay',
   webhooks: 'webhooks',
 } as const;
 
@@ -21,8 +20,6 @@ export interface JobPayloads {
   'campaign.deliver': { campaignId: string; slot: number };
   /** Decide a sign-up form submission (subscribe at once or ask for confirmation) and send its confirmation mail. */
   'signup.process': { signupId: string };
-  /** Deliver one recipient's row (`messages.id`) of a message taken by the relay or the messages API. */
-  'relay.deliver': { messageId: string };
   /** POST one batch of events (`webhook_deliveries.id`) to its endpoint; retried from the row with backoff. */
   'webhook.deliver': { deliveryId: string };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 
 export class RedisUnavailableError extends Error {}
@@ -74,4 +75,25 @@ export async function connectRedis(url: string, timeoutMs = 10_000): Promise<Red
     );
   }
   return client;
+}
+
+/** A Lua script with its SHA-1, for `runScript`. */
+export interface RedisScript {
+  source: string;
+  sha: string;
+}
+
+export const redisScript = (source: string): RedisScript => ({
+  source,
+  sha: createHash('sha1').update(source).digest('hex'),
+});
+
+/** Runs a script by its hash, sending its text only when this Redis has not seen it (after a restart or flush). */
+export async function runScript<T>(redis: Redis, script: RedisScript, keys: string[], args: string[]): Promise<T> {
+  try {
+    return (await redis.evalsha(script.sha, keys.length, ...keys, ...args)) as T;
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
+    return (await redis.eval(script.source, keys.length, ...keys, ...args)) as T;
+  }
 }

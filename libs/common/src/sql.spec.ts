@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/databases.js';
 import { dataSourceOptions } from './database.js';
-import { Db } from './sql.js';
+import { Db, prepared } from './sql.js';
 
 let database: TestDatabase;
 let dataSource: DataSource;
@@ -53,6 +53,19 @@ describe('Db', () => {
       (r) => r.name,
     );
     expect(names).toEqual(['kept']);
+  });
+
+  it('runs a prepared statement by its name, kept by the connection, with the same results as plain text', async () => {
+    const rename = prepared(`UPDATE probe SET name = $2 WHERE id = $1 RETURNING id, name`);
+    expect(await db.execute(rename, ['2', 'renamed'])).toBe(1);
+    expect(await db.maybeOne(rename, ['999', 'nobody'])).toBeUndefined();
+    const seen = await db.transaction(async (tx) => {
+      expect(await tx.one(rename, ['3', 'again'])).toEqual({ id: '3', name: 'again' });
+      return tx.rows<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE name = $1`, [rename.name]);
+    });
+    expect(seen).toEqual([{ name: rename.name }]);
+    const failure = await db.execute(prepared(`INSERT INTO probe (id, name) VALUES (1, 'x')`)).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ code: '428C9' }); // a GENERATED ALWAYS column: Postgres's own code comes through
   });
 
   it('lends a pooled client once, and a discarded one never comes back to the pool', async () => {

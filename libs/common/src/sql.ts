@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource, type QueryRunner } from 'typeorm';
@@ -11,14 +12,36 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
  */
 export interface Sql {
   /** Every row the statement returns. */
-  rows<T>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  rows<T>(text: Statement, params?: readonly unknown[]): Promise<T[]>;
   /** The first row, or undefined when there is none. */
-  maybeOne<T>(text: string, params?: readonly unknown[]): Promise<T | undefined>;
+  maybeOne<T>(text: Statement, params?: readonly unknown[]): Promise<T | undefined>;
   /** The one row a statement always returns (an INSERT ... RETURNING, a count); none is a bug. */
-  one<T>(text: string, params?: readonly unknown[]): Promise<T>;
+  one<T>(text: Statement, params?: readonly unknown[]): Promise<T>;
   /** Runs a statement for its effect; returns how many rows it inserted, updated or deleted. */
-  execute(text: string, params?: readonly unknown[]): Promise<number>;
+  execute(text: Statement, params?: readonly unknown[]): Promise<number>;
 }
+
+/**
+ * A statement Postgres parses once per connection and keeps (a named
+ * prepared statement), so that each run skips parsing and, once Postgres
+ * settles on a generic plan, planning. For the few fixed statements that
+ * run per message sent or received; SQL built per request (segments,
+ * filters) stays plain text, as a connection keeps every statement it
+ * prepared for as long as it lives.
+ */
+export interface PreparedStatement {
+  readonly name: string;
+  readonly text: string;
+}
+
+export type Statement = string | PreparedStatement;
+
+export function prepared(text: string): PreparedStatement {
+  return { name: `herald_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, text };
+}
+
+/** The SQL text of a statement, for error messages. */
+const textOf = (statement: Statement) => (typeof statement === 'string' ? statement : statement.text);
 
 /** A connection of the pool for what plain queries cannot do (COPY streams); see `Db.pooledClient`. */
 export interface PooledClient {
@@ -30,33 +53,43 @@ export interface PooledClient {
   release(destroy?: boolean): void;
 }
 
-async function run(runner: QueryRunner, text: string, params: readonly unknown[] | undefined) {
-  // The structured result carries the rows and the row count whatever the command.
-  return runner.query(text, params ? [...params] : undefined, true) as Promise<{
-    records: unknown[];
-    affected?: number;
-  }>;
+async function run(
+  runner: QueryRunner,
+  statement: Statement,
+  params: readonly unknown[] | undefined,
+): Promise<{ records: unknown[]; affected?: number }> {
+  if (typeof statement === 'string') {
+    // The structured result carries the rows and the row count whatever the command.
+    return runner.query(statement, params ? [...params] : undefined, true) as Promise<{
+      records: unknown[];
+      affected?: number;
+    }>;
+  }
+  // TypeORM's query takes text only; a named statement goes to the runner's own pg connection.
+  const client = (await runner.connect()) as pg.PoolClient;
+  const result = await client.query({ name: statement.name, text: statement.text, values: params ? [...params] : [] });
+  return { records: result.rows, affected: result.rowCount ?? undefined };
 }
 
 /** `Sql` over one TypeORM query runner: a transaction, or a single statement. */
 class RunnerSql implements Sql {
   constructor(private readonly runner: QueryRunner) {}
 
-  async rows<T>(text: string, params?: readonly unknown[]): Promise<T[]> {
+  async rows<T>(text: Statement, params?: readonly unknown[]): Promise<T[]> {
     return (await run(this.runner, text, params)).records as T[];
   }
 
-  async maybeOne<T>(text: string, params?: readonly unknown[]): Promise<T | undefined> {
+  async maybeOne<T>(text: Statement, params?: readonly unknown[]): Promise<T | undefined> {
     return (await this.rows<T>(text, params))[0];
   }
 
-  async one<T>(text: string, params?: readonly unknown[]): Promise<T> {
+  async one<T>(text: Statement, params?: readonly unknown[]): Promise<T> {
     const rows = await this.rows<T>(text, params);
-    if (rows.length === 0) throw new Error(`expected a row from: ${text.trim().slice(0, 80)}`);
+    if (rows.length === 0) throw new Error(`expected a row from: ${textOf(text).trim().slice(0, 80)}`);
     return rows[0];
   }
 
-  async execute(text: string, params?: readonly unknown[]): Promise<number> {
+  async execute(text: Statement, params?: readonly unknown[]): Promise<number> {
     return (await run(this.runner, text, params)).affected ?? 0;
   }
 }
@@ -70,19 +103,19 @@ class RunnerSql implements Sql {
 export class Db implements Sql {
   constructor(private readonly dataSource: DataSource) {}
 
-  rows<T>(text: string, params?: readonly unknown[]): Promise<T[]> {
+  rows<T>(text: Statement, params?: readonly unknown[]): Promise<T[]> {
     return this.once((sql) => sql.rows<T>(text, params));
   }
 
-  maybeOne<T>(text: string, params?: readonly unknown[]): Promise<T | undefined> {
+  maybeOne<T>(text: Statement, params?: readonly unknown[]): Promise<T | undefined> {
     return this.once((sql) => sql.maybeOne<T>(text, params));
   }
 
-  one<T>(text: string, params?: readonly unknown[]): Promise<T> {
+  one<T>(text: Statement, params?: readonly unknown[]): Promise<T> {
     return this.once((sql) => sql.one<T>(text, params));
   }
 
-  execute(text: string, params?: readonly unknown[]): Promise<number> {
+  execute(text: Statement, params?: readonly unknown[]): Promise<number> {
     return this.once((sql) => sql.execute(text, params));
   }
 

@@ -2,7 +2,6 @@ export * from './incoming.js';
 export * from './limits.js';
 export * from './messages.service.js';
 export * from './relay-core.module.js';
-export * from './relay-queue.js';
 export * from './relay-server.js';
 export * from './relay-server.module.js';
 export * from './relay-store.js';

@@ -1,7 +1,13 @@
 import { clientOf } from '@herald/auth';
-import { HERALD_CONFIG, type HeraldConfig, REDIS } from '@herald/common';
+import { HERALD_CONFIG, type HeraldConfig, REDIS, redisScript, runScript } from '@herald/common';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+
+/** Counts one in a window's key, which expires after the window: one command per message. */
+const COUNT_IN_WINDOW = redisScript(`
+  local n = redis.call('INCR', KEYS[1])
+  if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+  return n`);
 
 /** The window failed SMTP logins are counted in. */
 export const AUTH_WINDOW_SECONDS = 15 * 60;
@@ -29,8 +35,7 @@ export class RelayLimits {
   async countMessage(who: string, nowMs = Date.now()): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
     const minute = Math.floor(nowMs / 60_000);
     const key = `${this.namespace}:rate:${who}:${minute}`;
-    const results = await this.redis.multi().incr(key).expire(key, 120).exec();
-    const count = Number(results?.[0]?.[1] ?? 0);
+    const count = await runScript<number>(this.redis, COUNT_IN_WINDOW, [key], ['120']);
     const retryAfterSeconds = Math.max(1, Math.ceil(((minute + 1) * 60_000 - nowMs) / 1000));
     return { allowed: count <= this.config.HERALD_RELAY_RATE_PER_MINUTE, retryAfterSeconds };
   }

@@ -10,6 +10,7 @@ import {
   type Principal,
   rateLimited,
   unprocessable,
+  WakeUps,
 } from '@herald/common';
 import { type SendingSender, SendersService } from '@herald/delivery';
 import { TemplatesService } from '@herald/templates';
@@ -17,8 +18,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { prepareIncoming, RefusedMessage } from './incoming.js';
 import { RelayLimits } from './limits.js';
-import { RelayQueue } from './relay-queue.js';
-import { type RelayMessageView, RelayStore } from './relay-store.js';
+import { RELAY_DUE, type RelayMessageView, RelayStore } from './relay-store.js';
 import { trackingFor } from './tracked-mime.js';
 
 /** A message to send through the transactional API, as validated at the edge. */
@@ -74,7 +74,7 @@ export class TransactionalMessages {
     private readonly clock: Clock,
     private readonly senders: SendersService,
     private readonly store: RelayStore,
-    private readonly queue: RelayQueue,
+    private readonly wakeUps: WakeUps,
     private readonly limits: RelayLimits,
     private readonly templates: TemplatesService,
     private readonly keys: ApiKeysService,
@@ -136,7 +136,7 @@ export class TransactionalMessages {
       if (replay === undefined) throw new DomainError('conflict', 'A request with this Idempotency-Key is in progress');
       return { message: replay, replayed: true };
     }
-    await this.queue.deliverSoon(stored.messageIds);
+    this.wakeUps.notify(RELAY_DUE);
     return { message: await this.store.get(stored.id), replayed: false };
   }
 

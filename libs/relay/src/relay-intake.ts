@@ -1,11 +1,10 @@
 import type { RelayKey } from '@herald/auth';
-import { Clock } from '@herald/common';
+import { Clock, WakeUps } from '@herald/common';
 import { domainOf } from '@herald/contacts';
 import { SendersService } from '@herald/delivery';
 import { Injectable } from '@nestjs/common';
 import { prepareIncoming, RefusedMessage } from './incoming.js';
-import { RelayQueue } from './relay-queue.js';
-import { RelayStore } from './relay-store.js';
+import { RELAY_DUE, RelayStore } from './relay-store.js';
 import { trackingFor } from './tracked-mime.js';
 
 /**
@@ -19,7 +18,7 @@ export class RelayIntake {
     private readonly clock: Clock,
     private readonly senders: SendersService,
     private readonly store: RelayStore,
-    private readonly queue: RelayQueue,
+    private readonly wakeUps: WakeUps,
   ) {}
 
   /** Refuses an envelope sender outside every configured sender's domain. */
@@ -33,14 +32,14 @@ export class RelayIntake {
     }
   }
 
-  /** Stores the message (before the client is told 250) and queues its delivery; returns its id. */
+  /** Stores the message (before the client is told 250) and wakes the workers that deliver it; returns its id. */
   async acceptSmtp(key: RelayKey, envelopeFrom: string, recipients: string[], data: Buffer): Promise<string> {
     const message = prepareIncoming(data, new Date(this.clock.now()));
     const [sender] = await this.senders.forDomain(message.fromDomain, message.from);
     if (sender === undefined) {
       throw new RefusedMessage(550, '5.7.1', `From address <${message.from}> is not in a domain Herald sends for`);
     }
-    const { id, messageIds } = await this.store.accept({
+    const { id } = await this.store.accept({
       source: 'smtp',
       apiKeyId: key.keyId,
       userId: key.userId,
@@ -51,7 +50,7 @@ export class RelayIntake {
       // Tracked as the key says: an SMTP client has no way to ask per message.
       tracking: await trackingFor(message.raw, key),
     });
-    await this.queue.deliverSoon(messageIds);
+    this.wakeUps.notify(RELAY_DUE);
     return id;
   }
 }

@@ -1,5 +1,6 @@
 import { Db, decodeCursor, encodeCursor, notFound, type Page, parseId, type Sql } from '@herald/common';
-import { type MessageStatus, Outbox } from '@herald/delivery';
+import type { SuppressionReason } from '@herald/contacts';
+import { type ClaimedMessage, type ClaimedRow, type MessageStatus, Outbox, toClaimed } from '@herald/delivery';
 import { type EngagementCounts, MessageActivity, NO_ENGAGEMENT } from '@herald/tracking';
 import { Injectable } from '@nestjs/common';
 import type { IncomingMessage } from './incoming.js';
@@ -7,6 +8,9 @@ import * as q from './relay.sql.js';
 import type { StoredTracking } from './tracked-mime.js';
 
 export type RelaySource = 'smtp' | 'api';
+
+/** The `WakeUps` topic of stored recipient rows due for delivery: worker processes listen to it. */
+export const RELAY_DUE = 'relay.due';
 
 /** A message to store: who handed it over, through which sender, to whom. */
 export interface AcceptedMessage {
@@ -71,11 +75,17 @@ export interface RelayContent {
   tracking: StoredTracking;
 }
 
+/** A claimed recipient row, what it delivers, and why its recipient is suppressed, if they are. */
+export interface ClaimedDelivery {
+  message: ClaimedMessage;
+  content: RelayContent | undefined;
+  suppressed: SuppressionReason | null;
+}
+
 /**
  * Relay's tables: one `relay_messages` row per accepted message (its raw
- * content, envelope and sender) and, through `Outbox.addSingles`, one
- * `messages` row per recipient, written in one transaction before anyone is
- * told the message was taken.
+ * content, envelope and sender) and one `messages` row per recipient,
+ * written in one statement before anyone is told the message was taken.
  */
 @Injectable()
 export class RelayStore {
@@ -86,47 +96,62 @@ export class RelayStore {
   ) {}
 
   /** Stores the message and its recipients' rows; returns its id and the rows' ids. */
-  async accept(input: AcceptedMessage, tx?: Sql): Promise<{ id: string; messageIds: string[] }> {
-    const work = async (m: Sql) => {
-      const { id } = await m.one<{ id: string }>(q.INSERT_MESSAGE, [
-        input.source,
-        input.apiKeyId,
-        input.userId,
-        input.senderId,
-        input.envelopeFrom,
-        input.message.from,
-        input.message.subject,
-        input.message.messageId,
-        input.message.raw,
-        input.message.raw.length,
-        input.tracking.opens,
-        input.tracking.links === null ? null : JSON.stringify(input.tracking.links),
-      ]);
-      const messageIds = await this.outbox.addSingles(m, input.recipients);
-      await m.execute(q.INSERT_RECIPIENTS, [messageIds, id]);
-      return { id, messageIds };
-    };
-    return tx === undefined ? this.db.transaction(work) : work(tx);
+  async accept(input: AcceptedMessage, tx: Sql = this.db): Promise<{ id: string; messageIds: string[] }> {
+    const row = await tx.one<{ id: string; message_ids: string[] }>(q.ACCEPT, [
+      input.source,
+      input.apiKeyId,
+      input.userId,
+      input.senderId,
+      input.envelopeFrom,
+      input.message.from,
+      input.message.subject,
+      input.message.messageId,
+      input.message.raw,
+      input.message.raw.length,
+      input.tracking.opens,
+      input.tracking.links === null ? null : JSON.stringify(input.tracking.links),
+      input.recipients,
+    ]);
+    return { id: row.id, messageIds: row.message_ids };
   }
 
-  async contentFor(messageId: string): Promise<RelayContent | undefined> {
-    const row = await this.db.maybeOne<{
+  /**
+   * Claims up to `limit` due recipient rows, each with what delivering it
+   * needs: its message (loaded once however many of its rows are claimed)
+   * and its recipient's suppression. `content` is undefined for a row whose
+   * message is gone.
+   */
+  async claimDue(limit: number): Promise<ClaimedDelivery[]> {
+    const claimed = await this.db.rows<
+      ClaimedRow & { relay_message_id: string | null; suppressed: SuppressionReason | null }
+    >(q.CLAIM_DUE, [limit]);
+    if (claimed.length === 0) return [];
+    const ids = [...new Set(claimed.flatMap((r) => (r.relay_message_id === null ? [] : [r.relay_message_id])))];
+    const rows = await this.db.rows<{
       id: string;
       sender_id: string | null;
       envelope_from: string;
       raw: Buffer;
       track_opens: boolean;
       links: string[] | null;
-    }>(q.CONTENT_FOR, [messageId]);
-    return (
-      row && {
-        id: row.id,
-        senderId: row.sender_id,
-        envelopeFrom: row.envelope_from,
-        raw: row.raw,
-        tracking: { opens: row.track_opens, links: row.links },
-      }
+    }>(q.CONTENTS, [ids]);
+    const contents = new Map<string, RelayContent>(
+      rows.map((row) => [
+        row.id,
+        {
+          id: row.id,
+          senderId: row.sender_id,
+          envelopeFrom: row.envelope_from,
+          raw: row.raw,
+          tracking: { opens: row.track_opens, links: row.links },
+        },
+      ]),
     );
+    return claimed.map((r) => ({
+      message: toClaimed(r),
+      content: r.relay_message_id === null ? undefined : contents.get(r.relay_message_id),
+      suppressed: r.suppressed,
+    }));
   }
 
   /**

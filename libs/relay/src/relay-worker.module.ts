@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { RelayCoreModule } from './relay-core.module.js';
-import { RelayDeliverer, RelayProcessor, RelayTick } from './relay-worker.js';
+import { RelayDeliverer, RelayDrain, RelayTick } from './relay-worker.js';
 
 /** Delivering relayed and API messages; loaded by worker processes only. */
 @Module({
   imports: [RelayCoreModule],
-  providers: [RelayDeliverer, RelayProcessor, RelayTick],
+  providers: [RelayDeliverer, RelayDrain, RelayTick],
   exports: [RelayDeliverer],
 })
 export class RelayWorkerModule {}

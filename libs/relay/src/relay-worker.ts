@@ -1,17 +1,22 @@
 import {
   AppSecret,
   Clock,
-  Db,
   HERALD_CONFIG,
   type HeraldConfig,
-  type JobPayloads,
   MessageTokens,
   type PeriodicTask,
   runPeriodically,
+  WakeUps,
 } from '@herald/common';
-import { SuppressionsService } from '@herald/contacts';
-import { MessageDispatch, messageDomain, Outbox, retryAt, SendersService, verpAddress } from '@herald/delivery';
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import {
+  MessageDispatch,
+  messageDomain,
+  Outbox,
+  retryAt,
+  SendersService,
+  type SendingSender,
+  verpAddress,
+} from '@herald/delivery';
 import {
   Inject,
   Injectable,
@@ -20,13 +25,17 @@ import {
   type OnApplicationShutdown,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import type { Job } from 'bullmq';
-import { RELAY_QUEUE, RelayQueue } from './relay-queue.js';
-import { type RelayContent, RelayStore } from './relay-store.js';
+import { type ClaimedDelivery, type RelayContent, RELAY_DUE, RelayStore } from './relay-store.js';
 import { trackedMessage, tracksAnything } from './tracked-mime.js';
 
-/** Rows the tick re-adds jobs for at most per run. */
-const TICK_BATCH = 500;
+/** Recipient rows a worker process has going at once: claimed, waiting for their sender's slot, or in SMTP. */
+const IN_FLIGHT = 16;
+/** How long a woken drain waits before it claims, so that rows stored together go in one claim. */
+const COALESCE_MS = 5;
+/** How long a sender read for sending is reused (see `RelayDeliverer.sender`). */
+const SENDER_REUSE_MS = 1_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Suppression reasons that stop transactional mail. An unsubscribe is from
@@ -37,8 +46,8 @@ const TICK_BATCH = 500;
 const STOPS_TRANSACTIONAL = new Set(['bounced', 'complained', 'manual']);
 
 /**
- * Delivers one recipient's row of a relayed or API message: claims it with
- * a conditional update, sends the stored message through its sender with
+ * Delivers the recipient rows of relayed and API messages: claims them with
+ * a conditional update (`RelayDrain` decides when), sends the stored message through its sender with
  * `MessageDispatch` (rate, daily quota, DKIM), and records the outcome on
  * the row; a deferred one is tried again as campaign messages are. The
  * envelope sender is the row's VERP address (`bounce+<message token>@<the
@@ -49,37 +58,38 @@ const STOPS_TRANSACTIONAL = new Set(['bounced', 'complained', 'manual']);
 export class RelayDeliverer {
   private readonly logger = new Logger('Relay');
   private messageTokens: MessageTokens | undefined;
+  private readonly sendersSeen = new Map<string, { at: number; sender: SendingSender }>();
 
   constructor(
-    private readonly db: Db,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly clock: Clock,
     private readonly outbox: Outbox,
     private readonly store: RelayStore,
     private readonly senders: SendersService,
-    private readonly suppressions: SuppressionsService,
     private readonly dispatch: MessageDispatch,
     private readonly secret: AppSecret,
   ) {}
 
-  async deliver(messageId: string, signal?: AbortSignal): Promise<void> {
-    const row = await this.outbox.claimSingle(messageId);
-    if (row === undefined) return;
+  /** Claims up to `limit` due recipient rows, with what sending each needs. */
+  claim(limit: number): Promise<ClaimedDelivery[]> {
+    return this.store.claimDue(limit);
+  }
+
+  /** Sends one claimed recipient row and records the outcome on it. */
+  async deliver({ message: row, content, suppressed }: ClaimedDelivery, signal?: AbortSignal): Promise<void> {
     const retry = async (senderId: string | null, reply: string) => {
       const at = retryAt(row, this.clock.now(), this.config.HERALD_DEFER_MAX_AGE_HOURS);
       if (at === null) await this.outbox.markFailed(row.id, reply);
       else await this.outbox.markDeferred(row.id, senderId, reply, at);
     };
-    const content = await this.store.contentFor(row.id);
     if (content === undefined) return void (await this.outbox.markFailed(row.id, 'the relayed message is gone'));
-    const [sender] = content.senderId === null ? [] : await this.senders.forSending([content.senderId]).catch(() => []);
+    const sender = content.senderId === null ? undefined : await this.sender(content.senderId);
     if (sender === undefined) return void (await this.outbox.markFailed(row.id, 'the sender was deleted'));
     if (sender.disabledReason !== null) {
       return retry(null, `the sender is out of service: ${sender.disabledReason}`);
     }
-    const reason = await this.suppressions.reasonFor(this.db, row.email);
-    if (reason !== undefined && STOPS_TRANSACTIONAL.has(reason)) {
-      await this.outbox.markSkipped([row.id], `suppressed (${reason})`);
+    if (suppressed !== null && STOPS_TRANSACTIONAL.has(suppressed)) {
+      await this.outbox.markSkipped([row.id], `suppressed (${suppressed})`);
       return;
     }
     this.messageTokens ??= new MessageTokens(this.secret.value);
@@ -92,6 +102,7 @@ export class RelayDeliverer {
     }
     const raw = await this.forRecipient(content, row.id, token);
     const outcome = await this.dispatch.sendRaw(sender, { from: returnPath, to: row.email }, raw, signal);
+    if (outcome.kind === 'sender_failed') this.sendersSeen.delete(sender.id);
     switch (outcome.kind) {
       case 'sent':
         await this.outbox.markSent(row.id, sender.id, outcome.reply);
@@ -120,6 +131,20 @@ export class RelayDeliverer {
   }
 
   /**
+   * The sender with its secrets, read again once SENDER_REUSE_MS have passed
+   * (or at once after it failed): the relay sends through a handful of
+   * senders, message after message. Undefined when it was deleted.
+   */
+  private async sender(id: string): Promise<SendingSender | undefined> {
+    const seen = this.sendersSeen.get(id);
+    if (seen !== undefined && this.clock.now() - seen.at < SENDER_REUSE_MS) return seen.sender;
+    const [sender] = await this.senders.forSending([id]).catch(() => []);
+    if (sender === undefined) this.sendersSeen.delete(id);
+    else this.sendersSeen.set(id, { at: this.clock.now(), sender });
+    return sender;
+  }
+
+  /**
    * The stored message with this recipient's tracking (their token in the
    * pixel and links), rewritten before DKIM signs it. A message whose HTML
    * cannot be rewritten goes out as it was given rather than not at all.
@@ -136,33 +161,84 @@ export class RelayDeliverer {
 }
 
 /**
- * Relay delivery jobs. A job carries the row's id only; a job lost with
- * Redis or a worker is added again by the tick, and running one twice does
- * nothing the second time (the claim is conditional on the row).
+ * Sends relayed and API messages in a worker process: woken when a relay or
+ * api process stores one (`WakeUps`, topic RELAY_DUE) and by the tick, it
+ * claims due recipient rows in batches and keeps up to IN_FLIGHT of them
+ * going (waiting for their sender's slot, or in SMTP), until none is due.
+ * Claims go through Postgres, so any number of workers share the rows
+ * without sending one twice.
  */
-@Processor(RELAY_QUEUE, { concurrency: 16 })
-export class RelayProcessor extends WorkerHost implements OnModuleDestroy {
+@Injectable()
+export class RelayDrain implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Relay');
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly shutdown = new AbortController();
+  private wanted = false;
+  private draining: Promise<void> | undefined;
 
-  constructor(private readonly deliverer: RelayDeliverer) {
-    super();
+  constructor(
+    private readonly deliverer: RelayDeliverer,
+    private readonly wakeUps: WakeUps,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.wakeUps.listen(RELAY_DUE, () => this.wake());
+    this.wake();
   }
 
-  async process(job: Job<JobPayloads['relay.deliver']>): Promise<void> {
-    await this.deliverer.deliver(job.data.messageId, this.shutdown.signal);
-  }
-
-  onModuleDestroy(): void {
+  /** Before Postgres closes: rows waiting for a slot are put back (`aborted`); those in SMTP finish and are recorded. */
+  async onModuleDestroy(): Promise<void> {
     this.shutdown.abort();
+    await this.draining;
+    await Promise.all(this.inFlight);
+  }
+
+  /** Looks for due rows now, or once the current look ends. */
+  wake(): void {
+    this.wanted = true;
+    if (this.draining !== undefined || this.shutdown.signal.aborted) return;
+    this.draining = this.drain()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'relay.claim_failed'))
+      .finally(() => {
+        this.draining = undefined;
+        if (this.wanted) this.wake();
+      });
+  }
+
+  private async drain(): Promise<void> {
+    // Rows stored in the same moment are claimed together.
+    await sleep(COALESCE_MS);
+    while (this.wanted && !this.shutdown.signal.aborted) {
+      this.wanted = false;
+      for (;;) {
+        // Claim when at least half the room is free, so that claims come in batches rather than one by one.
+        while (this.inFlight.size > IN_FLIGHT / 2) await Promise.race(this.inFlight);
+        if (this.shutdown.signal.aborted) return;
+        const room = IN_FLIGHT - this.inFlight.size;
+        const batch = await this.deliverer.claim(room);
+        for (const claimed of batch) this.start(claimed);
+        if (batch.length < room) break;
+      }
+    }
+  }
+
+  private start(claimed: ClaimedDelivery): void {
+    const delivery: Promise<void> = this.deliverer
+      .deliver(claimed, this.shutdown.signal)
+      // The row stays `sending` and the tick's reclaim puts it back after the lease.
+      .catch((error: unknown) =>
+        this.logger.error({ messageId: claimed.message.id, err: error }, 'relay.deliver_failed'),
+      )
+      .finally(() => this.inFlight.delete(delivery));
+    this.inFlight.add(delivery);
   }
 }
 
 /**
  * Every HERALD_SCHEDULER_TICK_MS in every worker: rows a dead worker left
- * `sending` (past HERALD_SEND_LEASE_SECONDS) are queued again, and every due
- * row (new ones whose job was lost, deferred ones coming due, quota waits
- * ending) gets its job. Job ids are per row, so ticks in several workers add
- * each job once. Idempotency keys older than 24 h go.
+ * `sending` (past HERALD_SEND_LEASE_SECONDS) are queued again, and the drain
+ * looks for due rows (deferred ones coming due, quota waits ending, and any
+ * whose wake-up was lost with Redis). Idempotency keys older than 24 h go.
  */
 @Injectable()
 export class RelayTick implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -173,7 +249,7 @@ export class RelayTick implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly outbox: Outbox,
     private readonly store: RelayStore,
-    private readonly queue: RelayQueue,
+    private readonly drain: RelayDrain,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -190,7 +266,7 @@ export class RelayTick implements OnApplicationBootstrap, OnApplicationShutdown 
 
   async tick(): Promise<void> {
     await this.outbox.reclaimStaleSingles(this.config.HERALD_SEND_LEASE_SECONDS * 1000);
-    for (const id of await this.outbox.dueSingles(TICK_BATCH)) await this.queue.deliver(id);
+    this.drain.wake();
     await this.store.expireIdempotency();
   }
 }

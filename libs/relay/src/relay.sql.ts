@@ -1,20 +1,43 @@
+import { prepared } from '@herald/common';
+import { suppressionReasonSql } from '@herald/contacts';
+import { addSinglesSql, claimDueSinglesSql } from '@herald/delivery';
+
 /** Every statement on relay's own tables (`relay_messages`, `relay_recipients`, `relay_idempotency`). */
 
-export const INSERT_MESSAGE = `
-  INSERT INTO relay_messages (source, api_key_id, user_id, sender_id, envelope_from, from_header, subject,
-    message_id_header, raw, size, track_opens, links)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)
-  RETURNING id`;
+/**
+ * A message, its recipients' `messages` rows and the links between them in
+ * one statement: atomic without a transaction, and one round trip before the
+ * 250. Returns the message's id and its rows' ids in recipient order.
+ */
+export const ACCEPT = prepared(`
+  WITH message AS (
+    INSERT INTO relay_messages (source, api_key_id, user_id, sender_id, envelope_from, from_header, subject,
+      message_id_header, raw, size, track_opens, links)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)
+    RETURNING id
+  ),
+  recipients AS (${addSinglesSql('$13')}),
+  linked AS (
+    INSERT INTO relay_recipients (message_id, relay_message_id)
+    SELECT recipients.id, message.id FROM recipients, message
+  )
+  SELECT (SELECT id FROM message) AS id, ARRAY(SELECT id FROM recipients ORDER BY id) AS message_ids`);
 
-export const INSERT_RECIPIENTS = `
-  INSERT INTO relay_recipients (message_id, relay_message_id)
-  SELECT unnest($1::bigint[]), $2`;
+/**
+ * Claims up to $1 due recipient rows (delivery's claim) and returns each
+ * with the relayed message it delivers and why its recipient is suppressed
+ * (NULL when not), in one round trip.
+ */
+export const CLAIM_DUE = prepared(`
+  WITH claimed AS (${claimDueSinglesSql('$1')})
+  SELECT claimed.*, rr.relay_message_id, ${suppressionReasonSql('claimed.email')} AS suppressed
+  FROM claimed LEFT JOIN relay_recipients rr ON rr.message_id = claimed.id
+  ORDER BY claimed.id`);
 
-/** What the deliverer needs of the message one recipient row belongs to. */
-export const CONTENT_FOR = `
-  SELECT r.id, r.sender_id, r.envelope_from, r.raw, r.track_opens, r.links
-  FROM relay_recipients rr JOIN relay_messages r ON r.id = rr.relay_message_id
-  WHERE rr.message_id = $1`;
+/** What the deliverer needs of the relayed messages $1: each once, however many of its recipients are in the batch. */
+export const CONTENTS = prepared(`
+  SELECT id, sender_id, envelope_from, raw, track_opens, links
+  FROM relay_messages WHERE id = ANY($1::bigint[])`);
 
 /** The tracked links of the message a recipient row belongs to; no row when it is not relay's, NULL when untracked. */
 export const LINKS_FOR = `

@@ -33,6 +33,14 @@ const toView = (r: SuppressionRow): SuppressionView => ({
   createdAt: r.created_at.toISOString(),
 });
 
+/**
+ * Why the address `emailExpr` (a column or a `$n` parameter) is suppressed,
+ * or NULL, as a SQL expression: for statements that read a message and its
+ * recipient's suppression in one round trip.
+ */
+export const suppressionReasonSql = (emailExpr: string) =>
+  `(SELECT reason FROM suppressions WHERE email_hash = ${emailHashSql(emailExpr)})`;
+
 /** Checks an address from a request body or query; a bad one is a 400 on `field`. */
 export function requireEmail(raw: string, field = 'email'): string {
   const checked = normalizeEmail(raw);
@@ -128,11 +136,11 @@ export class SuppressionsService {
 
   /** Why `email` is suppressed, if it is. */
   async reasonFor(m: Sql, email: string): Promise<SuppressionReason | undefined> {
-    const row = await m.maybeOne<{ reason: SuppressionReason }>(
-      `SELECT reason FROM suppressions WHERE email_hash = ${emailHashSql('$1::text')}`,
+    const row = await m.one<{ reason: SuppressionReason | null }>(
+      `SELECT ${suppressionReasonSql('$1::text')} AS reason`,
       [email],
     );
-    return row?.reason;
+    return row.reason ?? undefined;
   }
 
   /**

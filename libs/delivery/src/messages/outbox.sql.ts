@@ -1,3 +1,5 @@
+import { prepared } from '@herald/common';
+
 /**
  * Every statement on `messages` (owned by delivery). A row moves
  * queued -> sending (claim) -> sent | deferred | failed | bounced | uncertain | skipped,
@@ -93,8 +95,9 @@ export const ADD_TESTS = `
  * skip each other's rows; the outer status test re-checks a row whose lock
  * was waited for. `attempts` counts this attempt.
  */
-export const CLAIM = counted(
-  `UPDATE messages m
+export const CLAIM = prepared(
+  counted(
+    `UPDATE messages m
   SET status = 'sending', claimed_at = now(), attempts = m.attempts + 1, updated_at = now()
   FROM (
     SELECT id, status FROM messages
@@ -105,7 +108,8 @@ export const CLAIM = counted(
   ) AS due
   WHERE m.id = due.id AND m.status IN ('queued', 'deferred')
   RETURNING m.id, m.contact_id, m.attempts, m.created_at, ${changeColumns('due.status')}`,
-  CLAIMED,
+    CLAIMED,
+  ),
 );
 
 /**
@@ -137,14 +141,15 @@ export interface OutcomeRow {
  * the connection keeps; the row count says whether it applied, and the row
  * comes back with what its event needs when one is published.
  */
-const outcome = (sets: string, asyncCommit: boolean) => `
+const outcome = (sets: string, asyncCommit: boolean) =>
+  prepared(`
   UPDATE messages m SET ${sets}
   ${asyncCommit ? `FROM ${ASYNC_COMMIT}` : ''}
   WHERE m.id = $1 AND m.status = 'sending'
   RETURNING count_message_outcome(m.campaign_id, m.is_test, m.email, m.status) AS counted,
     ${OUTCOME_COLUMNS.split(', ')
       .map((c) => `m.${c}`)
-      .join(', ')}`;
+      .join(', ')}`);
 
 /** Accepted by the server; `sent_at` also feeds a sender's daily count. */
 export const MARK_SENT = outcome(
@@ -292,18 +297,37 @@ export const COUNTS_BY_DOMAIN = `
  */
 
 /** Queued rows for `emails`, in their order; their ids come back in that order. */
-export const ADD_SINGLES = `
+/**
+ * Single (campaign-less) messages: one queued row per address of the
+ * `text[]` parameter `emails`, in its order; returns their `id`s. Relay
+ * embeds it in the statement that stores a message, so that a message and
+ * its rows are one statement (one round trip, atomic without a transaction).
+ */
+export const addSinglesSql = (emails: string) => `
   INSERT INTO messages (email)
-  SELECT e.email FROM unnest($1::text[]) WITH ORDINALITY AS e (email, n)
+  SELECT e.email FROM unnest(${emails}::text[]) WITH ORDINALITY AS e (email, n)
   ORDER BY e.n
   RETURNING id`;
 
-/** One single message, if it is due and no worker holds it; `attempts` counts this attempt. */
-export const CLAIM_SINGLE = `
-  UPDATE messages
-  SET status = 'sending', claimed_at = now(), attempts = attempts + 1, updated_at = now()
-  WHERE id = $1 AND campaign_id IS NULL AND status IN ('queued', 'deferred') AND next_attempt_at <= now()
-  RETURNING ${CLAIMED}`;
+/**
+ * Up to `limit` (a parameter) single messages due for an attempt, oldest due
+ * first, now `sending` and the caller's; rows locked by a concurrent
+ * claimer are skipped, and the outer status test re-checks a row whose lock
+ * was waited for. `attempts` counts this attempt. Relay embeds it in the
+ * statement that also reads what the claimed rows deliver.
+ */
+export const claimDueSinglesSql = (limit: string) => `
+  UPDATE messages m
+  SET status = 'sending', claimed_at = now(), attempts = m.attempts + 1, updated_at = now()
+  FROM (
+    SELECT id FROM messages
+    WHERE campaign_id IS NULL AND status IN ('queued', 'deferred') AND next_attempt_at <= now()
+    ORDER BY next_attempt_at, id
+    LIMIT ${limit}
+    FOR UPDATE SKIP LOCKED
+  ) AS due
+  WHERE m.id = due.id AND m.status IN ('queued', 'deferred')
+  RETURNING m.${CLAIMED.split(', ').join(', m.')}`;
 
 /** Claimed but not attempted (a spent quota, a shutdown): queued again for $2, the attempt taken back. */
 export const POSTPONE = `
@@ -315,13 +339,6 @@ export const POSTPONE = `
 export const RECLAIM_STALE_SINGLES = `
   UPDATE messages SET status = 'queued', claimed_at = NULL, reclaimed = reclaimed + 1, updated_at = now()
   WHERE campaign_id IS NULL AND status = 'sending' AND claimed_at < now() - $1 * interval '1 millisecond'`;
-
-/** Single messages due for an attempt, oldest due first. */
-export const DUE_SINGLES = `
-  SELECT id FROM messages
-  WHERE campaign_id IS NULL AND status IN ('queued', 'deferred') AND next_attempt_at <= now()
-  ORDER BY next_attempt_at, id
-  LIMIT $1`;
 
 /** Single messages by id with their delivery state, for listing. */
 export const SINGLE_STATES = `

@@ -1,8 +1,8 @@
-import { Db, type OutgoingEventType, OutgoingEvents, type Sql } from '@herald/common';
+import { Db, type OutgoingEventType, OutgoingEvents, type Sql, type Statement } from '@herald/common';
 import { Injectable } from '@nestjs/common';
 import * as q from './outbox.sql.js';
 
-export { MESSAGE_STATUSES } from './outbox.sql.js';
+export { addSinglesSql, claimDueSinglesSql, MESSAGE_STATUSES } from './outbox.sql.js';
 export type MessageStatus = (typeof q.MESSAGE_STATUSES)[number];
 
 export interface ClaimedMessage {
@@ -14,7 +14,8 @@ export interface ClaimedMessage {
   isTest: boolean;
 }
 
-interface ClaimedRow {
+/** A claimed row as the claim statements return it. */
+export interface ClaimedRow {
   id: string;
   contact_id: string | null;
   email: string;
@@ -46,7 +47,7 @@ export interface SingleMessageState {
   updatedAt: Date;
 }
 
-const toClaimed = (r: ClaimedRow): ClaimedMessage => ({
+export const toClaimed = (r: ClaimedRow): ClaimedMessage => ({
   id: r.id,
   contactId: r.contact_id,
   email: r.email,
@@ -185,7 +186,7 @@ export class Outbox {
    */
   private async markPublished(
     type: OutgoingEventType,
-    sql: string,
+    sql: Statement,
     params: [id: string, senderId: string, reply: string],
   ): Promise<boolean> {
     if (!this.events.wanted(type)) return (await this.db.execute(sql, params)) === 1;
@@ -303,18 +304,6 @@ export class Outbox {
     return found;
   }
 
-  /** Queued single messages (no campaign), one per address of `emails`; their ids in that order. */
-  async addSingles(tx: Sql, emails: string[]): Promise<string[]> {
-    const rows = await tx.rows<{ id: string }>(q.ADD_SINGLES, [emails]);
-    return rows.map((r) => r.id);
-  }
-
-  /** The single message `id`, now `sending` and this caller's, or undefined when it is not due or held elsewhere. */
-  async claimSingle(id: string): Promise<ClaimedMessage | undefined> {
-    const row = await this.db.maybeOne<ClaimedRow>(q.CLAIM_SINGLE, [id]);
-    return row === undefined ? undefined : toClaimed(row);
-  }
-
   /** A claimed row not attempted after all: queued again for `at`, its attempt not counted. */
   async postpone(id: string, at: Date, reply: string | null = null): Promise<boolean> {
     return (await this.db.execute(q.POSTPONE, [id, at, reply])) === 1;
@@ -323,11 +312,6 @@ export class Outbox {
   /** Single messages left `sending` longer than `olderThanMs` go back to the queue, counted in `reclaimed`. */
   reclaimStaleSingles(olderThanMs: number): Promise<number> {
     return this.db.execute(q.RECLAIM_STALE_SINGLES, [olderThanMs]);
-  }
-
-  /** Ids of single messages due for an attempt, at most `limit`. */
-  async dueSingles(limit: number): Promise<string[]> {
-    return (await this.db.rows<{ id: string }>(q.DUE_SINGLES, [limit])).map((r) => r.id);
   }
 
   /** The delivery state of the single messages among `ids`, by id. */

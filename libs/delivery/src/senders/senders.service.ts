@@ -84,6 +84,21 @@ const CONNECTION_FIELDS = ['host', 'port', 'security', 'username', 'password'] a
 const SECRETS_LABEL = 'sender secrets';
 const PG_FOREIGN_KEY_VIOLATION = '23503';
 const MAX_REASON_CHARS = 500;
+/**
+ * The relay looks up the senders of a domain twice per message (envelope
+ * sender, From field), and the inbound listener once per report: a found
+ * lookup is reused this long. Changes made in this process are seen at
+ * once; a sender added elsewhere is found at once too (only found lookups
+ * are kept), and one deleted or moved elsewhere is seen within this time.
+ */
+const DOMAIN_LOOKUP_REUSE_MS = 2_000;
+const MAX_DOMAIN_LOOKUPS = 1_000;
+
+/** A sender whose From address is in a domain, as `forDomain` finds it. */
+export interface SenderOfDomain {
+  id: string;
+  fromEmail: string;
+}
 /** The local part of the DMARC aggregate report address Herald suggests: rua=mailto:dmarc-reports@<domain>. */
 const DMARC_REPORT_MAILBOX = 'dmarc-reports';
 
@@ -97,6 +112,8 @@ const DMARC_REPORT_MAILBOX = 'dmarc-reports';
 export class SendersService {
   private readonly logger = new Logger(SendersService.name);
   private secretBox: SecretBox | undefined;
+
+  private readonly domainLookups = new Map<string, { at: number; senders: SenderOfDomain[] }>();
 
   constructor(
     private readonly db: Db,
@@ -125,6 +142,7 @@ export class SendersService {
       INSERT_SENDER,
       WRITABLE_COLUMNS.map((c) => state[c]),
     );
+    this.domainLookups.clear();
     this.logger.log({ senderId: row.id }, 'sender.created');
     return this.toView(row);
   }
@@ -136,6 +154,7 @@ export class SendersService {
       const state = this.resolve(current, changes);
       return tx.one<SenderRow>(UPDATE_SENDER, [current.id, ...WRITABLE_COLUMNS.map((c) => state[c])]);
     });
+    this.domainLookups.clear();
     this.logger.log({ senderId: row.id }, 'sender.updated');
     return this.toView(row);
   }
@@ -152,6 +171,7 @@ export class SendersService {
       }
       throw error;
     }
+    this.domainLookups.clear();
     if (deleted === 0) throw notFound('Sender', id);
   }
 
@@ -245,14 +265,22 @@ export class SendersService {
    * The senders whose From address is in `domain` (case-insensitive), an
    * exact match of `address` first, then by id: the relay picks the first.
    */
-  async forDomain(domain: string, address?: string): Promise<{ id: string; fromEmail: string }[]> {
+  async forDomain(domain: string, address?: string): Promise<SenderOfDomain[]> {
+    const key = `${domain.toLowerCase()} ${address?.toLowerCase() ?? ''}`;
+    const known = this.domainLookups.get(key);
+    if (known !== undefined && Date.now() - known.at < DOMAIN_LOOKUP_REUSE_MS) return known.senders;
     const rows = await this.db.rows<{ id: string; from_email: string }>(
       `SELECT id, from_email FROM senders
        WHERE lower(split_part(from_email, '@', 2)) = lower($1)
        ORDER BY lower(from_email) = lower($2) DESC, id`,
       [domain, address ?? ''],
     );
-    return rows.map((r) => ({ id: r.id, fromEmail: r.from_email }));
+    const senders = rows.map((r) => ({ id: r.id, fromEmail: r.from_email }));
+    if (senders.length > 0) {
+      if (this.domainLookups.size >= MAX_DOMAIN_LOOKUPS) this.domainLookups.clear();
+      this.domainLookups.set(key, { at: Date.now(), senders });
+    }
+    return senders;
   }
 
   /** Inside the caller's transaction: a 400 naming `field` if any of the senders does not exist. */

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { Clock, HERALD_CONFIG, type HeraldConfig, REDIS } from '@herald/common';
+import { Clock, HERALD_CONFIG, type HeraldConfig, REDIS, redisScript, runScript } from '@herald/common';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Outbox } from '../messages/outbox.js';
@@ -14,14 +13,9 @@ export type Reservation =
 /** A day's counter outlives its day, so a late refund or a clock near midnight still finds it. */
 const DAY_KEY_TTL_MS = 2 * 86_400_000;
 
-interface Script {
-  source: string;
-  sha: string;
-}
-const script = (source: string): Script => ({ source, sha: createHash('sha1').update(source).digest('hex') });
-const RESERVE = script(RESERVE_LUA);
-const REFUND = script(REFUND_LUA);
-const SEED = script(SEED_LUA);
+const RESERVE = redisScript(RESERVE_LUA);
+const REFUND = redisScript(REFUND_LUA);
+const SEED = redisScript(SEED_LUA);
 
 /**
  * Every sender's rate and daily quota, enforced in Redis for all processes
@@ -57,9 +51,9 @@ export class Throttle {
       String(DAY_KEY_TTL_MS),
       String(seed),
     ];
-    let result = await this.run<(number | string)[]>(RESERVE, keys, args(-1));
+    let result = await runScript<(number | string)[]>(this.redis, RESERVE, keys, args(-1));
     if (result[0] === -1)
-      result = await this.run<(number | string)[]>(RESERVE, keys, args(await this.sentToday(sender, now)));
+      result = await runScript<(number | string)[]>(this.redis, RESERVE, keys, args(await this.sentToday(sender, now)));
     if (Number(result[0]) <= 0) return { kind: 'quota_exhausted', resumesAt: nextLocalMidnight(now, sender.timeZone) };
     return { kind: 'granted', count: Number(result[0]), startAt: Number(result[1]), spacingMs: Number(result[2]) };
   }
@@ -67,7 +61,7 @@ export class Throttle {
   /** Gives back slots reserved but not attempted (pause, cancel, skip) to today's quota. */
   async refund(sender: SendingSender, count: number): Promise<void> {
     if (sender.dailyLimit === null || count <= 0) return;
-    await this.run<number>(REFUND, [this.dayKey(sender, this.clock.now())], [String(Math.floor(count))]);
+    await runScript<number>(this.redis, REFUND, [this.dayKey(sender, this.clock.now())], [String(Math.floor(count))]);
   }
 
   /** Spaces the sender's messages `factor` times wider for `forMs` (the server said 421/454). */
@@ -83,7 +77,8 @@ export class Throttle {
     const key = this.dayKey(sender, now);
     let used = await this.redis.get(key);
     if (used === null) {
-      const seeded = await this.run<number>(
+      const seeded = await runScript<number>(
+        this.redis,
         SEED,
         [key],
         [String(await this.sentToday(sender, now)), String(DAY_KEY_TTL_MS)],
@@ -108,15 +103,5 @@ export class Throttle {
 
   private dayKey(sender: SendingSender, now: number): string {
     return `${this.prefix}:{${sender.id}}:day:${localDate(now, sender.timeZone)}`;
-  }
-
-  /** Runs a script by its hash, sending its text only when this Redis has not seen it (after a restart or flush). */
-  private async run<T>(s: Script, keys: string[], args: string[]): Promise<T> {
-    try {
-      return (await this.redis.evalsha(s.sha, keys.length, ...keys, ...args)) as T;
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-      return (await this.redis.eval(s.source, keys.length, ...keys, ...args)) as T;
-    }
   }
 }
