@@ -510,6 +510,24 @@ describe('POST /api/v1/messages', () => {
     expect(listMail.body.fields).toEqual({ templateId: 'uses {{unsubscribe_url}}' });
   });
 
+  it('sends as many recipients as the sender’s daily limit allows and keeps the rest for its next day', async () => {
+    const limited = await createSender(t, sink.port, { fromEmail: 'quota@api-test.example.com', dailyLimit: 2 });
+    const to = ['quota1@example.com', 'quota2@example.com', 'quota3@example.com'];
+    const res = await t.request('POST', '/api/v1/messages', { body: body({ senderId: limited, to }) });
+    expect(res.status).toBe(202);
+    const recipients = await until(
+      async () => (await t.request('GET', `/api/v1/messages/${res.body.id}`)).body.recipients as any[],
+      (rs) =>
+        rs.filter((r) => r.status === 'sent').length === 2 &&
+        rs.some((r) => r.lastReply !== null && r.status === 'queued'),
+    );
+    const waiting = recipients.find((r) => r.status === 'queued');
+    expect(waiting.lastReply).toContain('daily limit');
+    expect(waiting.attempts).toBe(0);
+    expect(new Date(waiting.nextAttemptAt).getTime()).toBeGreaterThan(Date.now());
+    expect(sink.messages.filter((m) => to.includes(m.to[0]))).toHaveLength(2);
+  });
+
   it('names the fields at fault', async () => {
     const noBody = await t.request('POST', '/api/v1/messages', { body: body({ text: undefined, html: undefined }) });
     expect(noBody.status).toBe(400);

@@ -4,7 +4,7 @@ import { HERALD_CONFIG, type HeraldConfig } from './config.js';
 import { REDIS } from './redis.js';
 
 /** The least time between two hints of one topic from one process. */
-const PUBLISH_GAP_MS = 5;
+const PUBLISH_GAP_MS = 20;
 
 /**
  * "There is work for you" between processes, over Redis pub/sub: a process
