@@ -1,8 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
 import { NestFactory } from '@nestjs/core';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayAppModule } from '../../apps/relay/src/relay-app.module.js';
+import { selfSignedCertificate } from '../../libs/delivery/src/index.js';
 import { InboundServer } from '../../libs/inbound/src/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import {
@@ -15,6 +19,7 @@ import {
   until,
   waitForState,
 } from '../support/campaigns.js';
+import { rawSmtp } from '../support/raw-smtp.js';
 import { type SinkMessage, type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
 
 const DOMAIN = 'herald-test.example.com';
@@ -52,14 +57,23 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     await sink?.close();
   });
 
-  /** Hands `raw` to the inbound listener as an MTA would: null sender unless told, one recipient. */
-  async function deliver(to: string, raw: Buffer | string, from = '', port = inboundPort) {
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port,
-      secure: false,
-      ignoreTLS: true,
-    });
+  /**
+   * Hands `raw` to the inbound listener as an MTA would: null sender unless
+   * told, one recipient; in the clear, or through STARTTLS (required) with
+   * `starttls`'s options.
+   */
+  async function deliver(
+    to: string,
+    raw: Buffer | string,
+    from = '',
+    port = inboundPort,
+    starttls?: ConnectionOptions,
+  ) {
+    const transport = nodemailer.createTransport(
+      starttls === undefined
+        ? { host: '127.0.0.1', port, secure: false, ignoreTLS: true }
+        : { host: '127.0.0.1', port, secure: false, requireTLS: true, tls: starttls },
+    );
     try {
       return await transport.sendMail({ envelope: { from, to: [to] }, raw });
     } finally {
@@ -134,7 +148,7 @@ describe('inbound bounces, complaints and unsubscribes', () => {
   const emails: string[] = [];
 
   it('sends a campaign whose mail carries VERP return paths and a mailto unsubscribe', async () => {
-    const audience = await createAudience(t, 'inbound', 5);
+    const audience = await createAudience(t, 'inbound', 6);
     emails.push(...audience.emails);
     const templateId = await createTemplate(t);
     campaignId = await createCampaign(t, {
@@ -147,7 +161,7 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     const parsed = await parse(mailTo(emails[0]));
     const unsubscribe = parsed.headerLines.find((h) => h.key === 'list-unsubscribe')!.line;
     expect(unsubscribe).toContain(`mailto:unsubscribe+${tokenOf(mailTo(emails[0]))}@${DOMAIN}`);
-    expect(await report(t, campaignId)).toMatchObject({ sent: 5 });
+    expect(await report(t, campaignId)).toMatchObject({ sent: 6 });
   });
 
   it('turns a DSN with 5.1.1 into a bounced message, a suppressed address and a hard bounce in the report, once', async () => {
@@ -179,9 +193,9 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     ]);
     const after = await report(t, campaignId);
     expect(after.bounces.hard.count).toBe(1);
-    expect(after).toMatchObject({ sent: 4, bounced: 1 });
+    expect(after).toMatchObject({ sent: 5, bounced: 1 });
     expect(after.domains.find((d: { domain: string }) => d.domain === 'example.com')).toMatchObject({
-      delivered: 4,
+      delivered: 5,
       bounced: 1,
     });
 
@@ -310,6 +324,38 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     expect((await t.request('GET', '/api/v1/inbound/messages', { auth: false })).status).toBe(401);
   });
 
+  it('offers STARTTLS as an MX does, without AUTH, and takes a DSN through it', async () => {
+    const session = await rawSmtp(inboundPort);
+    try {
+      const ehlo = await session.command('EHLO mx.mailbox-test.example');
+      expect(ehlo.text).toMatch(/^250[- ]STARTTLS$/m);
+      expect(ehlo.text).not.toMatch(/AUTH/);
+      expect((await session.command('STARTTLS')).code).toBe(220);
+      await session.startTls();
+      const secured = await session.command('EHLO mx.mailbox-test.example');
+      expect(secured.code).toBe(250);
+      expect(secured.text).not.toMatch(/AUTH|STARTTLS/);
+      expect((await session.command('AUTH PLAIN AGFkYQBzZWNyZXQ=')).code).toBeGreaterThanOrEqual(500);
+    } finally {
+      session.close();
+    }
+
+    // The certificate is self-signed (no files configured): a sending MTA encrypts without verifying it.
+    const email = emails[5];
+    const token = tokenOf(mailTo(email));
+    const info = await deliver(
+      `bounce+${token}@${DOMAIN}`,
+      await fixture('dsn-hard.eml', token, email),
+      '',
+      inboundPort,
+      {
+        rejectUnauthorized: false,
+      },
+    );
+    expect(await inbound(info.response)).toMatchObject({ outcome: 'processed', effect: 'hard-bounce' });
+    expect((await messageRow(email)).status).toBe('bounced');
+  });
+
   it('refuses any recipient that is not a return address at an inbound domain: never a relay', async () => {
     for (const to of [`someone@elsewhere.example`, `news@${DOMAIN}`, `bounce+abc@elsewhere.example`]) {
       await expect(deliver(to, 'Subject: hi\r\n\r\nhi\r\n', 'a@b.example'), to).rejects.toMatchObject({
@@ -348,13 +394,19 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     expect(await suppression('buyer@example.com')).toBe('bounced');
   });
 
-  it('runs in the relay process too, writing webhook events there', async () => {
+  it('runs in the relay process too, with the certificate of its files, writing webhook events there', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-inbound-tls-'));
+    const pair = selfSignedCertificate('mx.herald-test.example.com');
+    await writeFile(join(dir, 'cert.pem'), pair.cert);
+    await writeFile(join(dir, 'key.pem'), pair.key);
     const relay = await NestFactory.createApplicationContext(
       RelayAppModule.forRoot({
         ...t.config,
         HERALD_RELAY_LISTEN: '0:starttls',
         HERALD_INBOUND_PORT: 0,
         HERALD_INBOUND_MAX_BYTES: 8192,
+        HERALD_INBOUND_TLS_CERT_FILE: join(dir, 'cert.pem'),
+        HERALD_INBOUND_TLS_KEY_FILE: join(dir, 'key.pem'),
       }),
       { logger: false },
     );
@@ -369,7 +421,10 @@ describe('inbound bounces, complaints and unsubscribes', () => {
       });
       const email = emails[4];
       const token = tokenOf(mailTo(email));
-      const info = await deliver(`bounce+${token}@${DOMAIN}`, await fixture('dsn-hard.eml', token, email), '', port);
+      // Only the configured certificate verifies against its own name.
+      const verified = { ca: pair.cert, servername: 'mx.herald-test.example.com' };
+      const dsn = await fixture('dsn-hard.eml', token, email);
+      const info = await deliver(`bounce+${token}@${DOMAIN}`, dsn, '', port, verified);
       expect(await inbound(info.response)).toMatchObject({ outcome: 'processed', effect: 'hard-bounce' });
       expect(await webhookEvents('bounced', (await messageRow(email)).id)).toHaveLength(1);
       // Past its size limit a message is refused after the data, and nothing is stored.
@@ -379,6 +434,7 @@ describe('inbound bounces, complaints and unsubscribes', () => {
       expect((await t.request('GET', '/api/v1/inbound/messages?limit=1')).body.items[0].id).toBe(before);
     } finally {
       await relay.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

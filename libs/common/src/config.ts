@@ -265,6 +265,16 @@ export const CONFIG_VARIABLES = {
     schema: z.string().min(1).default('0.0.0.0'),
     description: 'Interface the inbound listener listens on.',
   },
+  HERALD_INBOUND_TLS_CERT_FILE: {
+    schema: z.string().min(1).optional(),
+    description:
+      "PEM certificate (chain) the inbound listener offers with STARTTLS, for the MX host's name; unset, a self-signed one is generated at start (senders' TLS to an MX is opportunistic).",
+  },
+  HERALD_INBOUND_TLS_KEY_FILE: {
+    schema: z.string().min(1).optional(),
+    description: 'PEM private key of the inbound certificate; required with HERALD_INBOUND_TLS_CERT_FILE.',
+    secret: true,
+  },
   HERALD_INBOUND_DOMAINS: {
     schema: z
       .string()
