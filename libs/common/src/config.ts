@@ -136,16 +136,17 @@ export const CONFIG_VARIABLES = {
   HERALD_BOUNCE_GUARD_PERCENT: {
     schema: z.coerce.number().min(0).max(100).default(5),
     description:
-      'A campaign pauses itself when more than this share of its recent messages (the last 1,000 a worker sent, once at least HERALD_BOUNCE_GUARD_MIN_SENDS) bounced hard; 100 turns the guard off.',
+      'A campaign pauses itself when more than this share of its recent messages (the last 1,000 a worker sent, once at least HERALD_BOUNCE_GUARD_MIN_SENDS) bounced hard, or of its messages since it started or was last resumed, counting bounce reports that came back by mail; 100 turns the guard off.',
   },
   HERALD_BOUNCE_GUARD_MIN_SENDS: {
     schema: positiveInt.default(200),
-    description: 'Messages a worker must have sent for a campaign before the bounce guard judges it.',
+    description:
+      'Messages a worker must have sent for a campaign (the campaign in all, for its report figures) before the bounce and complaint guards judge it.',
   },
   HERALD_COMPLAINT_GUARD_PERCENT: {
     schema: z.coerce.number().min(0).max(100).default(0.3),
     description:
-      'A campaign pauses itself when spam complaints pass this share of its delivered messages (after HERALD_BOUNCE_GUARD_MIN_SENDS); 100 turns the guard off.',
+      'A campaign pauses itself when spam complaints pass this share of its delivered messages since it started or was last resumed (after HERALD_BOUNCE_GUARD_MIN_SENDS); 100 turns the guard off.',
   },
   HERALD_SEGMENT_TIMEOUT_MS: {
     schema: positiveInt.default(10_000),
