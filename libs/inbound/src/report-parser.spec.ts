@@ -106,3 +106,22 @@ describe('readFeedbackReport', () => {
     expect(readFeedbackReport('Version: 1\n')).toMatchObject({ kind: 'other' });
   });
 });
+
+describe('tokensIn', () => {
+  it('reads VERP tokens in hex whatever their case, the base64url ones of mail sent before, and Message-IDs', () => {
+    // A token as MessageTokens writes it: 16 bytes in their one base64url spelling.
+    const token = 'AbCdEfGhIjKlMnOpQrStUg';
+    const hex = Buffer.from(token, 'base64url').toString('hex');
+    const text =
+      `Return-Path: <BOUNCE+${hex.toUpperCase()}@HERALD-TEST.EXAMPLE.COM>\n` +
+      `List-Unsubscribe: <mailto:unsubscribe+${hex}@herald-test.example.com>\n` +
+      `X-Postfix-Sender: rfc822; bounce+${token}@herald-test.example.com\n` +
+      `Message-ID: <m42.${token}@herald-test.example.com>\n`;
+    expect(tokensIn(text)).toEqual([
+      { token, id: null },
+      { token, id: null },
+      { token, id: null },
+      { token, id: '42' },
+    ]);
+  });
+});

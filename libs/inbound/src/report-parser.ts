@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { tokenOfVerp } from '@herald/delivery';
 import { type ParsedMail, simpleParser } from 'mailparser';
 
 /** What an inbound message was read as. */
@@ -225,13 +226,14 @@ function bodyHash(raw: Buffer): string {
 /**
  * Message tokens a text names in the places Herald writes them: a VERP
  * return path (`bounce+<token>@`), the List-Unsubscribe mailto
- * (`unsubscribe+<token>@`) and the Message-ID (`<m<id>.<token>@`, with the
- * id it must decrypt to). Each still has to verify.
+ * (`unsubscribe+<token>@`), each with the token in hex or, in mail sent
+ * before, base64url, and the Message-ID (`<m<id>.<token>@`, with the id it
+ * must decrypt to). Each still has to verify.
  */
 export function tokensIn(text: string): { token: string; id: string | null }[] {
   const found: { token: string; id: string | null }[] = [];
-  for (const m of text.matchAll(/\b(?:bounce|unsubscribe)\+([A-Za-z0-9_-]{22})@/gi))
-    found.push({ token: m[1], id: null });
+  for (const m of text.matchAll(/\b(?:bounce|unsubscribe)\+([0-9a-f]{32}|[A-Za-z0-9_-]{22})@/gi))
+    found.push({ token: tokenOfVerp(m[1]), id: null });
   for (const m of text.matchAll(/<[a-z]{1,8}([1-9][0-9]{0,18})\.([A-Za-z0-9_-]{22})@/g)) {
     found.push({ token: m[2], id: m[1] });
   }
