@@ -149,7 +149,7 @@ describe('inbound bounces, complaints and unsubscribes', () => {
   const emails: string[] = [];
 
   it('sends a campaign whose mail carries VERP return paths and a mailto unsubscribe', async () => {
-    const audience = await createAudience(t, 'inbound', 6);
+    const audience = await createAudience(t, 'inbound', 8);
     emails.push(...audience.emails);
     const templateId = await createTemplate(t);
     campaignId = await createCampaign(t, {
@@ -162,7 +162,7 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     const parsed = await parse(mailTo(emails[0]));
     const unsubscribe = parsed.headerLines.find((h) => h.key === 'list-unsubscribe')!.line;
     expect(unsubscribe).toContain(`mailto:unsubscribe+${hex(tokenOf(mailTo(emails[0])))}@${DOMAIN}`);
-    expect(await report(t, campaignId)).toMatchObject({ sent: 6 });
+    expect(await report(t, campaignId)).toMatchObject({ sent: 8 });
   });
 
   it('turns a DSN with 5.1.1 into a bounced message, a suppressed address and a hard bounce in the report, once', async () => {
@@ -195,9 +195,9 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     ]);
     const after = await report(t, campaignId);
     expect(after.bounces.hard.count).toBe(1);
-    expect(after).toMatchObject({ sent: 5, bounced: 1 });
+    expect(after).toMatchObject({ sent: 7, bounced: 1 });
     expect(after.domains.find((d: { domain: string }) => d.domain === 'example.com')).toMatchObject({
-      delivered: 5,
+      delivered: 7,
       bounced: 1,
     });
 
@@ -357,6 +357,48 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     );
     expect(await inbound(info.response)).toMatchObject({ outcome: 'processed', effect: 'hard-bounce' });
     expect((await messageRow(email)).status).toBe('bounced');
+  });
+
+  it('reads plain-text bounces to a return path by the status they quote: qmail 5.1.1 hard, Exim 5.2.2 soft', async () => {
+    const hard = emails[6];
+    const token = tokenOf(mailTo(hard));
+    const qmail = await inbound(
+      (await deliver(mailTo(hard).from, await fixture('plain-qmail.eml', token, hard))).response,
+    );
+    expect(qmail).toMatchObject({
+      kind: 'delivery-status',
+      outcome: 'processed',
+      effect: 'hard-bounce',
+      subject: 'failure notice',
+      report: { format: 'plain', detail: 'Sorry, no mailbox here by that name. (#5.1.1)' },
+    });
+    const row = await messageRow(hard);
+    expect(row).toMatchObject({
+      status: 'bounced',
+      last_reply: expect.stringMatching(/^bounce report: Sorry, no mailbox/),
+    });
+    expect(await suppression(hard)).toBe('bounced');
+    expect(await events(row.id)).toEqual([
+      { type: 'bounce', detail: 'hard: Sorry, no mailbox here by that name. (#5.1.1)' },
+    ]);
+
+    const full = emails[7];
+    const exim = await deliver(mailTo(full).from, await fixture('plain-exim.eml', tokenOf(mailTo(full)), full));
+    expect(await inbound(exim.response)).toMatchObject({ outcome: 'processed', effect: 'soft-bounce' });
+    expect((await messageRow(full)).status).toBe('sent');
+    expect(await suppression(full)).toBeUndefined();
+    expect(await events((await messageRow(full)).id)).toEqual([
+      { type: 'bounce', detail: `soft: 552 5.2.2 <${full}>: Mailbox full, quota exceeded` },
+    ]);
+
+    // To a forged return path it is a bounce for no message of Herald's; to a feedback address, or without a status, no bounce at all.
+    const forged = `${token.slice(0, 21)}${token.endsWith('A') ? 'B' : 'A'}`;
+    const unmatched = await deliver(`bounce+${forged}@${DOMAIN}`, await fixture('plain-qmail.eml', forged, hard));
+    expect(await inbound(unmatched.response)).toMatchObject({ kind: 'delivery-status', outcome: 'unmatched' });
+    const toPostmaster = await deliver(`postmaster@${DOMAIN}`, await fixture('plain-qmail.eml', token, hard));
+    expect(await inbound(toPostmaster.response)).toMatchObject({ kind: 'other', outcome: 'unparseable' });
+    // Hard bounces so far: the DSN, the DSN through STARTTLS and the qmail bounce.
+    expect((await report(t, campaignId)).bounces.hard.count).toBe(3);
   });
 
   it('refuses any recipient that is not a return address at an inbound domain: never a relay', async () => {
