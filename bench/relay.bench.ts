@@ -20,7 +20,7 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import pg from 'pg';
-import { selfSignedCertificate } from '@herald/relay';
+import { selfSignedCertificate } from '@herald/delivery';
 import { admin, databaseUrl, fmt } from './lib/postgres.js';
 import {
   cpuSeconds,

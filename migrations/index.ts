@@ -14,6 +14,7 @@ import { Webhooks1764301400000 } from './1764301400000-Webhooks.js';
 import { Inbound1764301500000 } from './1764301500000-Inbound.js';
 import { EngagementIndexes1764301600000 } from './1764301600000-EngagementIndexes.js';
 import { MessageTracking1764301800000 } from './1764301800000-MessageTracking.js';
+import { CampaignGuardSince1764301900000 } from './1764301900000-CampaignGuardSince.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
@@ -36,4 +37,5 @@ export const migrations = [
   Inbound1764301500000,
   EngagementIndexes1764301600000,
   MessageTracking1764301800000,
+  CampaignGuardSince1764301900000,
 ];

@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InboundServer } from '../../libs/inbound/src/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import {
   createAudience,
@@ -6,13 +9,15 @@ import {
   createSender,
   createTemplate,
   report,
+  until,
   waitForState,
 } from '../support/campaigns.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
 
 /**
  * A campaign that hurts its senders' reputation stops itself: too many hard
- * bounces among its recent messages, or too many spam complaints.
+ * bounces among its recent messages or reported by mail after sending, or
+ * too many spam complaints.
  */
 describe('the bounce and complaint guard', () => {
   let t: TestApp;
@@ -21,6 +26,7 @@ describe('the bounce and complaint guard', () => {
   beforeAll(async () => {
     t = await startTestApp({
       withWorker: true,
+      withRelay: true,
       env: { HERALD_BOUNCE_GUARD_MIN_SENDS: '50', HERALD_SCHEDULER_TICK_MS: '200' },
     });
     sink = await startSmtpSink();
@@ -78,4 +84,54 @@ describe('the bounce and complaint guard', () => {
     expect(paused.stateReason).toMatch(/Paused automatically: 3 spam complaints for \d+ delivered messages/);
     expect((await report(t, id)).sent).toBeLessThan(emails.length);
   });
+
+  /** A Postfix DSN saying 550 5.1.1 for the message `message` of the sink, delivered to the inbound listener. */
+  async function bounceLater(message: { from: string; to: string[] }): Promise<void> {
+    const token = /^bounce\+([^@]+)@/.exec(message.from)![1];
+    const dsn = (await readFile(new URL('../fixtures/inbound/dsn-hard.eml', import.meta.url), 'utf8'))
+      .replaceAll('TOKEN', token)
+      .replaceAll('RECIPIENT', message.to[0])
+      .replace(/\r?\n/g, '\r\n');
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: t.app.get(InboundServer).port!,
+      secure: false,
+      ignoreTLS: true,
+    });
+    try {
+      const info = await transport.sendMail({ envelope: { from: '', to: [message.from] }, raw: dsn });
+      expect(info.response).toMatch(/^250 /);
+    } finally {
+      transport.close();
+    }
+  }
+
+  it('pauses a campaign whose hard bounces reported by mail after sending pass 5 %, and judges a resume afresh', async () => {
+    const senderId = await createSender(t, sink.port, { ratePerSecond: 10 });
+    const templateId = await createTemplate(t);
+    const { listId, emails } = await createAudience(t, 'late', 300);
+    const id = await createCampaign(t, { templateId, senderIds: [senderId], audience: { listIds: [listId] } });
+    expect((await t.request('POST', `/api/v1/campaigns/${id}/send`)).status).toBe(200);
+    // The sink accepts every message: the replies give the bounce window nothing to judge.
+    const accepted = await until(
+      async () => sink.messages.filter((m) => m.to[0].startsWith('late')),
+      (messages) => messages.length >= 60,
+      30_000,
+    );
+    for (const message of accepted.slice(0, 20)) await bounceLater(message);
+    await waitForState(t, id, 'paused', 30_000);
+
+    const paused = (await t.request('GET', `/api/v1/campaigns/${id}`)).body;
+    expect(paused.stateReason).toMatch(
+      /^Paused automatically: 20 of \d+ messages bounced hard, counting bounce reports that came back after sending \(\d+\.\d %, limit 5 %\)/,
+    );
+    const settled = await report(t, id);
+    expect(settled.bounced).toBe(20);
+    expect(settled.sent + settled.bounced).toBeLessThan(emails.length);
+
+    // Resumed, it is judged on what comes after: the bounces that paused it do not pause it again.
+    expect((await t.request('POST', `/api/v1/campaigns/${id}/resume`)).status).toBe(200);
+    const done = await waitForState(t, id, 'sent', 60_000);
+    expect(done).toMatchObject({ sent: emails.length - 20, bounced: 20 });
+  }, 90_000);
 });

@@ -82,7 +82,7 @@ describe('sending campaigns', () => {
     expect([...copies.values()].every((n) => n === 1)).toBe(true);
 
     const first = to('full1@')[0];
-    expect(first.from).toMatch(/^bounce\+[A-Za-z0-9_-]{22}@herald-test\.example\.com$/);
+    expect(first.from).toMatch(/^bounce\+[0-9a-f]{32}@herald-test\.example\.com$/);
     const parsed = await parse(first);
     const header = (name: string) =>
       parsed.headerLines

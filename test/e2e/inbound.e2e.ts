@@ -1,8 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
 import { NestFactory } from '@nestjs/core';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RelayAppModule } from '../../apps/relay/src/relay-app.module.js';
+import { selfSignedCertificate } from '../../libs/delivery/src/index.js';
 import { InboundServer } from '../../libs/inbound/src/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import {
@@ -15,6 +19,7 @@ import {
   until,
   waitForState,
 } from '../support/campaigns.js';
+import { rawSmtp } from '../support/raw-smtp.js';
 import { type SinkMessage, type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
 
 const DOMAIN = 'herald-test.example.com';
@@ -52,14 +57,23 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     await sink?.close();
   });
 
-  /** Hands `raw` to the inbound listener as an MTA would: null sender unless told, one recipient. */
-  async function deliver(to: string, raw: Buffer | string, from = '', port = inboundPort) {
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port,
-      secure: false,
-      ignoreTLS: true,
-    });
+  /**
+   * Hands `raw` to the inbound listener as an MTA would: null sender unless
+   * told, one recipient; in the clear, or through STARTTLS (required) with
+   * `starttls`'s options.
+   */
+  async function deliver(
+    to: string,
+    raw: Buffer | string,
+    from = '',
+    port = inboundPort,
+    starttls?: ConnectionOptions,
+  ) {
+    const transport = nodemailer.createTransport(
+      starttls === undefined
+        ? { host: '127.0.0.1', port, secure: false, ignoreTLS: true }
+        : { host: '127.0.0.1', port, secure: false, requireTLS: true, tls: starttls },
+    );
     try {
       return await transport.sendMail({ envelope: { from, to: [to] }, raw });
     } finally {
@@ -79,12 +93,13 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     );
   }
 
-  /** The VERP token of the message the sink got for `email`. */
+  /** The message token of a message the sink got: its VERP return path carries the token's bytes in hex. */
   function tokenOf(message: SinkMessage): string {
-    const match = /^bounce\+([A-Za-z0-9_-]{22})@herald-test\.example\.com$/.exec(message.from);
+    const match = /^bounce\+([0-9a-f]{32})@herald-test\.example\.com$/.exec(message.from);
     expect(match, message.from).not.toBeNull();
-    return match![1];
+    return Buffer.from(match![1], 'hex').toString('base64url');
   }
+  const hex = (token: string) => Buffer.from(token, 'base64url').toString('hex');
 
   const mailTo = (email: string) => {
     const found = sink.messages.filter((m) => m.to[0] === email);
@@ -134,7 +149,7 @@ describe('inbound bounces, complaints and unsubscribes', () => {
   const emails: string[] = [];
 
   it('sends a campaign whose mail carries VERP return paths and a mailto unsubscribe', async () => {
-    const audience = await createAudience(t, 'inbound', 5);
+    const audience = await createAudience(t, 'inbound', 8);
     emails.push(...audience.emails);
     const templateId = await createTemplate(t);
     campaignId = await createCampaign(t, {
@@ -146,15 +161,16 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     await waitForState(t, campaignId, 'sent');
     const parsed = await parse(mailTo(emails[0]));
     const unsubscribe = parsed.headerLines.find((h) => h.key === 'list-unsubscribe')!.line;
-    expect(unsubscribe).toContain(`mailto:unsubscribe+${tokenOf(mailTo(emails[0]))}@${DOMAIN}`);
-    expect(await report(t, campaignId)).toMatchObject({ sent: 5 });
+    expect(unsubscribe).toContain(`mailto:unsubscribe+${hex(tokenOf(mailTo(emails[0])))}@${DOMAIN}`);
+    expect(await report(t, campaignId)).toMatchObject({ sent: 8 });
   });
 
   it('turns a DSN with 5.1.1 into a bounced message, a suppressed address and a hard bounce in the report, once', async () => {
     const email = emails[0];
+    const returnPath = mailTo(email).from;
     const token = tokenOf(mailTo(email));
     const dsn = await fixture('dsn-hard.eml', token, email);
-    const info = await deliver(`bounce+${token}@${DOMAIN}`, dsn);
+    const info = await deliver(returnPath, dsn);
     expect(info.response).toMatch(/^250 /);
     const stored = await inbound(info.response);
     expect(stored).toMatchObject({
@@ -162,7 +178,7 @@ describe('inbound bounces, complaints and unsubscribes', () => {
       outcome: 'processed',
       effect: 'hard-bounce',
       envelopeFrom: null,
-      envelopeTo: [`bounce+${token}@${DOMAIN}`],
+      envelopeTo: [returnPath],
       subject: 'Undelivered Mail Returned to Sender',
     });
     expect(stored.report.recipients[0]).toMatchObject({ action: 'failed', status: '5.1.1' });
@@ -179,15 +195,16 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     ]);
     const after = await report(t, campaignId);
     expect(after.bounces.hard.count).toBe(1);
-    expect(after).toMatchObject({ sent: 4, bounced: 1 });
+    expect(after).toMatchObject({ sent: 7, bounced: 1 });
     expect(after.domains.find((d: { domain: string }) => d.domain === 'example.com')).toMatchObject({
-      delivered: 4,
+      delivered: 7,
       bounced: 1,
     });
 
     // The same DSN again, and a second DSN (another Message-ID) for the same bounce: listed, counted once.
-    const again = await inbound((await deliver(`bounce+${token}@${DOMAIN}`, dsn)).response);
+    const again = await inbound((await deliver(returnPath, dsn)).response);
     expect(again).toMatchObject({ outcome: 'duplicate', effect: null, reason: expect.stringContaining(stored.id) });
+    // Another DSN, to the return path in the base64url form of mail sent before the hex one.
     const other = Buffer.from(dsn.toString('latin1').replace('4A1B2C3D@mx', 'ffff0000@mx'), 'latin1');
     const second = await inbound((await deliver(`bounce+${token}@${DOMAIN}`, other)).response);
     expect(second).toMatchObject({ outcome: 'duplicate', matchedMessageId: row.id });
@@ -310,6 +327,80 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     expect((await t.request('GET', '/api/v1/inbound/messages', { auth: false })).status).toBe(401);
   });
 
+  it('offers STARTTLS as an MX does, without AUTH, and takes a DSN through it', async () => {
+    const session = await rawSmtp(inboundPort);
+    try {
+      const ehlo = await session.command('EHLO mx.mailbox-test.example');
+      expect(ehlo.text).toMatch(/^250[- ]STARTTLS$/m);
+      expect(ehlo.text).not.toMatch(/AUTH/);
+      expect((await session.command('STARTTLS')).code).toBe(220);
+      await session.startTls();
+      const secured = await session.command('EHLO mx.mailbox-test.example');
+      expect(secured.code).toBe(250);
+      expect(secured.text).not.toMatch(/AUTH|STARTTLS/);
+      expect((await session.command('AUTH PLAIN AGFkYQBzZWNyZXQ=')).code).toBeGreaterThanOrEqual(500);
+    } finally {
+      session.close();
+    }
+
+    // The certificate is self-signed (no files configured): a sending MTA encrypts without verifying it.
+    const email = emails[5];
+    const token = tokenOf(mailTo(email));
+    const info = await deliver(
+      `bounce+${token}@${DOMAIN}`,
+      await fixture('dsn-hard.eml', token, email),
+      '',
+      inboundPort,
+      {
+        rejectUnauthorized: false,
+      },
+    );
+    expect(await inbound(info.response)).toMatchObject({ outcome: 'processed', effect: 'hard-bounce' });
+    expect((await messageRow(email)).status).toBe('bounced');
+  });
+
+  it('reads plain-text bounces to a return path by the status they quote: qmail 5.1.1 hard, Exim 5.2.2 soft', async () => {
+    const hard = emails[6];
+    const token = tokenOf(mailTo(hard));
+    const qmail = await inbound(
+      (await deliver(mailTo(hard).from, await fixture('plain-qmail.eml', token, hard))).response,
+    );
+    expect(qmail).toMatchObject({
+      kind: 'delivery-status',
+      outcome: 'processed',
+      effect: 'hard-bounce',
+      subject: 'failure notice',
+      report: { format: 'plain', detail: 'Sorry, no mailbox here by that name. (#5.1.1)' },
+    });
+    const row = await messageRow(hard);
+    expect(row).toMatchObject({
+      status: 'bounced',
+      last_reply: expect.stringMatching(/^bounce report: Sorry, no mailbox/),
+    });
+    expect(await suppression(hard)).toBe('bounced');
+    expect(await events(row.id)).toEqual([
+      { type: 'bounce', detail: 'hard: Sorry, no mailbox here by that name. (#5.1.1)' },
+    ]);
+
+    const full = emails[7];
+    const exim = await deliver(mailTo(full).from, await fixture('plain-exim.eml', tokenOf(mailTo(full)), full));
+    expect(await inbound(exim.response)).toMatchObject({ outcome: 'processed', effect: 'soft-bounce' });
+    expect((await messageRow(full)).status).toBe('sent');
+    expect(await suppression(full)).toBeUndefined();
+    expect(await events((await messageRow(full)).id)).toEqual([
+      { type: 'bounce', detail: `soft: 552 5.2.2 <${full}>: Mailbox full, quota exceeded` },
+    ]);
+
+    // To a forged return path it is a bounce for no message of Herald's; to a feedback address, or without a status, no bounce at all.
+    const forged = `${token.slice(0, 21)}${token.endsWith('A') ? 'B' : 'A'}`;
+    const unmatched = await deliver(`bounce+${forged}@${DOMAIN}`, await fixture('plain-qmail.eml', forged, hard));
+    expect(await inbound(unmatched.response)).toMatchObject({ kind: 'delivery-status', outcome: 'unmatched' });
+    const toPostmaster = await deliver(`postmaster@${DOMAIN}`, await fixture('plain-qmail.eml', token, hard));
+    expect(await inbound(toPostmaster.response)).toMatchObject({ kind: 'other', outcome: 'unparseable' });
+    // Hard bounces so far: the DSN, the DSN through STARTTLS and the qmail bounce.
+    expect((await report(t, campaignId)).bounces.hard.count).toBe(3);
+  });
+
   it('refuses any recipient that is not a return address at an inbound domain: never a relay', async () => {
     for (const to of [`someone@elsewhere.example`, `news@${DOMAIN}`, `bounce+abc@elsewhere.example`]) {
       await expect(deliver(to, 'Subject: hi\r\n\r\nhi\r\n', 'a@b.example'), to).rejects.toMatchObject({
@@ -332,7 +423,7 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     expect(info.rejectedErrors?.[0]).toMatchObject({ responseCode: 452 });
   });
 
-  it('finds a transactional message by its VERP return path and bounces it', async () => {
+  it('finds a transactional message by its VERP return path, in whatever case it comes back, and bounces it', async () => {
     const sent = await t.request('POST', '/api/v1/messages', {
       body: { senderId, to: ['buyer@example.com'], subject: 'Receipt', text: 'Thanks' },
     });
@@ -342,19 +433,28 @@ describe('inbound bounces, complaints and unsubscribes', () => {
       (s) => s === 'sent',
     );
     const token = tokenOf(mailTo('buyer@example.com'));
-    const info = await deliver(`bounce+${token}@${DOMAIN}`, await fixture('dsn-hard.eml', token, 'buyer@example.com'));
+    // Some servers upper-case the local part of the return path they bounce to.
+    const returnPath = mailTo('buyer@example.com').from.toUpperCase();
+    expect(returnPath).toBe(`BOUNCE+${hex(token).toUpperCase()}@${DOMAIN.toUpperCase()}`);
+    const info = await deliver(returnPath, await fixture('dsn-hard.eml', token, 'buyer@example.com'));
     expect(await inbound(info.response)).toMatchObject({ outcome: 'processed', effect: 'hard-bounce' });
     expect((await t.request('GET', `/api/v1/messages/${sent.body.id}`)).body.recipients[0].status).toBe('bounced');
     expect(await suppression('buyer@example.com')).toBe('bounced');
   });
 
-  it('runs in the relay process too, writing webhook events there', async () => {
+  it('runs in the relay process too, with the certificate of its files, writing webhook events there', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'herald-inbound-tls-'));
+    const pair = selfSignedCertificate('mx.herald-test.example.com');
+    await writeFile(join(dir, 'cert.pem'), pair.cert);
+    await writeFile(join(dir, 'key.pem'), pair.key);
     const relay = await NestFactory.createApplicationContext(
       RelayAppModule.forRoot({
         ...t.config,
         HERALD_RELAY_LISTEN: '0:starttls',
         HERALD_INBOUND_PORT: 0,
         HERALD_INBOUND_MAX_BYTES: 8192,
+        HERALD_INBOUND_TLS_CERT_FILE: join(dir, 'cert.pem'),
+        HERALD_INBOUND_TLS_KEY_FILE: join(dir, 'key.pem'),
       }),
       { logger: false },
     );
@@ -369,7 +469,10 @@ describe('inbound bounces, complaints and unsubscribes', () => {
       });
       const email = emails[4];
       const token = tokenOf(mailTo(email));
-      const info = await deliver(`bounce+${token}@${DOMAIN}`, await fixture('dsn-hard.eml', token, email), '', port);
+      // Only the configured certificate verifies against its own name.
+      const verified = { ca: pair.cert, servername: 'mx.herald-test.example.com' };
+      const dsn = await fixture('dsn-hard.eml', token, email);
+      const info = await deliver(`bounce+${token}@${DOMAIN}`, dsn, '', port, verified);
       expect(await inbound(info.response)).toMatchObject({ outcome: 'processed', effect: 'hard-bounce' });
       expect(await webhookEvents('bounced', (await messageRow(email)).id)).toHaveLength(1);
       // Past its size limit a message is refused after the data, and nothing is stored.
@@ -379,6 +482,7 @@ describe('inbound bounces, complaints and unsubscribes', () => {
       expect((await t.request('GET', '/api/v1/inbound/messages?limit=1')).body.items[0].id).toBe(before);
     } finally {
       await relay.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

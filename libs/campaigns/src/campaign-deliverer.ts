@@ -21,7 +21,7 @@ import {
   trackingUrls,
 } from '@herald/templates';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { CampaignGuard } from './campaign-guard.js';
+import { CampaignGuard, type GuardCounters } from './campaign-guard.js';
 import type { CampaignState } from './campaign-state.js';
 import { campaignsSql } from './campaigns.sql.js';
 import { type MessageOutcome, RateMeter, SendMetrics } from './send-metrics.js';
@@ -67,6 +67,8 @@ interface SendingStateRow {
   track_opens: boolean;
   track_clicks: boolean;
   waiting_for_quota_until: Date | null;
+  /** The report's figures when the campaign was last resumed; null before. */
+  guard_since: GuardCounters | null;
   sender_ids: string[];
 }
 
@@ -306,12 +308,10 @@ export class CampaignDeliverer {
     run.state = row?.state ?? 'cancelled';
     run.checkedAt = Date.now();
     if (row === undefined || run.state !== 'sending') return;
-    const complaints = await this.guard.complaintReason(
-      run.campaignId,
-      async () => (await this.outbox.counts(run.campaignId)).sent,
-    );
-    if (complaints !== null) {
-      await this.pauseFor(run, complaints);
+    // Hard bounces reported by mail after sending, and complaints, reach only the report's counters.
+    const counted = await this.guard.countersReason(run.campaignId, row.guard_since);
+    if (counted !== null) {
+      await this.pauseFor(run, counted);
       return;
     }
     // Senders taken out by another job stop here too.

@@ -1,14 +1,24 @@
 import type { HeraldConfig } from '@herald/common';
+import type { Outbox } from '@herald/delivery';
 import type { CampaignReports } from '@herald/tracking';
 import { describe, expect, it } from 'vitest';
-import { CampaignGuard } from './campaign-guard.js';
+import { CampaignGuard, type GuardCounters } from './campaign-guard.js';
 
-const guard = (percent = 5, minSends = 200) =>
+const guard = (percent = 5, minSends = 200, complaintPercent = 0.3) =>
   new CampaignGuard(
-    { HERALD_BOUNCE_GUARD_PERCENT: percent, HERALD_BOUNCE_GUARD_MIN_SENDS: minSends } as HeraldConfig,
-    // The bounce window never reads the counters.
+    {
+      HERALD_BOUNCE_GUARD_PERCENT: percent,
+      HERALD_BOUNCE_GUARD_MIN_SENDS: minSends,
+      HERALD_COMPLAINT_GUARD_PERCENT: complaintPercent,
+    } as HeraldConfig,
+    // The bounce window and the judgement of counters read nothing.
+    {} as Outbox,
     {} as CampaignReports,
   );
+
+const counters = (attempted: number, bounced: number, delivered = attempted - bounced, complaints = 0) =>
+  ({ attempted, bounced, delivered, complaints }) satisfies GuardCounters;
+const START = counters(0, 0);
 
 describe('CampaignGuard bounce window', () => {
   it('waits for the minimum number of sends, then pauses past the limit', () => {
@@ -36,5 +46,34 @@ describe('CampaignGuard bounce window', () => {
     expect(g.recordSend('1', true)).toBeNull();
     const off = guard(100, 1);
     for (let i = 0; i < 100; i++) expect(off.recordSend('1', true)).toBeNull();
+  });
+});
+
+describe('CampaignGuard judging the report counters', () => {
+  it('pauses for hard bounces reported after sending once enough messages were attempted', () => {
+    const g = guard(5, 50);
+    // Every send was accepted (the window saw no bounce); 6 bounce reports came back since.
+    expect(g.judge(counters(49, 6), START)).toBeNull();
+    expect(g.judge(counters(100, 5), START)).toBeNull();
+    expect(g.judge(counters(100, 6), START)).toMatch(
+      /^Paused automatically: 6 of 100 messages bounced hard, counting bounce reports that came back after sending \(6\.0 %, limit 5 %\)/,
+    );
+    expect(guard(100, 50).judge(counters(100, 100), START)).toBeNull();
+  });
+
+  it('pauses for complaints past their share of delivered messages', () => {
+    const g = guard(5, 50, 0.3);
+    expect(g.judge(counters(1000, 0, 1000, 3), START)).toBeNull();
+    expect(g.judge(counters(1000, 0, 1000, 4), START)).toMatch(/4 spam complaints for 1000 delivered messages/);
+  });
+
+  it('judges only what was counted after the last resume', () => {
+    const g = guard(5, 50, 0.3);
+    const resumed = counters(100, 20, 80, 5);
+    // The figures that paused it pause it no more…
+    expect(g.judge(counters(160, 21, 139, 5), resumed)).toBeNull();
+    // …but what comes after does: 4 bounces of the 60 messages attempted since, or 1 complaint for 60 delivered.
+    expect(g.judge(counters(160, 24, 136, 5), resumed)).toMatch(/4 of 60 messages bounced hard/);
+    expect(g.judge(counters(160, 20, 140, 6), resumed)).toMatch(/1 spam complaints for 60 delivered messages/);
   });
 });

@@ -19,6 +19,7 @@ import { CampaignReports } from '@herald/tracking';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CampaignChecklist } from './campaign-checklist.js';
 import { CampaignDeliverer, type CampaignContent, CANCELLED } from './campaign-deliverer.js';
+import { CampaignGuard } from './campaign-guard.js';
 import { CampaignQueue } from './campaign-queue.js';
 import {
   type CampaignAction,
@@ -141,6 +142,7 @@ export class CampaignsService {
     private readonly rate: RateMeter,
     private readonly reports: CampaignReports,
     private readonly checklist: CampaignChecklist,
+    private readonly guard: CampaignGuard,
   ) {}
 
   async list(query: CampaignQuery): Promise<Page<CampaignView>> {
@@ -258,8 +260,14 @@ export class CampaignsService {
     return view;
   }
 
+  /** Sends again; the guards judge what comes after, not the figures that paused it. */
   async resume(rawId: string): Promise<CampaignView> {
-    const view = await this.transition(rawId, 'resume', 'sending', null);
+    const id = parseId(rawId);
+    const since = await this.guard.counters(id);
+    const changed = await this.db.maybeOne(campaignsSql.resume, [id, statesAllowing('resume'), JSON.stringify(since)]);
+    const row = await this.find(this.db, id);
+    if (changed === undefined) throw illegalTransition('resume', row.state);
+    const view = toView(row);
     this.logger.log({ campaignId: view.id }, 'campaign.resumed');
     await this.enqueue(view);
     return view;

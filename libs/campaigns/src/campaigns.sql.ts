@@ -35,6 +35,16 @@ export const campaignsSql = {
     WHERE id = $1 AND state = ANY($2::text[])
     RETURNING id`,
 
+  /**
+   * Resumes a campaign from one of the states $2 (text[]), keeping its
+   * report's figures at that moment ($3, `GuardCounters`): its guards judge
+   * what comes after.
+   */
+  resume: `
+    UPDATE campaigns SET state = 'sending', state_reason = NULL, guard_since = $3::jsonb, updated_at = now()
+    WHERE id = $1 AND state = ANY($2::text[])
+    RETURNING id`,
+
   /** What the start needs of a campaign that is sending and not started yet. */
   startable: `
     SELECT id, template_id, subject, preheader, list_ids, segment_id, exclude_segment_id, track_opens, track_clicks,
@@ -86,7 +96,7 @@ export const campaignsSql = {
 
   /** What a delivery job needs of its campaign; re-read at most every second for pause and cancel. */
   sendingState: `
-    SELECT c.state, c.content, c.track_opens, c.track_clicks, c.waiting_for_quota_until,
+    SELECT c.state, c.content, c.track_opens, c.track_clicks, c.waiting_for_quota_until, c.guard_since,
       ARRAY(SELECT s.sender_id FROM campaign_senders s WHERE s.campaign_id = c.id ORDER BY s.position) AS sender_ids
     FROM campaigns c WHERE c.id = $1`,
 

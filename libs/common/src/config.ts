@@ -136,16 +136,17 @@ export const CONFIG_VARIABLES = {
   HERALD_BOUNCE_GUARD_PERCENT: {
     schema: z.coerce.number().min(0).max(100).default(5),
     description:
-      'A campaign pauses itself when more than this share of its recent messages (the last 1,000 a worker sent, once at least HERALD_BOUNCE_GUARD_MIN_SENDS) bounced hard; 100 turns the guard off.',
+      'A campaign pauses itself when more than this share of its recent messages (the last 1,000 a worker sent, once at least HERALD_BOUNCE_GUARD_MIN_SENDS) bounced hard, or of its messages since it started or was last resumed, counting bounce reports that came back by mail; 100 turns the guard off.',
   },
   HERALD_BOUNCE_GUARD_MIN_SENDS: {
     schema: positiveInt.default(200),
-    description: 'Messages a worker must have sent for a campaign before the bounce guard judges it.',
+    description:
+      'Messages a worker must have sent for a campaign (the campaign in all, for its report figures) before the bounce and complaint guards judge it.',
   },
   HERALD_COMPLAINT_GUARD_PERCENT: {
     schema: z.coerce.number().min(0).max(100).default(0.3),
     description:
-      'A campaign pauses itself when spam complaints pass this share of its delivered messages (after HERALD_BOUNCE_GUARD_MIN_SENDS); 100 turns the guard off.',
+      'A campaign pauses itself when spam complaints pass this share of its delivered messages since it started or was last resumed (after HERALD_BOUNCE_GUARD_MIN_SENDS); 100 turns the guard off.',
   },
   HERALD_SEGMENT_TIMEOUT_MS: {
     schema: positiveInt.default(10_000),
@@ -264,6 +265,16 @@ export const CONFIG_VARIABLES = {
   HERALD_INBOUND_BIND: {
     schema: z.string().min(1).default('0.0.0.0'),
     description: 'Interface the inbound listener listens on.',
+  },
+  HERALD_INBOUND_TLS_CERT_FILE: {
+    schema: z.string().min(1).optional(),
+    description:
+      "PEM certificate (chain) the inbound listener offers with STARTTLS, for the MX host's name; unset, a self-signed one is generated at start (senders' TLS to an MX is opportunistic).",
+  },
+  HERALD_INBOUND_TLS_KEY_FILE: {
+    schema: z.string().min(1).optional(),
+    description: 'PEM private key of the inbound certificate; required with HERALD_INBOUND_TLS_CERT_FILE.',
+    secret: true,
   },
   HERALD_INBOUND_DOMAINS: {
     schema: z

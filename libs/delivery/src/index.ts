@@ -17,4 +17,6 @@ export * from './senders/smtp-verify.js';
 export * from './throttle/throttle.js';
 export * from './senders/dns-check.js';
 export * from './senders/dns-resolver.js';
+export * from './smtp/self-signed.js';
+export * from './smtp/server-certificate.js';
 export * from './smtp/smtp-replies.js';

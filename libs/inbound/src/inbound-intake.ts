@@ -101,9 +101,9 @@ export class InboundIntake {
 
   /** Reads, acts on and stores one message; returns its `inbound_messages` id. */
   async receive(envelope: InboundEnvelope, raw: Buffer): Promise<string> {
-    const parsed = await parseInbound(raw);
     const recipient = envelope.to[0] ?? '';
     const verp = parseVerp(recipient);
+    const parsed = await parseInbound(raw, { plainBounce: verp?.kind === 'bounce' });
     const fingerprint = `${recipient.toLowerCase()}|${parsed.fingerprint}`;
     const store = (tx: Sql, kind: InboundKind, decision: Decision, matched: string | null) =>
       this.insert(tx, envelope, raw, parsed, fingerprint, kind, decision, matched);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/common';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
-import { readMessageData, smtpReply, type SmtpReplyError } from '@herald/delivery';
+import { readMessageData, serverCertificate, smtpReply, type SmtpReplyError } from '@herald/delivery';
 import { InboundIntake } from './inbound-intake.js';
 
 /** How the listener starts: the relay process must get its port; a process that runs it beside the api may go without. */
@@ -17,7 +17,9 @@ export const INBOUND_SERVER_OPTIONS = Symbol('INBOUND_SERVER_OPTIONS');
  * It takes mail only for Herald's own return addresses (`bounce+<token>@`,
  * `unsubscribe+<token>@`, and `complaints@` / `postmaster@` for feedback
  * loops) at the inbound domains; any other recipient gets 550, so it is
- * never a relay. No AUTH: whoever returns a bounce is a stranger. One
+ * never a relay. No AUTH: whoever returns a bounce is a stranger. STARTTLS
+ * is offered, as by any MX, and never required: MX-to-MX TLS is
+ * opportunistic, and a sender that cannot do it delivers in the clear. One
  * recipient per transaction (a second RCPT gets 452 and comes again in its
  * own), so that every stored message is about one address. smtp-server
  * ends the data only at `<CRLF>.<CRLF>`; nothing taken here is sent on.
@@ -27,12 +29,15 @@ export const INBOUND_SERVER_OPTIONS = Symbol('INBOUND_SERVER_OPTIONS');
 export class InboundServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Inbound');
   private server: SMTPServer | undefined;
+  private readonly name: string;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     @Inject(INBOUND_SERVER_OPTIONS) private readonly options: InboundServerOptions,
     private readonly intake: InboundIntake,
-  ) {}
+  ) {
+    this.name = config.HERALD_RELAY_HOSTNAME ?? hostname();
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const server = this.createServer();
@@ -69,13 +74,22 @@ export class InboundServer implements OnApplicationBootstrap, OnApplicationShutd
 
   private createServer(): SMTPServer {
     const maxBytes = this.config.HERALD_INBOUND_MAX_BYTES;
+    const tls = serverCertificate(this.name, {
+      certFile: this.config.HERALD_INBOUND_TLS_CERT_FILE,
+      keyFile: this.config.HERALD_INBOUND_TLS_KEY_FILE,
+      certVariable: 'HERALD_INBOUND_TLS_CERT_FILE',
+      keyVariable: 'HERALD_INBOUND_TLS_KEY_FILE',
+    });
+    if (tls.selfSigned) this.logger.log({ hostname: this.name }, 'inbound.self_signed_certificate');
     return new SMTPServer({
-      name: this.config.HERALD_RELAY_HOSTNAME ?? hostname(),
+      name: this.name,
       banner: 'Herald inbound: bounces, feedback reports and unsubscribes only',
       logger: false,
       disableReverseLookup: true,
       authOptional: true,
-      disabledCommands: ['AUTH', 'STARTTLS'],
+      disabledCommands: ['AUTH'],
+      key: tls.key,
+      cert: tls.cert,
       size: maxBytes,
       closeTimeout: 2000,
       onRcptTo: (address, session, callback) => {

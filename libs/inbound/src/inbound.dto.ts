@@ -27,7 +27,7 @@ export class InboundMessageView {
   @ApiProperty({
     enum: KINDS,
     description:
-      'What it was read as: a delivery status notification (RFC 3464), an abuse feedback report (RFC 5965), mail to a List-Unsubscribe address, or anything else',
+      'What it was read as: a delivery status notification (RFC 3464, or a plain-text bounce to a return path read by the status it quotes), an abuse feedback report (RFC 5965), mail to a List-Unsubscribe address, or anything else',
   })
   kind: string;
   @ApiProperty({
@@ -57,7 +57,7 @@ export class InboundMessageDetailView extends InboundMessageView {
     additionalProperties: true,
     nullable: true,
     description:
-      'What the report said: for a delivery status notification `recipients` (recipient, action, status, diagnostic) and `effect`; for a feedback report `feedbackType`',
+      'What the report said: for a delivery status notification `format` (`rfc3464` or `plain`), `recipients` (recipient, action, status, diagnostic; none when plain), `effect` and `detail`; for a feedback report `feedbackType`',
   })
   report: Record<string, unknown> | null;
   @ApiProperty({ description: 'The message as received (UTF-8; invalid bytes replaced), at most 1 MiB' })

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { parseInbound, readDeliveryStatus, readFeedbackReport, tokensIn } from './report-parser.js';
+import { parseInbound, readDeliveryStatus, readFeedbackReport, readPlainBounce, tokensIn } from './report-parser.js';
 
 const TOKEN = 'AbCdEfGhIjKlMnOpQrStUv';
 
@@ -17,6 +17,7 @@ describe('parseInbound', () => {
     const parsed = await parseInbound(await fixture('dsn-hard.eml'));
     expect(parsed.report).toEqual({
       kind: 'delivery-status',
+      format: 'rfc3464',
       effect: 'hard-bounce',
       recipients: [
         {
@@ -71,6 +72,57 @@ describe('parseInbound', () => {
   });
 });
 
+describe('plain-text bounces', () => {
+  it('reads a qmail bounce by its (#5.1.1) as a hard bounce, when it came to a bounce address', async () => {
+    const raw = await fixture('plain-qmail.eml');
+    expect((await parseInbound(raw, { plainBounce: true })).report).toEqual({
+      kind: 'delivery-status',
+      format: 'plain',
+      recipients: [],
+      effect: 'hard-bounce',
+      detail: 'Sorry, no mailbox here by that name. (#5.1.1)',
+    });
+    expect((await parseInbound(raw)).report).toMatchObject({ kind: 'other' });
+  });
+
+  it('reads an Exim bounce for a full mailbox (552 5.2.2) as a soft bounce', async () => {
+    const parsed = await parseInbound(await fixture('plain-exim.eml'), { plainBounce: true });
+    expect(parsed.report).toMatchObject({
+      format: 'plain',
+      effect: 'soft-bounce',
+      detail: '552 5.2.2 <ada@mail-test.example>: Mailbox full, quota exceeded',
+    });
+    expect(parsed.subject).toBe('Mail delivery failed: returning message to sender');
+  });
+
+  it('leaves text that quotes no status, such as an auto-reply, unread', async () => {
+    const parsed = await parseInbound(await fixture('not-a-report.eml'), { plainBounce: true });
+    expect(parsed.report).toEqual({
+      kind: 'other',
+      reason: 'not a report: the message is text/plain, not multipart/report',
+    });
+    for (const text of ['Version 5.0.1 of our app is out', 'Call us on 555 1234', 'Back on 4.12.', 'Sent 2.0.0 ok']) {
+      expect(readPlainBounce(text), text).toBeNull();
+    }
+  });
+
+  it('takes 5.x.x and 5xx as hard, 4.x.x, 4xx and a full mailbox as soft, the enhanced status first', () => {
+    const effect = (text: string) => readPlainBounce(text)?.effect;
+    expect(effect('550 5.1.1 User unknown')).toBe('hard-bounce');
+    expect(effect('host mx.example [192.0.2.1]: 550-5.7.1 Blocked')).toBe('hard-bounce');
+    expect(effect('5.2.2 mailbox full')).toBe('soft-bounce');
+    expect(effect('Remote host said: 552 Mailbox full')).toBe('soft-bounce');
+    expect(effect('Remote host said: 552 5.3.4 Message too big')).toBe('hard-bounce');
+    expect(effect('Remote host said: 554 rejected')).toBe('hard-bounce');
+    expect(effect('<<< 451 4.7.1 Greylisted, try again')).toBe('soft-bounce');
+    expect(effect('  4.4.1 no answer from host')).toBe('soft-bounce');
+    // The first status decides: the failure, before anything the copy of the message quotes.
+    expect(readPlainBounce('said: 550 5.1.1 no such user\n--- copy\n450 4.2.0 quoted')?.detail).toBe(
+      'said: 550 5.1.1 no such user',
+    );
+  });
+});
+
 describe('readDeliveryStatus', () => {
   it('takes a hard failure over a delay, and asks nothing of successes', () => {
     const mixed = readDeliveryStatus(
@@ -104,5 +156,24 @@ describe('readFeedbackReport', () => {
       expect(readFeedbackReport(`Feedback-Type: ${type}\nVersion: 1\n`)).toMatchObject({ effect: null });
     }
     expect(readFeedbackReport('Version: 1\n')).toMatchObject({ kind: 'other' });
+  });
+});
+
+describe('tokensIn', () => {
+  it('reads VERP tokens in hex whatever their case, the base64url ones of mail sent before, and Message-IDs', () => {
+    // A token as MessageTokens writes it: 16 bytes in their one base64url spelling.
+    const token = 'AbCdEfGhIjKlMnOpQrStUg';
+    const hex = Buffer.from(token, 'base64url').toString('hex');
+    const text =
+      `Return-Path: <BOUNCE+${hex.toUpperCase()}@HERALD-TEST.EXAMPLE.COM>\n` +
+      `List-Unsubscribe: <mailto:unsubscribe+${hex}@herald-test.example.com>\n` +
+      `X-Postfix-Sender: rfc822; bounce+${token}@herald-test.example.com\n` +
+      `Message-ID: <m42.${token}@herald-test.example.com>\n`;
+    expect(tokensIn(text)).toEqual([
+      { token, id: null },
+      { token, id: null },
+      { token, id: null },
+      { token, id: '42' },
+    ]);
   });
 });

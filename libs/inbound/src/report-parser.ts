@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { tokenOfVerp } from '@herald/delivery';
 import { type ParsedMail, simpleParser } from 'mailparser';
 
 /** What an inbound message was read as. */
@@ -19,6 +20,8 @@ export interface RecipientStatus {
 export type ReportReading =
   | {
       kind: 'delivery-status';
+      /** `rfc3464`, or `plain` for a bounce in free text, read by the status code it quotes (no recipient blocks). */
+      format: 'rfc3464' | 'plain';
       recipients: RecipientStatus[];
       /** Null when no recipient failed or was delayed (a success notification). */
       effect: 'hard-bounce' | 'soft-bounce' | null;
@@ -60,10 +63,12 @@ export const clean = (value: string): string => value.replace(NUL, '\ufffd');
  * Reads one inbound message: its header fields, and, for a
  * `multipart/report`, the delivery status notification (RFC 3464,
  * `report-type=delivery-status`) or abuse feedback report (RFC 5965 ARF,
- * `report-type=feedback-report`) it carries. Never throws: a message that
- * cannot be read is `other` with the reason.
+ * `report-type=feedback-report`) it carries. With `plainBounce` (mail to a
+ * `bounce+` address), any other message whose text quotes an SMTP or
+ * enhanced status is read as a bounce (`readPlainBounce`). Never throws: a
+ * message that cannot be read is `other` with the reason.
  */
-export async function parseInbound(raw: Buffer): Promise<ParsedInbound> {
+export async function parseInbound(raw: Buffer, options: { plainBounce?: boolean } = {}): Promise<ParsedInbound> {
   let parsed: ParsedMail;
   try {
     parsed = await simpleParser(raw, {
@@ -97,12 +102,14 @@ export async function parseInbound(raw: Buffer): Promise<ParsedInbound> {
     text: a.content.toString('utf8'),
   }));
   const messageId = parsed.messageId === undefined ? null : clean(parsed.messageId).slice(0, 998);
+  let report = readReport(parsed, parts);
+  if (report.kind === 'other' && options.plainBounce) report = readPlainBounce(parsed.text ?? '') ?? report;
   return {
     messageId,
     from: parsed.from?.text ? clean(parsed.from.text).slice(0, 998) : null,
     subject: parsed.subject === undefined ? null : clean(parsed.subject).slice(0, 998),
     headers,
-    report: readReport(parsed, parts),
+    report,
     searchText: [...parts.map((p) => p.text), parsed.text ?? '', raw.toString('latin1')],
     fingerprint: messageId !== null ? `message-id:${messageId}` : bodyHash(raw),
   };
@@ -158,6 +165,7 @@ export function readDeliveryStatus(text: string): ReportReading {
   const decisive = hard ?? soft;
   return {
     kind: 'delivery-status',
+    format: 'rfc3464',
     recipients,
     effect: hard !== undefined ? 'hard-bounce' : soft !== undefined ? 'soft-bounce' : null,
     detail:
@@ -171,6 +179,40 @@ export function readDeliveryStatus(text: string): ReportReading {
 function permanent(r: RecipientStatus): boolean {
   if (r.status !== null) return r.status.startsWith('5');
   return /^smtp;\s*5\d\d\b/i.test(r.diagnostic ?? '');
+}
+
+/** `550 5.1.1`, `452-4.2.2`: an SMTP reply with its enhanced status, wherever it is quoted. */
+const REPLY_WITH_STATUS = /\b[45]\d\d[ -]([45]\.\d{1,3}\.\d{1,3})(?![.\d])/;
+/** An enhanced status alone: qmail's `(#5.1.1)`, or opening a line or following `said:` (`5.2.2 mailbox full`). */
+const STATUS_ALONE = /(?:\(#|^[ \t]*|said:[ \t]*)([45]\.\d{1,3}\.\d{1,3})(?![.\d])/m;
+/** An SMTP reply without an enhanced status where a server's answer is quoted: `said: 550 …`, `<<< 550 …`, `]: 550 …`. */
+const REPLY_ALONE = /(?:said:|<<<|\]:)[ \t]*([45]\d\d)[ -](?![45]\.\d)/;
+
+/**
+ * A bounce in no standard format (qmail, Exim, old Sendmail write plain
+ * text), read by the first SMTP or enhanced status it quotes: 4.x.x or
+ * 4xx is soft, 5.x.x or 5xx hard, except a full mailbox (5.2.2, or 552
+ * without an enhanced status), soft because it may be emptied. Null when
+ * the text quotes none: what it is about is then left to a person.
+ */
+export function readPlainBounce(text: string): Extract<ReportReading, { kind: 'delivery-status' }> | null {
+  const found = [REPLY_WITH_STATUS, STATUS_ALONE, REPLY_ALONE]
+    .map((pattern) => pattern.exec(text))
+    .filter((m) => m !== null)
+    .sort((a, b) => a.index - b.index)[0];
+  if (found === undefined) return null;
+  const status = found[1];
+  const permanent = status.startsWith('5') && status !== '5.2.2' && status !== '552';
+  const lineStart = text.lastIndexOf('\n', found.index) + 1;
+  const lineEnd = text.indexOf('\n', found.index + found[0].length);
+  const line = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd).trim();
+  return {
+    kind: 'delivery-status',
+    format: 'plain',
+    recipients: [],
+    effect: permanent ? 'hard-bounce' : 'soft-bounce',
+    detail: clean(line).slice(0, DETAIL_MAX),
+  };
 }
 
 /** RFC 5965: `Feedback-Type` says what the report is; abuse, fraud, virus and other are complaints. */
@@ -225,13 +267,14 @@ function bodyHash(raw: Buffer): string {
 /**
  * Message tokens a text names in the places Herald writes them: a VERP
  * return path (`bounce+<token>@`), the List-Unsubscribe mailto
- * (`unsubscribe+<token>@`) and the Message-ID (`<m<id>.<token>@`, with the
- * id it must decrypt to). Each still has to verify.
+ * (`unsubscribe+<token>@`), each with the token in hex or, in mail sent
+ * before, base64url, and the Message-ID (`<m<id>.<token>@`, with the id it
+ * must decrypt to). Each still has to verify.
  */
 export function tokensIn(text: string): { token: string; id: string | null }[] {
   const found: { token: string; id: string | null }[] = [];
-  for (const m of text.matchAll(/\b(?:bounce|unsubscribe)\+([A-Za-z0-9_-]{22})@/gi))
-    found.push({ token: m[1], id: null });
+  for (const m of text.matchAll(/\b(?:bounce|unsubscribe)\+([0-9a-f]{32}|[A-Za-z0-9_-]{22})@/gi))
+    found.push({ token: tokenOfVerp(m[1]), id: null });
   for (const m of text.matchAll(/<[a-z]{1,8}([1-9][0-9]{0,18})\.([A-Za-z0-9_-]{22})@/g)) {
     found.push({ token: m[2], id: m[1] });
   }

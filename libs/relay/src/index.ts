@@ -8,4 +8,3 @@ export * from './relay-store.js';
 export * from './relay-worker.js';
 export * from './relay-worker.module.js';
 export * from './relay.module.js';
-export * from './tls/self-signed.js';

@@ -1,16 +1,14 @@
 import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { ApiKeysService, type RelayKey } from '@herald/auth';
 import { HERALD_CONFIG, type HeraldConfig } from '@herald/common';
-import { isSafeAddress, readMessageData, smtpReply, type SmtpReplyError } from '@herald/delivery';
+import { isSafeAddress, readMessageData, serverCertificate, smtpReply, type SmtpReplyError } from '@herald/delivery';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import ipaddr from 'ipaddr.js';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { RefusedMessage } from './incoming.js';
 import { RelayIntake } from './relay-intake.js';
 import { RelayLimits } from './limits.js';
-import { checkKeyPair, selfSignedCertificate } from './tls/self-signed.js';
 
 export type ListenMode = 'starttls' | 'tls';
 
@@ -120,18 +118,14 @@ export class RelayServer implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private tls(): { key: string; cert: string } {
-    const certFile = this.config.HERALD_RELAY_TLS_CERT_FILE;
-    const keyFile = this.config.HERALD_RELAY_TLS_KEY_FILE;
-    if ((certFile === undefined) !== (keyFile === undefined)) {
-      throw new Error('Set both HERALD_RELAY_TLS_CERT_FILE and HERALD_RELAY_TLS_KEY_FILE, or neither');
-    }
-    if (certFile !== undefined && keyFile !== undefined) {
-      const pair = { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
-      checkKeyPair(pair.cert, pair.key);
-      return pair;
-    }
-    this.logger.warn({ hostname: this.name }, 'relay.self_signed_certificate');
-    return selfSignedCertificate(this.name);
+    const pair = serverCertificate(this.name, {
+      certFile: this.config.HERALD_RELAY_TLS_CERT_FILE,
+      keyFile: this.config.HERALD_RELAY_TLS_KEY_FILE,
+      certVariable: 'HERALD_RELAY_TLS_CERT_FILE',
+      keyVariable: 'HERALD_RELAY_TLS_KEY_FILE',
+    });
+    if (pair.selfSigned) this.logger.warn({ hostname: this.name }, 'relay.self_signed_certificate');
+    return pair;
   }
 
   private insecureLoopbackAuth(): boolean {

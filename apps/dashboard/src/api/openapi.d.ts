@@ -2834,7 +2834,7 @@ export interface components {
             from: string | null;
             subject: string | null;
             /**
-             * @description What it was read as: a delivery status notification (RFC 3464), an abuse feedback report (RFC 5965), mail to a List-Unsubscribe address, or anything else
+             * @description What it was read as: a delivery status notification (RFC 3464, or a plain-text bounce to a return path read by the status it quotes), an abuse feedback report (RFC 5965), mail to a List-Unsubscribe address, or anything else
              * @enum {string}
              */
             kind: "delivery-status" | "feedback-report" | "unsubscribe" | "other";
@@ -2881,7 +2881,7 @@ export interface components {
             from: string | null;
             subject: string | null;
             /**
-             * @description What it was read as: a delivery status notification (RFC 3464), an abuse feedback report (RFC 5965), mail to a List-Unsubscribe address, or anything else
+             * @description What it was read as: a delivery status notification (RFC 3464, or a plain-text bounce to a return path read by the status it quotes), an abuse feedback report (RFC 5965), mail to a List-Unsubscribe address, or anything else
              * @enum {string}
              */
             kind: "delivery-status" | "feedback-report" | "unsubscribe" | "other";
@@ -2903,7 +2903,7 @@ export interface components {
             size: number;
             /** @description Every header in order, unfolded */
             headers: components["schemas"]["InboundHeaderView"][];
-            /** @description What the report said: for a delivery status notification `recipients` (recipient, action, status, diagnostic) and `effect`; for a feedback report `feedbackType` */
+            /** @description What the report said: for a delivery status notification `format` (`rfc3464` or `plain`), `recipients` (recipient, action, status, diagnostic; none when plain), `effect` and `detail`; for a feedback report `feedbackType` */
             report: {
                 [key: string]: unknown;
             } | null;

@@ -2,7 +2,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { describe, expect, it } from 'vitest';
-import { MessageSkeleton, type RecipientParts, type SkeletonOptions } from './message-skeleton.js';
+import {
+  MessageSkeleton,
+  parseVerp,
+  type RecipientParts,
+  type SkeletonOptions,
+  verpAddress,
+} from './message-skeleton.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const DKIM = {
@@ -23,13 +29,13 @@ const options = (over: Partial<SkeletonOptions> = {}): SkeletonOptions => ({
 
 const parts = (over: Partial<RecipientParts> = {}): RecipientParts => ({
   messageId: '981',
-  token: 'AbC-d_efGhIjKlMnOpQrSt',
+  token: 'AbC-d_efGhIjKlMnOpQrSg',
   to: 'jane.doe@example.com',
   toName: 'Jane Doe',
   subject: 'Hello',
   html: '<p>Hi</p>',
   text: 'Hi',
-  unsubscribeUrl: 'https://mail.example.org/u/AbC-d_efGhIjKlMnOpQrSt',
+  unsubscribeUrl: 'https://mail.example.org/u/AbC-d_efGhIjKlMnOpQrSg',
   ...over,
 });
 
@@ -55,17 +61,19 @@ describe('MessageSkeleton', () => {
     expect(head).toContain('To: "Jane Doe" <jane.doe@example.com>');
     expect(head).toContain('Subject: Hello');
     expect(head).toContain('Date: Sun, 01 Mar 2026 10:00:00 +0000');
-    expect(head).toContain('Message-ID: <m981.AbC-d_efGhIjKlMnOpQrSt@news.example.org>');
+    expect(head).toContain('Message-ID: <m981.AbC-d_efGhIjKlMnOpQrSg@news.example.org>');
     expect(head).toContain('Reply-To: <support@example.org>');
     expect(head).toContain(
-      'List-Unsubscribe: <https://mail.example.org/u/AbC-d_efGhIjKlMnOpQrSt>,\r\n <mailto:unsubscribe+AbC-d_efGhIjKlMnOpQrSt@news.example.org>',
+      'List-Unsubscribe: <https://mail.example.org/u/AbC-d_efGhIjKlMnOpQrSg>,\r\n <mailto:unsubscribe+01b0be77f79f1a12232a53273a942b4a@news.example.org>',
     );
     expect(head).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
     expect(head).toContain('Feedback-ID: 12:3:campaign:herald');
     expect(head).toContain('MIME-Version: 1.0');
     expect(head).toMatch(/Content-Type: multipart\/alternative;\r\n boundary="=_herald_[0-9a-f]{24}"/);
     expect(head).not.toContain('DKIM-Signature');
-    expect(skeleton.returnPath('AbC-d_efGhIjKlMnOpQrSt')).toBe('bounce+AbC-d_efGhIjKlMnOpQrSt@news.example.org');
+    expect(skeleton.returnPath('AbC-d_efGhIjKlMnOpQrSg')).toBe(
+      'bounce+01b0be77f79f1a12232a53273a942b4a@news.example.org',
+    );
     // Every line ends in CRLF, none is longer than RFC 5322 allows.
     const text = raw.toString('utf8');
     expect(text.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
@@ -77,7 +85,7 @@ describe('MessageSkeleton', () => {
     const raw = skeleton.build(parts({ unsubscribeUrl: undefined }), new Date('2026-03-01T10:00:00Z'));
     const head = headerBlock(raw);
     expect(head).not.toMatch(/^List-Unsubscribe/im);
-    expect(head).toContain('Message-ID: <s981.AbC-d_efGhIjKlMnOpQrSt@news.example.org>');
+    expect(head).toContain('Message-ID: <s981.AbC-d_efGhIjKlMnOpQrSg@news.example.org>');
     expect(head).toMatch(/h=from:to:subject:date:message-id:reply-to:feedback-id:mime-version:content-type;/);
     expect((await verify(raw))[0].status.result).toBe('pass');
     expect(() => new MessageSkeleton(options({ idPrefix: 'x@y' }))).toThrow(/Message-ID prefix/);
@@ -106,7 +114,7 @@ describe('MessageSkeleton', () => {
       name: 'Zoë “Q” Müller',
     });
     expect(mail.from?.value[0]).toEqual({ address: 'hello@news.example.org', name: 'Ünïcode News' });
-    expect(mail.messageId).toBe('<m981.AbC-d_efGhIjKlMnOpQrSt@news.example.org>');
+    expect(mail.messageId).toBe('<m981.AbC-d_efGhIjKlMnOpQrSg@news.example.org>');
     // No body line starts with a dot; no line is longer than quoted-printable allows.
     const body = raw.toString('utf8').split('\r\n\r\n').slice(1).join('\r\n\r\n');
     for (const line of body.split('\r\n')) {
@@ -150,6 +158,9 @@ describe('MessageSkeleton', () => {
       /unsubscribe/,
     );
     expect(() => skeleton.returnPath('a@b')).toThrow(/token/);
+    // Only a message token has a VERP form: 16 bytes in their one base64url spelling.
+    expect(() => skeleton.returnPath('AbC-d_efGhIjKlMnOpQrSt')).toThrow(/token/);
+    expect(() => skeleton.returnPath('AbC')).toThrow(/token/);
   });
 
   it('signs with DKIM (rsa-sha256, relaxed/relaxed) over the required headers, verified by mailauth', async () => {
@@ -209,5 +220,34 @@ describe('MessageSkeleton', () => {
     expect(body.split(boundaryOf(rawA)).length - 1).toBe(3);
     // The encoded parts, without the boundary lines (whose random hex may itself start with 0).
     expect(body.split(boundaryOf(rawA)).join('')).not.toContain('=_herald_0');
+  });
+});
+
+describe('VERP addresses', () => {
+  const token = 'AbC-d_efGhIjKlMnOpQrSg';
+
+  it('give back the token from an address whose local part a server upper- or lower-cased', () => {
+    const address = verpAddress('bounce', token, 'News.Example.org');
+    expect(address).toBe('bounce+01b0be77f79f1a12232a53273a942b4a@News.Example.org');
+    const expected = { kind: 'bounce', token, domain: 'news.example.org' };
+    expect(parseVerp(address)).toEqual(expected);
+    expect(parseVerp(address.toUpperCase())).toEqual(expected);
+    expect(parseVerp(address.toLowerCase())).toEqual(expected);
+    expect(parseVerp(` ${verpAddress('unsubscribe', token, 'news.example.org').toUpperCase()} `)).toEqual({
+      ...expected,
+      kind: 'unsubscribe',
+    });
+  });
+
+  it('still read the base64url tokens of mail sent before, case kept', () => {
+    expect(parseVerp(`bounce+${token}@news.example.org`)).toEqual({
+      kind: 'bounce',
+      token,
+      domain: 'news.example.org',
+    });
+    // Case-folded, such a token is another token, which will not verify; the address is still one of Herald's.
+    expect(parseVerp(`BOUNCE+${token.toUpperCase()}@news.example.org`)?.token).toBe(token.toUpperCase());
+    expect(parseVerp('bounce@news.example.org')).toBeNull();
+    expect(parseVerp('bounce+a b@news.example.org')).toBeNull();
   });
 });

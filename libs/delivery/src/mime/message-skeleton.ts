@@ -43,11 +43,32 @@ const ID_PREFIX = /^[a-z]{1,8}$/;
 /** The local parts Herald's own mail returns to, each followed by `+<message token>` (VERP). */
 export type VerpKind = 'bounce' | 'unsubscribe';
 
-/** `bounce+<token>@<domain>` (the envelope sender) or `unsubscribe+<token>@<domain>` (List-Unsubscribe's mailto). */
+/** A message token (`MessageTokens`): 16 bytes, base64url, in its one canonical spelling. */
+const MESSAGE_TOKEN = /^[A-Za-z0-9_-]{22}$/;
+const HEX_TOKEN = /^[0-9a-f]{32}$/i;
+
+/**
+ * `bounce+<token>@<domain>` (the envelope sender) or
+ * `unsubscribe+<token>@<domain>` (List-Unsubscribe's mailto), the token's
+ * 16 bytes written as lowercase hex: some servers change the case of a
+ * return path's local part, which base64url does not survive.
+ */
 export function verpAddress(kind: VerpKind, token: string, domain: string): string {
-  if (!TOKEN.test(token)) throw invalid('The message token is not valid', { token: 'invalid' });
+  const bytes = MESSAGE_TOKEN.test(token) ? Buffer.from(token, 'base64url') : null;
+  if (bytes?.toString('base64url') !== token) {
+    throw invalid('The message token is not valid', { token: 'invalid' });
+  }
   if (!DOMAIN.test(domain)) throw invalid('The message domain is not valid', { domain: 'invalid' });
-  return `${kind}+${token}@${domain}`;
+  return `${kind}+${bytes.toString('hex')}@${domain}`;
+}
+
+/**
+ * The message token a VERP local part carries: hex in any case, as
+ * `verpAddress` writes it, back to base64url; anything else as it is (the
+ * base64url tokens of mail sent before, matched case and all).
+ */
+export function tokenOfVerp(value: string): string {
+  return HEX_TOKEN.test(value) ? Buffer.from(value, 'hex').toString('base64url') : value;
 }
 
 /**
@@ -58,7 +79,7 @@ export function verpAddress(kind: VerpKind, token: string, domain: string): stri
 export function parseVerp(address: string): { kind: VerpKind; token: string; domain: string } | null {
   const match = /^(bounce|unsubscribe)\+([A-Za-z0-9_-]{1,200})@([A-Za-z0-9.-]+)$/i.exec(address.trim());
   if (match === null) return null;
-  return { kind: match[1].toLowerCase() as VerpKind, token: match[2], domain: match[3].toLowerCase() };
+  return { kind: match[1].toLowerCase() as VerpKind, token: tokenOfVerp(match[2]), domain: match[3].toLowerCase() };
 }
 
 /**

@@ -160,10 +160,14 @@ interface RecipientStatus {
 
 const textOrNull = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 
-/** The report's recipient blocks, read defensively: the report is whatever the sending server wrote. */
+/**
+ * The report's recipient blocks, read defensively: the report is whatever the
+ * sending server wrote. Null without any (a plain-text bounce has none: its
+ * reading is shown as it is).
+ */
 function recipientsOf(report: Record<string, unknown> | null): RecipientStatus[] | null {
   const recipients = report?.recipients;
-  if (!Array.isArray(recipients)) return null;
+  if (!Array.isArray(recipients) || recipients.length === 0) return null;
   return recipients
     .filter((r): r is Record<string, unknown> => r !== null && typeof r === 'object')
     .map((r) => ({

@@ -1,10 +1,12 @@
-import { createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
 
 /*
- * A self-signed certificate for local use, so the relay offers TLS (and
- * AUTH after it) without an operator's files. Node can make keys but not
- * certificates; the few DER structures of one X.509 v3 certificate are
- * written here rather than pulling in a PKI library for them.
+ * A self-signed certificate, so Herald's SMTP servers offer TLS without an
+ * operator's files: fit for the relay in local use, and for the inbound
+ * listener anywhere (TLS between MX servers is opportunistic and rarely
+ * verified). Node can make keys but not certificates; the few DER
+ * structures of one X.509 v3 certificate are written here rather than
+ * pulling in a PKI library for them.
  */
 
 const der = (tag: number, content: Buffer): Buffer => {
@@ -76,12 +78,4 @@ export function selfSignedCertificate(
   // Parsed back once: a mistake here fails the start, not every client's handshake.
   if (!new X509Certificate(pem).verify(publicKey)) throw new Error('the generated certificate does not verify');
   return { key: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), cert: pem };
-}
-
-/** The key of a PEM certificate/key pair given by file, checked to load. */
-export function checkKeyPair(cert: string, key: string): void {
-  const certificate = new X509Certificate(cert);
-  if (!certificate.checkPrivateKey(createPrivateKey(key))) {
-    throw new Error('HERALD_RELAY_TLS_KEY_FILE is not the key of HERALD_RELAY_TLS_CERT_FILE');
-  }
 }
