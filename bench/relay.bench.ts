@@ -1,5 +1,5 @@
 /**
- * Relay benchmark: `npm run bench:relay` (BENCH_RELAY_MESSAGES, default 2000;
+ * Relay benchmark: `npm run bench:relay` (BENCH_RELAY_MESSAGES, default 5000;
  * BENCH_RELAY_CLIENTS concurrent SMTP clients, default 4).
  *
  * In one run, the same clients (nodemailer pools: STARTTLS, AUTH, one
@@ -32,7 +32,7 @@ import {
 } from './lib/processes.js';
 import { Sink, type SinkCount } from './lib/sink-process.js';
 
-const MESSAGES = Number(process.env.BENCH_RELAY_MESSAGES ?? 2000);
+const MESSAGES = Number(process.env.BENCH_RELAY_MESSAGES ?? 5000);
 const CLIENTS = Number(process.env.BENCH_RELAY_CLIENTS ?? 4);
 const TARGET_RATIO = 0.5;
 const DB_NAME = 'herald_bench_relay';
@@ -46,29 +46,32 @@ const LOAD_SCRIPT = fileURLToPath(new URL('./lib/smtp-load.js', import.meta.url)
  * Sends MESSAGES messages over CLIENTS pooled connections from a process of
  * its own (bench/lib/smtp-load.ts); returns messages accepted per second.
  */
-function drive(port: number, pass: string, prefix: string): Promise<number> {
+function drive(port: number, pass: string, prefix: string): Promise<{ rate: number; clientCpu: number }> {
   const spec = JSON.stringify({ port, pass, prefix, messages: MESSAGES, clients: CLIENTS, from: FROM });
   const child = spawn(process.execPath, [LOAD_SCRIPT, spec], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   return new Promise((resolve, reject) => {
-    child.once('exit', (code) =>
-      code === 0
-        ? resolve((JSON.parse(out.trim().split('\n').pop() as string) as { perSecond: number }).perSecond)
-        : reject(new Error(`smtp-load exited ${code}`)),
-    );
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`smtp-load exited ${code}`));
+      const result = JSON.parse(out.trim().split('\n').pop() as string) as { perSecond: number; cpuSeconds: number };
+      resolve({ rate: result.perSecond, clientCpu: result.cpuSeconds });
+    });
   });
 }
 
 const eachOnce = (count: SinkCount) =>
   count.messages === MESSAGES && count.recipients === MESSAGES && count.repeated === 0;
 
-async function baseline(tls: { key: string; cert: string }): Promise<{ rate: number; once: boolean; cpu: number }> {
+async function baseline(tls: {
+  key: string;
+  cert: string;
+}): Promise<{ rate: number; once: boolean; cpu: number; clientCpu: number }> {
   const sink = await new Sink({ SINK_TLS_KEY: tls.key, SINK_TLS_CERT: tls.cert }).start();
   try {
     const before = cpuSeconds(sink.pid);
-    const rate = await drive(sink.port, 'anything', 'base');
-    return { rate, once: eachOnce(await sink.count()), cpu: cpuSeconds(sink.pid) - before };
+    const { rate, clientCpu } = await drive(sink.port, 'anything', 'base');
+    return { rate, clientCpu, once: eachOnce(await sink.count()), cpu: cpuSeconds(sink.pid) - before };
   } finally {
     await sink.stop();
   }
@@ -76,6 +79,7 @@ async function baseline(tls: { key: string; cert: string }): Promise<{ rate: num
 
 interface HeraldRun {
   rate: number;
+  clientCpu: number;
   delivered: SinkCount;
   statuses: string;
   cpu: { relay: number; worker: number; postgres: number };
@@ -128,7 +132,7 @@ async function herald(): Promise<HeraldRun> {
       worker: cpuSeconds(worker.pid),
       postgres: postgresBackendsCpuSeconds(DB_NAME),
     };
-    const rate = await drive(relayPort, key, 'relay');
+    const { rate, clientCpu } = await drive(relayPort, key, 'relay');
     const deadline = Date.now() + 120_000;
     let delivered = await onward.count();
     while (delivered.messages < MESSAGES && Date.now() < deadline) {
@@ -143,7 +147,7 @@ async function herald(): Promise<HeraldRun> {
     const { rows } = await db.query<{ status: string; n: number }>(
       `SELECT status, count(*)::int AS n FROM messages GROUP BY status ORDER BY status`,
     );
-    return { rate, delivered, statuses: rows.map((r) => `${r.status} ${r.n}`).join(', '), cpu };
+    return { rate, clientCpu, delivered, statuses: rows.map((r) => `${r.status} ${r.n}`).join(', '), cpu };
   } finally {
     await db.end().catch(() => undefined);
     for (const child of children.reverse()) await stop(child);
@@ -176,7 +180,7 @@ async function main(): Promise<void> {
   const deliveredOnce = eachOnce(run.delivered);
   console.log(`relay benchmark: ${fmt(MESSAGES)} messages from ${CLIENTS} concurrent SMTP clients (STARTTLS + AUTH)`);
   console.log(
-    `  bare smtp-server: ${base.rate.toFixed(1)} messages/s accepted (each once: ${base.once}), cpu ${perMessage(base.cpu)} a message`,
+    `  bare smtp-server: ${base.rate.toFixed(1)} messages/s accepted (each once: ${base.once}), cpu ${perMessage(base.cpu)} a message (clients ${perMessage(base.clientCpu)})`,
   );
   console.log(`  Herald relay:     ${run.rate.toFixed(1)} messages/s accepted, stored before each 250`);
   console.log(
@@ -184,7 +188,7 @@ async function main(): Promise<void> {
   );
   console.log(`  rows by status:   ${run.statuses}`);
   console.log(
-    `  cpu per message:  relay ${perMessage(run.cpu.relay)}, worker ${perMessage(run.cpu.worker)}, postgres ${perMessage(run.cpu.postgres)}`,
+    `  cpu per message:  relay ${perMessage(run.cpu.relay)}, worker ${perMessage(run.cpu.worker)}, postgres ${perMessage(run.cpu.postgres)} (clients ${perMessage(run.clientCpu)})`,
   );
   console.log(`  ratio:            ${ratio.toFixed(2)} (target >= ${TARGET_RATIO})`);
   if (!deliveredOnce || !base.once) process.exitCode = 1;

@@ -22,6 +22,7 @@ export * from './startup.js';
 export * from './text.js';
 export * from './wake-ups.js';
 export * from './workers.js';
+export * from './write-behind.js';
 export * from './http/concurrency.js';
 export * from './http/cross-site.js';
 export * from './http/exception.filter.js';

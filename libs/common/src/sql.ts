@@ -71,13 +71,10 @@ async function run(
   return { records: result.rows, affected: result.rowCount ?? undefined };
 }
 
-/** `Sql` over one TypeORM query runner: a transaction, or a single statement. */
-class RunnerSql implements Sql {
-  constructor(private readonly runner: QueryRunner) {}
-
-  async rows<T>(text: Statement, params?: readonly unknown[]): Promise<T[]> {
-    return (await run(this.runner, text, params)).records as T[];
-  }
+/** `maybeOne` and `one` from `rows`, for every `Sql`. */
+abstract class RowsSql implements Sql {
+  abstract rows<T>(text: Statement, params?: readonly unknown[]): Promise<T[]>;
+  abstract execute(text: Statement, params?: readonly unknown[]): Promise<number>;
 
   async maybeOne<T>(text: Statement, params?: readonly unknown[]): Promise<T | undefined> {
     return (await this.rows<T>(text, params))[0];
@@ -87,6 +84,17 @@ class RunnerSql implements Sql {
     const rows = await this.rows<T>(text, params);
     if (rows.length === 0) throw new Error(`expected a row from: ${textOf(text).trim().slice(0, 80)}`);
     return rows[0];
+  }
+}
+
+/** `Sql` over one TypeORM query runner: a transaction, or a single statement. */
+class RunnerSql extends RowsSql {
+  constructor(private readonly runner: QueryRunner) {
+    super();
+  }
+
+  async rows<T>(text: Statement, params?: readonly unknown[]): Promise<T[]> {
+    return (await run(this.runner, text, params)).records as T[];
   }
 
   async execute(text: Statement, params?: readonly unknown[]): Promise<number> {
@@ -100,22 +108,18 @@ class RunnerSql implements Sql {
  * connection, which services pass to each other's methods that must join it.
  */
 @Injectable()
-export class Db implements Sql {
-  constructor(private readonly dataSource: DataSource) {}
+export class Db extends RowsSql {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
 
-  rows<T>(text: Statement, params?: readonly unknown[]): Promise<T[]> {
+  async rows<T>(text: Statement, params?: readonly unknown[]): Promise<T[]> {
+    if (typeof text !== 'string') return (await this.preparedOnce(text, params)).records as T[];
     return this.once((sql) => sql.rows<T>(text, params));
   }
 
-  maybeOne<T>(text: Statement, params?: readonly unknown[]): Promise<T | undefined> {
-    return this.once((sql) => sql.maybeOne<T>(text, params));
-  }
-
-  one<T>(text: Statement, params?: readonly unknown[]): Promise<T> {
-    return this.once((sql) => sql.one<T>(text, params));
-  }
-
-  execute(text: Statement, params?: readonly unknown[]): Promise<number> {
+  async execute(text: Statement, params?: readonly unknown[]): Promise<number> {
+    if (typeof text !== 'string') return (await this.preparedOnce(text, params)).affected;
     return this.once((sql) => sql.execute(text, params));
   }
 
@@ -161,6 +165,14 @@ export class Db implements Sql {
         release(destroy ? new Error('connection discarded') : undefined);
       },
     };
+  }
+
+  /** A named statement straight on the pool: no query runner to make and release for each run. */
+  private async preparedOnce(statement: PreparedStatement, params: readonly unknown[] | undefined) {
+    const pool = this.pool();
+    if (pool === undefined) throw new Error('the database is not connected');
+    const result = await pool.query({ name: statement.name, text: statement.text, values: params ? [...params] : [] });
+    return { records: result.rows as unknown[], affected: result.rowCount ?? 0 };
   }
 
   private async once<T>(work: (sql: Sql) => Promise<T>): Promise<T> {

@@ -7,8 +7,10 @@ import {
   type PeriodicTask,
   runPeriodically,
   WakeUps,
+  WriteBehind,
 } from '@herald/common';
 import {
+  type Delivered,
   MessageDispatch,
   messageDomain,
   Outbox,
@@ -59,6 +61,11 @@ export class RelayDeliverer {
   private readonly logger = new Logger('Relay');
   private messageTokens: MessageTokens | undefined;
   private readonly sendersSeen = new Map<string, { at: number; sender: SendingSender }>();
+  /** `sent` outcomes, most of a busy worker's, written many to a statement. */
+  private readonly sent = new WriteBehind<Delivered, boolean>(async (outcomes) => {
+    const applied = await this.outbox.markSentMany(outcomes);
+    return outcomes.map((o) => applied.has(o.id));
+  });
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -105,7 +112,7 @@ export class RelayDeliverer {
     if (outcome.kind === 'sender_failed') this.sendersSeen.delete(sender.id);
     switch (outcome.kind) {
       case 'sent':
-        await this.outbox.markSent(row.id, sender.id, outcome.reply);
+        await this.sent.write({ id: row.id, senderId: sender.id, reply: outcome.reply });
         break;
       case 'bounced':
         await this.outbox.markBounced(row.id, sender.id, outcome.reply);

@@ -177,7 +177,16 @@ describe('Outbox', () => {
       if (i % 6 === 3) await outbox.markDeferred(m.id, senderId, '451', new Date(Date.now() - 1000));
       if (i % 6 === 4) await outbox.markUncertain(m.id, senderId, 'lost');
     }
-    await Promise.all(claimed.filter((_, i) => i % 12 === 5).map((m) => outbox.markSent(m.id, senderId, '250')));
+    await Promise.all(claimed.filter((_, i) => i % 24 === 5).map((m) => outbox.markSent(m.id, senderId, '250')));
+    // Many at once, with a row already sent among them: that one is not applied twice.
+    const many = claimed.filter((_, i) => i % 24 === 17 || i === 0);
+    const applied = await outbox.markSentMany(many.map((m) => ({ id: m.id, senderId, reply: '250 many' })));
+    expect([...applied].sort()).toEqual(
+      many
+        .filter((m) => m !== claimed[0])
+        .map((m) => m.id)
+        .sort(),
+    );
     await outbox.release(claimed.filter((_, i) => i % 12 === 11).map((m) => m.id));
     const stale = await outbox.claim(campaignId, 30);
     await db.execute(`UPDATE messages SET claimed_at = now() - interval '1 hour' WHERE id = ANY($1)`, [

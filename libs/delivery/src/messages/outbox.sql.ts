@@ -157,6 +157,18 @@ export const MARK_SENT = outcome(
   true,
 );
 
+/** `MARK_SENT` for many rows: ids $1, senders $2 and replies $3, in step. */
+export const MARK_SENT_MANY = prepared(`
+  UPDATE messages m
+  SET status = 'sent', sender_id = v.sender_id, last_reply = v.reply, sent_at = now(), claimed_at = NULL,
+    updated_at = now()
+  FROM ${ASYNC_COMMIT}, unnest($1::bigint[], $2::bigint[], $3::text[]) AS v (id, sender_id, reply)
+  WHERE m.id = v.id AND m.status = 'sending'
+  RETURNING count_message_outcome(m.campaign_id, m.is_test, m.email, m.status) AS counted,
+    ${OUTCOME_COLUMNS.split(', ')
+      .map((c) => `m.${c}`)
+      .join(', ')}`);
+
 /** A temporary failure: tried again at $4; the sender stays null when none was reached. */
 export const MARK_DEFERRED = outcome(
   `status = 'deferred', sender_id = COALESCE($2, m.sender_id), last_reply = $3,

@@ -14,6 +14,13 @@ export interface ClaimedMessage {
   isTest: boolean;
 }
 
+/** A message the receiving server took, for `Outbox.markSentMany`. */
+export interface Delivered {
+  id: string;
+  senderId: string;
+  reply: string;
+}
+
 /** A claimed row as the claim statements return it. */
 export interface ClaimedRow {
   id: string;
@@ -179,6 +186,25 @@ export class Outbox {
   }
 
   /**
+   * Many `sent` outcomes in one statement, each applied as `markSent` would
+   * (and published with it); returns the ids it applied to. A worker that
+   * records outcomes as they come calls it with those that came while its
+   * last write was on its way.
+   */
+  async markSentMany(outcomes: readonly Delivered[]): Promise<Set<string>> {
+    const params = [outcomes.map((o) => o.id), outcomes.map((o) => o.senderId), outcomes.map((o) => o.reply)];
+    if (!this.events.wanted('sent')) {
+      return new Set((await this.db.rows<{ id: string }>(q.MARK_SENT_MANY, params)).map((r) => r.id));
+    }
+    const byId = new Map(outcomes.map((o) => [o.id, o]));
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.rows<q.OutcomeRow>(q.MARK_SENT_MANY, params);
+      await this.publishOutcomes(tx, 'sent', rows, (id) => byId.get(id)!);
+      return new Set(rows.map((r) => r.id));
+    });
+  }
+
+  /**
    * An outcome the outside may be told of (`OutgoingEvents`): while some
    * taker wants its type, the status change and the event are written in
    * one transaction, so neither exists without the other; otherwise it is
@@ -193,23 +219,31 @@ export class Outbox {
     return this.db.transaction(async (tx) => {
       const row = await tx.maybeOne<q.OutcomeRow>(sql, params);
       if (row === undefined) return false;
-      if (!row.is_test)
-        await this.events.publish(tx, [
-          {
-            type,
-            occurredAt: row.updated_at,
-            data: {
-              messageId: row.id,
-              campaignId: row.campaign_id,
-              contactId: row.contact_id,
-              email: row.email,
-              senderId: params[1],
-              reply: params[2],
-            },
-          },
-        ]);
+      await this.publishOutcomes(tx, type, [row], () => ({ senderId: params[1], reply: params[2] }));
       return true;
     });
+  }
+
+  private async publishOutcomes(
+    tx: Sql,
+    type: OutgoingEventType,
+    rows: q.OutcomeRow[],
+    outcomeOf: (id: string) => { senderId: string; reply: string },
+  ): Promise<void> {
+    const events = rows
+      .filter((row) => !row.is_test)
+      .map((row) => ({
+        type,
+        occurredAt: row.updated_at,
+        data: {
+          messageId: row.id,
+          campaignId: row.campaign_id,
+          contactId: row.contact_id,
+          email: row.email,
+          ...outcomeOf(row.id),
+        },
+      }));
+    if (events.length > 0) await this.events.publish(tx, events);
   }
 
   async markUncertain(id: string, senderId: string, reply: string): Promise<boolean> {
