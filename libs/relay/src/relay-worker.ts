@@ -33,7 +33,7 @@ import { trackedMessage, tracksAnything } from './tracked-mime.js';
 /** Recipient rows a worker process has going at once: claimed, waiting for their sender's slot, or in SMTP. */
 const IN_FLIGHT = 16;
 /** How long a woken drain waits before it claims, so that rows stored together go in one claim. */
-const COALESCE_MS = 5;
+const COALESCE_MS = 20;
 /** How long a sender read for sending is reused (see `RelayDeliverer.sender`). */
 const SENDER_REUSE_MS = 1_000;
 
