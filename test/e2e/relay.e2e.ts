@@ -602,28 +602,21 @@ describe('relay delivery by a worker process', () => {
     // Stored straight through the store: no hint goes out.
     const [sender] = await t.app.get(SendersService).forDomain(DOMAIN);
     const message = prepareIncoming(Buffer.from(`From: app@${DOMAIN}\r\nSubject: quiet\r\n\r\nx\r\n`), new Date());
-    await t.app.get(RelayStore).accept({
-      source: 'api',
-      apiKeyId: null,
-      userId: null,
-      senderId: sender.id,
-      envelopeFrom: `app@${DOMAIN}`,
-      recipients: ['unhinted@example.com'],
-      message,
-      tracking: { opens: false, links: null },
-    });
+    const storeWithoutHint = (recipient: string) =>
+      t.app.get(RelayStore).accept({
+        source: 'api',
+        apiKeyId: null,
+        userId: null,
+        senderId: sender.id,
+        envelopeFrom: `app@${DOMAIN}`,
+        recipients: [recipient],
+        message,
+        tracking: { opens: false, links: null },
+      });
+    await storeWithoutHint('unhinted@example.com');
     worker = await startWorkerProcess(t, { HERALD_SCHEDULER_TICK_MS: '200' });
     // Another row stored after the worker's start-up look: only a tick finds it.
-    await t.app.get(RelayStore).accept({
-      source: 'api',
-      apiKeyId: null,
-      userId: null,
-      senderId: sender.id,
-      envelopeFrom: `app@${DOMAIN}`,
-      recipients: ['ticked@example.com'],
-      message,
-      tracking: { opens: false, links: null },
-    });
+    await storeWithoutHint('ticked@example.com');
     await until(
       async () => sink.messages.filter((m) => ['unhinted@example.com', 'ticked@example.com'].includes(m.to[0])).length,
       (n) => n === 2,

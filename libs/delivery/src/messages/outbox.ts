@@ -158,22 +158,7 @@ export class Outbox {
       [id, reply],
     );
     if (row === undefined) return undefined;
-    if (!row.is_test) {
-      await this.events.publish(tx, [
-        {
-          type: 'bounced',
-          occurredAt: row.updated_at,
-          data: {
-            messageId: row.id,
-            campaignId: row.campaign_id,
-            contactId: row.contact_id,
-            email: row.email,
-            senderId: row.sender_id,
-            reply,
-          },
-        },
-      ]);
-    }
+    await this.publishOutcomes(tx, 'bounced', [row], () => ({ senderId: row.sender_id, reply }));
     return {
       id: row.id,
       campaignId: row.campaign_id,
@@ -228,7 +213,7 @@ export class Outbox {
     tx: Sql,
     type: OutgoingEventType,
     rows: q.OutcomeRow[],
-    outcomeOf: (id: string) => { senderId: string; reply: string },
+    outcomeOf: (id: string) => { senderId: string | null; reply: string },
   ): Promise<void> {
     const events = rows
       .filter((row) => !row.is_test)
