@@ -145,6 +145,14 @@ describe('readDeliveryStatus', () => {
     ).toMatchObject({ effect: 'hard-bounce' });
     expect(readDeliveryStatus('Reporting-MTA: dns; mx\n')).toMatchObject({ kind: 'other' });
   });
+
+  it('treats a full mailbox as soft, as in plain-text bounces: its owner may empty it', () => {
+    for (const fields of ['Status: 5.2.2\n', 'Diagnostic-Code: smtp; 552 mailbox full\n']) {
+      expect(readDeliveryStatus(`Final-Recipient: rfc822; a@x.example\nAction: failed\n${fields}`)).toMatchObject({
+        effect: 'soft-bounce',
+      });
+    }
+  });
 });
 
 describe('readFeedbackReport', () => {

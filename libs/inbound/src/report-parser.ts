@@ -142,9 +142,10 @@ function readReport(parsed: ParsedMail, parts: { type: string; text: string }[])
 
 /**
  * RFC 3464: a block of per-message fields, then one block per recipient,
- * separated by blank lines. A permanent failure (`failed`, status 5.x.x)
- * is a hard bounce; a delay, or a failure with a temporary status (4.x.x:
- * the remote server gave up retrying a full mailbox), is soft. Delivered,
+ * separated by blank lines. A permanent failure (`failed`, status 5.x.x
+ * other than a full mailbox) is a hard bounce; a delay, a full mailbox, or
+ * a failure with a temporary status (4.x.x: the remote server gave up
+ * retrying), is soft. Delivered,
  * relayed and expanded recipients ask for nothing.
  */
 export function readDeliveryStatus(text: string): ReportReading {
@@ -177,8 +178,18 @@ export function readDeliveryStatus(text: string): ReportReading {
 
 /** A failure is permanent by its status class, or, without a status, by a 5xx SMTP reply in its diagnostic. */
 function permanent(r: RecipientStatus): boolean {
-  if (r.status !== null) return r.status.startsWith('5');
-  return /^smtp;\s*5\d\d\b/i.test(r.diagnostic ?? '');
+  if (r.status !== null) return isPermanent(r.status);
+  const reply = /^smtp;\s*(5\d\d)\b/i.exec(r.diagnostic ?? '');
+  return reply !== null && isPermanent(reply[1]);
+}
+
+/**
+ * A status (enhanced `5.1.1` or a reply code `550`) that will not change by
+ * trying again: 5, except a full mailbox (5.2.2, or 552 without an enhanced
+ * status), which its owner may empty.
+ */
+function isPermanent(status: string): boolean {
+  return status.startsWith('5') && status !== '5.2.2' && status !== '552';
 }
 
 /** `550 5.1.1`, `452-4.2.2`: an SMTP reply with its enhanced status, wherever it is quoted. */
@@ -202,7 +213,7 @@ export function readPlainBounce(text: string): Extract<ReportReading, { kind: 'd
     .sort((a, b) => a.index - b.index)[0];
   if (found === undefined) return null;
   const status = found[1];
-  const permanent = status.startsWith('5') && status !== '5.2.2' && status !== '552';
+  const permanent = isPermanent(status);
   const lineStart = text.lastIndexOf('\n', found.index) + 1;
   const lineEnd = text.indexOf('\n', found.index + found[0].length);
   const line = text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd).trim();
