@@ -139,6 +139,41 @@ describe('SMTP relay', () => {
     expect((await t.request('GET', '/api/v1/messages', { auth: key })).status).toBe(401);
   });
 
+  it('stores messages of concurrent clients together, each with its own recipients, and delivers each once', async () => {
+    const clients = await Promise.all([1, 2, 3, 4].map(async () => transport(await relayKey())));
+    const sent = await Promise.all(
+      clients.map(async (client, c) => {
+        const replies: string[] = [];
+        for (let m = 0; m < 2; m++) {
+          const to = m === 0 ? [`c${c}m0@example.com`] : [`c${c}m1a@example.com`, `c${c}m1b@example.com`];
+          replies.push((await client.sendMail({ from: FROM, to, subject: `c${c} m${m}`, text: 'x' })).response);
+        }
+        client.close();
+        return replies;
+      }),
+    );
+    expect(sent.flat().every((reply) => reply.startsWith('250 '))).toBe(true);
+    const addresses = [0, 1, 2, 3].flatMap((c) => [
+      `c${c}m0@example.com`,
+      `c${c}m1a@example.com`,
+      `c${c}m1b@example.com`,
+    ]);
+    await until(
+      async () => sink.messages.filter((m) => addresses.includes(m.to[0])).length,
+      (n) => n === addresses.length,
+    );
+    expect(addresses.map((a) => copiesPerRecipient(sink.messages).get(a))).toEqual(addresses.map(() => 1));
+    for (let c = 0; c < 4; c++) {
+      const listed = await messageTo(`c${c}m1a@example.com`);
+      expect(listed.subject).toBe(`c${c} m1`);
+      expect(listed.recipients.map((r: any) => r.email).sort()).toEqual([
+        `c${c}m1a@example.com`,
+        `c${c}m1b@example.com`,
+      ]);
+      expect((await messageTo(`c${c}m0@example.com`)).subject).toBe(`c${c} m0`);
+    }
+  });
+
   it('takes a message on the implicit TLS port too', async () => {
     const key = await relayKey();
     const info = await transport(key, { port: tlsPort, secure: true, requireTLS: false }).sendMail({
@@ -596,6 +631,34 @@ describe('relay delivery by a worker process', () => {
     );
     expect([...copiesPerRecipient(sink.messages).values()].every((n) => n === 1)).toBe(true);
     await stopWorker();
+  });
+
+  it('stores several messages in one statement, each with its own recipients’ rows in their order', async () => {
+    const [sender] = await t.app.get(SendersService).forDomain(DOMAIN);
+    const input = (subject: string, recipients: string[]) => ({
+      source: 'api' as const,
+      apiKeyId: null,
+      userId: null,
+      senderId: sender.id,
+      envelopeFrom: `app@${DOMAIN}`,
+      recipients,
+      message: prepareIncoming(Buffer.from(`From: app@${DOMAIN}\r\nSubject: ${subject}\r\n\r\nx\r\n`), new Date()),
+      tracking: { opens: false, links: null },
+    });
+    const stored = await t.app
+      .get(RelayStore)
+      .acceptMany([
+        input('one', ['one@example.com']),
+        input('two', ['two-b@example.com', 'two-a@example.com']),
+        input('three', ['three@example.com']),
+      ]);
+    const views = await Promise.all(stored.map((s) => t.app.get(RelayStore).get(s.id)));
+    expect(views.map((v) => [v.subject, v.recipients.map((r) => r.email)])).toEqual([
+      ['one', ['one@example.com']],
+      ['two', ['two-b@example.com', 'two-a@example.com']],
+      ['three', ['three@example.com']],
+    ]);
+    expect(stored.map((s) => s.messageIds)).toEqual(views.map((v) => v.recipients.map((r) => r.id)));
   });
 
   it('delivers rows whose hint never came on the worker’s tick', async () => {

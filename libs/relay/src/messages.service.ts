@@ -18,7 +18,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { prepareIncoming, RefusedMessage } from './incoming.js';
 import { RelayLimits } from './limits.js';
-import { RELAY_DUE, type RelayMessageView, RelayStore } from './relay-store.js';
+import { RELAY_DUE, type RelayMessageView, RelayStore, type StoredMessage } from './relay-store.js';
 import { trackingFor } from './tracked-mime.js';
 
 /** A message to send through the transactional API, as validated at the edge. */
@@ -105,7 +105,7 @@ export class TransactionalMessages {
     const sender = await this.sender(input.senderId);
     const message = await this.compose(sender, input.to, input.replyTo, await this.content(sender, input));
     const tracking = await trackingFor(message.raw, await this.tracking(user, input));
-    let stored: { id: string; messageIds: string[] };
+    let stored: StoredMessage;
     try {
       stored = await this.db.transaction(async (tx) => {
         const result = await this.store.accept(

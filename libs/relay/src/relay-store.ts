@@ -75,6 +75,12 @@ export interface RelayContent {
   tracking: StoredTracking;
 }
 
+/** A stored message's id and its recipients' `messages` rows' ids, in recipient order. */
+export interface StoredMessage {
+  id: string;
+  messageIds: string[];
+}
+
 /** A claimed recipient row, what it delivers, and why its recipient is suppressed, if they are. */
 export interface ClaimedDelivery {
   message: ClaimedMessage;
@@ -96,23 +102,30 @@ export class RelayStore {
   ) {}
 
   /** Stores the message and its recipients' rows; returns its id and the rows' ids. */
-  async accept(input: AcceptedMessage, tx: Sql = this.db): Promise<{ id: string; messageIds: string[] }> {
-    const row = await tx.one<{ id: string; message_ids: string[] }>(q.ACCEPT, [
-      input.source,
-      input.apiKeyId,
-      input.userId,
-      input.senderId,
-      input.envelopeFrom,
-      input.message.from,
-      input.message.subject,
-      input.message.messageId,
-      input.message.raw,
-      input.message.raw.length,
-      input.tracking.opens,
-      input.tracking.links === null ? null : JSON.stringify(input.tracking.links),
-      input.recipients,
+  async accept(input: AcceptedMessage, tx: Sql = this.db): Promise<StoredMessage> {
+    return (await this.acceptMany([input], tx))[0];
+  }
+
+  /** Stores the messages and their recipients' rows in one statement; returns, in their order, their ids and rows' ids. */
+  async acceptMany(inputs: readonly AcceptedMessage[], tx: Sql = this.db): Promise<StoredMessage[]> {
+    const each = <T>(pick: (input: AcceptedMessage) => T) => inputs.map(pick);
+    const rows = await tx.rows<{ id: string; message_ids: string[] }>(q.ACCEPT, [
+      each((i) => i.source),
+      each((i) => i.apiKeyId),
+      each((i) => i.userId),
+      each((i) => i.senderId),
+      each((i) => i.envelopeFrom),
+      each((i) => i.message.from),
+      each((i) => i.message.subject),
+      each((i) => i.message.messageId),
+      each((i) => i.message.raw),
+      each((i) => i.message.raw.length),
+      each((i) => i.tracking.opens),
+      each((i) => (i.tracking.links === null ? null : JSON.stringify(i.tracking.links))),
+      inputs.flatMap((i) => i.recipients),
+      inputs.flatMap((i, n) => i.recipients.map(() => n + 1)),
     ]);
-    return { id: row.id, messageIds: row.message_ids };
+    return rows.map((row) => ({ id: row.id, messageIds: row.message_ids }));
   }
 
   /**

@@ -1,27 +1,46 @@
 import { prepared } from '@herald/common';
 import { suppressionReasonSql } from '@herald/contacts';
-import { addSinglesSql, claimDueSinglesSql } from '@herald/delivery';
+import { addSinglesSql, claimDueSinglesSql, newSingleIdSql } from '@herald/delivery';
 
 /** Every statement on relay's own tables (`relay_messages`, `relay_recipients`, `relay_idempotency`). */
 
 /**
- * A message, its recipients' `messages` rows and the links between them in
- * one statement: atomic without a transaction, and one round trip before the
- * 250. Returns the message's id and its rows' ids in recipient order.
+ * Messages, their recipients' `messages` rows and the links between them in
+ * one statement: atomic without a transaction, and one round trip before
+ * the 250s. Per message, in step: $1 source, $2 API key, $3 user, $4
+ * sender, $5 envelope sender, $6 From, $7 subject, $8 Message-ID, $9 raw,
+ * $10 size, $11 open tracking, $12 tracked links; per recipient, in step:
+ * $13 address, $14 the position of its message (from 1). Returns, in the
+ * messages' order, each one's id and its rows' ids in recipient order.
  */
 export const ACCEPT = prepared(`
-  WITH message AS (
-    INSERT INTO relay_messages (source, api_key_id, user_id, sender_id, envelope_from, from_header, subject,
-      message_id_header, raw, size, track_opens, links)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::jsonb)
-    RETURNING id
+  WITH given AS (
+    SELECT g.*, nextval(pg_get_serial_sequence('relay_messages', 'id')) AS id
+    FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[],
+      $8::text[], $9::bytea[], $10::int[], $11::boolean[], $12::jsonb[])
+      WITH ORDINALITY AS g (source, api_key_id, user_id, sender_id, envelope_from, from_header, subject,
+        message_id_header, raw, size, track_opens, links, n)
   ),
-  recipients AS (${addSinglesSql('$13')}),
+  message AS (
+    INSERT INTO relay_messages (id, source, api_key_id, user_id, sender_id, envelope_from, from_header, subject,
+      message_id_header, raw, size, track_opens, links)
+    SELECT id, source, api_key_id, user_id, sender_id, envelope_from, from_header, subject,
+      message_id_header, raw, size, track_opens, links
+    FROM given ORDER BY n
+  ),
+  recipient AS (
+    SELECT r.email, r.message_n, r.k, ${newSingleIdSql} AS id
+    FROM unnest($13::text[], $14::int[]) WITH ORDINALITY AS r (email, message_n, k)
+    ORDER BY r.k
+  ),
+  rows AS (${addSinglesSql('recipient')}),
   linked AS (
     INSERT INTO relay_recipients (message_id, relay_message_id)
-    SELECT recipients.id, message.id FROM recipients, message
+    SELECT recipient.id, given.id FROM recipient JOIN given ON given.n = recipient.message_n
   )
-  SELECT (SELECT id FROM message) AS id, ARRAY(SELECT id FROM recipients ORDER BY id) AS message_ids`);
+  SELECT given.id,
+    ARRAY(SELECT recipient.id FROM recipient WHERE recipient.message_n = given.n ORDER BY recipient.k) AS message_ids
+  FROM given ORDER BY given.n`);
 
 /**
  * Claims up to $1 due recipient rows (delivery's claim) and returns each

@@ -308,18 +308,19 @@ export const COUNTS_BY_DOMAIN = `
  * counters are per campaign, so these statements count nothing.
  */
 
-/** Queued rows for `emails`, in their order; their ids come back in that order. */
 /**
- * Single (campaign-less) messages: one queued row per address of the
- * `text[]` parameter `emails`, in its order; returns their `id`s. Relay
- * embeds it in the statement that stores a message, so that a message and
- * its rows are one statement (one round trip, atomic without a transaction).
+ * Single (campaign-less) messages: one queued row per row of `rows`, a
+ * relation with the new row's `id` (from `newSingleIdSql`) and `email`.
+ * Relay embeds it in the statement that stores messages, so that messages
+ * and their rows are one statement (one round trip, atomic without a
+ * transaction) and each row's id is known before it is written.
  */
-export const addSinglesSql = (emails: string) => `
-  INSERT INTO messages (email)
-  SELECT e.email FROM unnest(${emails}::text[]) WITH ORDINALITY AS e (email, n)
-  ORDER BY e.n
-  RETURNING id`;
+export const addSinglesSql = (rows: string) => `
+  INSERT INTO messages (id, email)
+  SELECT id, email FROM ${rows} ORDER BY id`;
+
+/** A new id for a `messages` row, taken from its identity's sequence. */
+export const newSingleIdSql = `nextval(pg_get_serial_sequence('messages', 'id'))`;
 
 /**
  * Up to `limit` (a parameter) single messages due for an attempt, oldest due
