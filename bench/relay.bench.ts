@@ -1,7 +1,8 @@
 /**
  * Relay benchmark: `npm run bench:relay` (BENCH_RELAY_MESSAGES a round, default
  * 5000; BENCH_RELAY_CLIENTS concurrent SMTP clients, default 4;
- * BENCH_RELAY_ROUNDS, default 3).
+ * BENCH_RELAY_ROUNDS, default 3, after BENCH_RELAY_WARM_UP messages, default
+ * 1000, through each side that are not counted).
  *
  * In one run, the same clients (nodemailer pools: STARTTLS, AUTH, one
  * recipient per message, in a process of their own) send the same messages
@@ -38,6 +39,7 @@ import { Sink, type SinkCount } from './lib/sink-process.js';
 const MESSAGES = Number(process.env.BENCH_RELAY_MESSAGES ?? 5000);
 const CLIENTS = Number(process.env.BENCH_RELAY_CLIENTS ?? 4);
 const ROUNDS = Number(process.env.BENCH_RELAY_ROUNDS ?? 3);
+const WARM_UP = Number(process.env.BENCH_RELAY_WARM_UP ?? 1000);
 const TARGET_RATIO = 0.5;
 const DB_NAME = 'herald_bench_relay';
 const PORT = process.env.BENCH_PORT ?? '3919';
@@ -50,8 +52,13 @@ const LOAD_SCRIPT = fileURLToPath(new URL('./lib/smtp-load.js', import.meta.url)
  * Sends MESSAGES messages over CLIENTS pooled connections from a process of
  * its own (bench/lib/smtp-load.ts); returns messages accepted per second.
  */
-function drive(port: number, pass: string, prefix: string): Promise<{ rate: number; clientCpu: number }> {
-  const spec = JSON.stringify({ port, pass, prefix, messages: MESSAGES, clients: CLIENTS, from: FROM });
+function drive(
+  port: number,
+  pass: string,
+  prefix: string,
+  messages = MESSAGES,
+): Promise<{ rate: number; clientCpu: number }> {
+  const spec = JSON.stringify({ port, pass, prefix, messages, clients: CLIENTS, from: FROM });
   const child = spawn(process.execPath, [LOAD_SCRIPT, spec], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -136,6 +143,17 @@ async function startHerald() {
 
 type Herald = Awaited<ReturnType<typeof startHerald>>;
 
+/** What the onward sink has taken once it has `count` messages, or two minutes passed. */
+async function deliveredOnward(herald: Herald, count: number): Promise<SinkCount> {
+  const deadline = Date.now() + 120_000;
+  let delivered = await herald.onward.count();
+  while (delivered.messages < count && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    delivered = await herald.onward.count();
+  }
+  return delivered;
+}
+
 /** One pass of the clients through the relay, with every message delivered onward (or two minutes passed). */
 async function relayRound(herald: Herald, round: number): Promise<Round['relay']> {
   await herald.onward.reset();
@@ -145,12 +163,7 @@ async function relayRound(herald: Herald, round: number): Promise<Round['relay']
     postgres: postgresBackendsCpuSeconds(DB_NAME),
   };
   const { rate, clientCpu } = await drive(herald.port, herald.key, `relay${round}-`);
-  const deadline = Date.now() + 120_000;
-  let delivered = await herald.onward.count();
-  while (delivered.messages < MESSAGES && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    delivered = await herald.onward.count();
-  }
+  const delivered = await deliveredOnward(herald, MESSAGES);
   const cpu = {
     relay: cpuSeconds(herald.relay.pid) - before.relay,
     worker: cpuSeconds(herald.worker.pid) - before.worker,
@@ -192,6 +205,10 @@ async function main(): Promise<void> {
   const rounds: Round[] = [];
   let statuses: string;
   try {
+    // Not counted: both servers' code compiled hot, the relay's delivery under way.
+    await drive(bare.port, 'anything', 'warm-', WARM_UP);
+    await drive(herald.port, herald.key, 'warm-', WARM_UP);
+    await deliveredOnward(herald, WARM_UP);
     // Interleaved, so that whatever else the machine does falls on both sides alike.
     for (let round = 1; round <= ROUNDS; round++) {
       rounds.push({ base: await baseRound(bare, round), relay: await relayRound(herald, round) });
