@@ -205,7 +205,11 @@ export class RelayDrain implements OnApplicationBootstrap, OnModuleDestroy {
     this.wanted = true;
     if (this.draining !== undefined || this.shutdown.signal.aborted) return;
     this.draining = this.drain()
-      .catch((error: unknown) => this.logger.error({ err: error }, 'relay.claim_failed'))
+      .catch((error: unknown) => {
+        // Postgres is away: the tick looks again, rather than every hint that comes meanwhile.
+        this.wanted = false;
+        this.logger.error({ err: error }, 'relay.claim_failed');
+      })
       .finally(() => {
         this.draining = undefined;
         if (this.wanted) this.wake();
