@@ -162,7 +162,8 @@ describe('the deliverability screens', { timeout: 120_000 }, () => {
   it('shows the mail the inbound listener took, a hostile subject as text, and the raw message as text', async () => {
     const browser = await t.open();
     const { page } = browser;
-    // The page's own clock, so its next refresh can be brought forward rather than waited for.
+    // The page's own clock, so its next refresh can be brought forward rather than waited for. (Not on
+    // screens with a sandboxed frame: the frame refuses the clock's script, and says so on the console.)
     await page.clock.install();
     await signIn(page, t, '/contacts');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Bounces & complaints' }).click();
