@@ -36,11 +36,11 @@ const OWN_PROCESS = [
 
 /**
  * Most files wait on Postgres, Redis, SMTP and timers more than on the CPU,
- * so on two cores three at a time finish sooner than the default of one.
+ * so on two cores four at a time finish sooner than the default of one.
  * Chromium, though, wants a core of its own: browser files run two at a time,
  * after the rest.
  */
-const WORKERS = 3;
+const WORKERS = 4;
 const BROWSER_WORKERS = 2;
 
 export default defineConfig({
