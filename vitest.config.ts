@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
+import { LongestFirst } from './test/sequencer.js';
 
 const lib = (name: string) => fileURLToPath(new URL(`./libs/${name}/src/index.ts`, import.meta.url));
 
@@ -67,6 +68,7 @@ export default defineConfig({
   },
   test: {
     pool: 'forks',
+    sequence: { sequencer: LongestFirst },
     globalSetup: ['test/global-setup.ts'],
     reporters: ['default', './test/count-reporter.ts'],
     testTimeout: 30_000,
