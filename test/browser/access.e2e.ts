@@ -1,7 +1,6 @@
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { type Browser, openBrowser, screenshot, signIn, unlabelledControls } from '../support/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { browserSuite, screenshot, signIn, unlabelledControls } from '../support/browser.js';
 import { createSender, createTemplate } from '../support/campaigns.js';
 
 /** Navigation order of the shell (apps/dashboard/src/app/screens.ts), each with the heading its screen shows. */
@@ -39,12 +38,11 @@ async function tabTo(page: Page, matches: string, what: string, limit = 40): Pro
 
 /** The dashboard on a tablet and by keyboard. */
 describe('the dashboard on a tablet and by keyboard', { timeout: 120_000 }, () => {
-  let t: TestApp;
-  let browser: Browser;
   let listId: string;
 
+  const t = browserSuite();
+
   beforeAll(async () => {
-    t = await startTestApp();
     // Enough on every screen for its table to show, with values as long as real ones get.
     const list = await t.request('POST', '/api/v1/lists', {
       body: { name: 'Customers who bought in the spring campaign of last year', description: 'From the web shop' },
@@ -74,15 +72,9 @@ describe('the dashboard on a tablet and by keyboard', { timeout: 120_000 }, () =
       body: { email: 'gone.for.good@a-long-company-domain.example.com', reason: 'complained', source: 'feedback loop' },
     });
   });
-  afterAll(async () => {
-    await t?.close();
-  });
-  afterEach(async () => {
-    await browser?.close();
-  });
 
   it('at 768×1024 puts the navigation behind the burger and no screen scrolls sideways', async () => {
-    browser = await openBrowser();
+    const browser = await t.open();
     const { page } = browser;
     await page.setViewportSize({ width: 768, height: 1024 });
     await signIn(page, t, '/contacts');
@@ -134,7 +126,7 @@ describe('the dashboard on a tablet and by keyboard', { timeout: 120_000 }, () =
   });
 
   it('signs in, reaches Contacts, opens and closes a dialog with the keyboard alone; every control has a name', async () => {
-    browser = await openBrowser();
+    const browser = await t.open();
     const { page } = browser;
     await page.goto(t.url + '/contacts');
     await page.getByRole('button', { name: 'Sign in' }).waitFor();

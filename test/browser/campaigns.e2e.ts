@@ -1,28 +1,20 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { browserSuite, screenshot } from '../support/browser.js';
 import { createTemplate } from '../support/campaigns.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 /** Campaign screens without a worker: nothing is sent, so states move only by what the page and the test do. */
 describe('the campaign screens', { timeout: 90_000 }, () => {
-  let t: TestApp;
-  let browser: Browser;
   let templateId: string;
   let listId: string;
 
+  const t = browserSuite();
+
   beforeAll(async () => {
-    t = await startTestApp();
     templateId = await createTemplate(t);
     listId = (await t.request('POST', '/api/v1/lists', { body: { name: 'Everyone' } })).body.id;
     await t.request('POST', '/api/v1/contacts', { body: { email: 'a@example.com', listIds: [listId] } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  afterEach(async () => {
-    await browser?.close();
   });
 
   const create = async (name: string) => {
@@ -40,9 +32,8 @@ describe('the campaign screens', { timeout: 90_000 }, () => {
       body: { at: '2099-01-01T09:00', timeZone: 'Europe/Berlin' },
     });
     expect(at.status, at.text).toBe(200);
-    browser = await openBrowser();
+    const browser = await t.signIn('/campaigns');
     const { page } = browser;
-    await signIn(page, t, '/campaigns');
     const row = (name: string) => page.getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) });
     await row(HOSTILE).getByText('draft', { exact: true }).waitFor();
     await row('Scheduled one').getByText('scheduled', { exact: true }).waitFor();
@@ -66,9 +57,8 @@ describe('the campaign screens', { timeout: 90_000 }, () => {
   it('pauses, resumes and duplicates, and says in words why an action is refused', async () => {
     const id = await create('Busy campaign');
     expect((await t.request('POST', `/api/v1/campaigns/${id}/send`)).status).toBe(200);
-    browser = await openBrowser();
+    const browser = await t.signIn(`/campaigns/${id}`);
     const { page } = browser;
-    await signIn(page, t, `/campaigns/${id}`);
     await page.getByRole('heading', { name: 'Busy campaign' }).waitFor();
     await page.getByText('sending', { exact: true }).waitFor();
     await page.getByRole('button', { name: 'Pause' }).click();
@@ -96,9 +86,8 @@ describe('the campaign screens', { timeout: 90_000 }, () => {
 
   it('schedules a draft in a time zone, with a time in the past refused beside the date', async () => {
     const id = await create('Later');
-    browser = await openBrowser();
+    const browser = await t.signIn(`/campaigns/${id}`);
     const { page } = browser;
-    await signIn(page, t, `/campaigns/${id}`);
     await page.getByRole('link', { name: 'Continue to check and send' }).click();
     await page.getByRole('heading', { name: 'Edit Later' }).waitFor();
     // Each step saves the draft and opens the next, known by its own field.

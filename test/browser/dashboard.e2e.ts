@@ -1,28 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, screenshot } from '../support/browser.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 /** The dashboard in Chromium, served by the api at `/`, talking only to the public API. */
 describe('the dashboard', { timeout: 90_000 }, () => {
-  let t: TestApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-
-  afterAll(async () => {
-    await t?.close();
-  });
-
-  afterEach(async () => {
-    await browser?.close();
-  });
+  const t = browserSuite();
 
   it('signs in, refusing a wrong password beside the form, and signs out', async () => {
-    browser = await openBrowser();
+    const browser = await t.open();
     const { page } = browser;
     await page.goto(t.url + '/contacts');
     await page.getByLabel('Email').fill(t.adminEmail);
@@ -46,9 +32,8 @@ describe('the dashboard', { timeout: 90_000 }, () => {
   it('opens a screen by its address after signing in, and keeps API and recipient paths out of the dashboard', async () => {
     const created = await t.request('POST', '/api/v1/contacts', { body: { email: 'deep@example.com' } });
     expect(created.status).toBe(201);
-    browser = await openBrowser();
+    const browser = await t.signIn(`/contacts/${created.body.id}`);
     const { page } = browser;
-    await signIn(page, t, `/contacts/${created.body.id}`);
     await page.getByRole('heading', { name: 'deep@example.com' }).waitFor();
 
     const api = await fetch(`${t.url}/api/v1/no-such-thing`);
@@ -64,9 +49,8 @@ describe('the dashboard', { timeout: 90_000 }, () => {
 
   it('adds a contact with the errors the API names shown beside their field, then finds it by search and list', async () => {
     const list = await t.request('POST', '/api/v1/lists', { body: { name: 'Customers' } });
-    browser = await openBrowser();
+    const browser = await t.signIn();
     const { page } = browser;
-    await signIn(page, t);
     await page.getByRole('link', { name: 'Contacts' }).click();
     await page.getByRole('button', { name: 'Add contact' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add a contact' });
@@ -105,9 +89,8 @@ describe('the dashboard', { timeout: 90_000 }, () => {
       });
       expect(res.status).toBe(201);
     }
-    browser = await openBrowser();
+    const browser = await t.signIn();
     const { page } = browser;
-    await signIn(page, t);
     // The search is debounced: before its answer the unfiltered first page shows, and Next would page that.
     const searched = page.waitForResponse((r) => r.url().includes('/api/v1/contacts?') && r.url().includes('q=page'));
     await page.getByLabel('Search').fill('page');
@@ -133,9 +116,8 @@ describe('the dashboard', { timeout: 90_000 }, () => {
     expect(created.status).toBe(201);
     const list = await t.request('POST', '/api/v1/lists', { body: { name: HOSTILE } });
     await t.request('POST', `/api/v1/lists/${list.body.id}/contacts`, { body: { contactIds: [created.body.id] } });
-    browser = await openBrowser();
+    const browser = await t.signIn();
     const { page } = browser;
-    await signIn(page, t);
     await page.getByLabel('Search').fill('hostile');
     await page.getByText(HOSTILE).first().waitFor();
     await page.getByRole('link', { name: 'Lists' }).click();

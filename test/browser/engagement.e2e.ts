@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserSuite, screenshot } from '../support/browser.js';
 import { createAudience, createCampaign, createSender, createTemplate, waitForState } from '../support/campaigns.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
 
@@ -8,13 +7,12 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
 
 /** Engagement rules in the segment builder: a campaign chosen by name, within some days, counted live. */
 describe('engagement rules in the segment builder', { timeout: 120_000 }, () => {
-  let t: TestApp;
   let sink: SmtpSink;
-  let browser: Browser;
   let springId: string;
 
+  const t = browserSuite({ withWorker: true, env: { HERALD_SCHEDULER_TICK_MS: '300' } });
+
   beforeAll(async () => {
-    t = await startTestApp({ withWorker: true, env: { HERALD_SCHEDULER_TICK_MS: '300' } });
     sink = await startSmtpSink();
     const senderId = await createSender(t, sink.port);
     const templateId = await createTemplate(t);
@@ -37,17 +35,12 @@ describe('engagement rules in the segment builder', { timeout: 120_000 }, () => 
     await createCampaign(t, { name: HOSTILE, templateId, senderIds: [senderId], audience: { listIds: [got.listId] } });
   });
   afterAll(async () => {
-    await t?.close();
     await sink?.close();
-  });
-  afterEach(async () => {
-    await browser?.close();
   });
 
   it('picks a campaign by searching its name, adds "within N days", sees the count, and saves the rule', async () => {
-    browser = await openBrowser();
+    const browser = await t.signIn('/segments/new');
     const { page } = browser;
-    await signIn(page, t, '/segments/new');
     const count = page.getByTestId('segment-count');
     // The count follows the rules after a debounce and a request: on a busy machine, more than a second.
     const countIs = (text: string) => expect.poll(() => count.textContent(), { timeout: 10_000 }).toBe(text);

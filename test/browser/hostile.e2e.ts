@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { browserSuite, screenshot, signIn } from '../support/browser.js';
 import { upload, waitForImport } from '../fixtures/csv/index.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -10,12 +9,11 @@ const HOSTILE = '<img src=x onerror=alert(1)>';
  * settings screens show: each screen shows it as text and runs none of it.
  */
 describe('hostile values on the content screens', { timeout: 90_000 }, () => {
-  let t: TestApp;
-  let browser: Browser;
   const ids: Record<string, string> = {};
 
+  const t = browserSuite({ withWorker: true });
+
   beforeAll(async () => {
-    t = await startTestApp({ withWorker: true });
     const list = await t.request('POST', '/api/v1/lists', { body: { name: HOSTILE, description: HOSTILE } });
     ids.list = list.body.id;
     const contact = await t.request('POST', '/api/v1/contacts', {
@@ -55,15 +53,9 @@ describe('hostile values on the content screens', { timeout: 90_000 }, () => {
     await waitForImport(t, ids.import);
     for (const [name, id] of Object.entries(ids)) expect(id, name).toMatch(/^\d+$/);
   });
-  afterAll(async () => {
-    await t?.close();
-  });
-  afterEach(async () => {
-    await browser?.close();
-  });
 
   it('shows the markup as text on every screen and runs none of it', async () => {
-    browser = await openBrowser();
+    const browser = await t.open();
     const { page } = browser;
     const noMarkupRan = async (screen: string) => {
       expect(await page.locator('img[src="x"]').count(), screen).toBe(0);

@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { browserSuite, screenshot } from '../support/browser.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
@@ -14,25 +13,16 @@ function exportCsv(rows: number): Buffer {
 }
 
 describe('the import wizard', { timeout: 90_000 }, () => {
-  let t: TestApp;
-  let browser: Browser;
+  const t = browserSuite({ withWorker: true });
 
   beforeAll(async () => {
-    t = await startTestApp({ withWorker: true });
     await t.request('POST', '/api/v1/fields', { body: { name: 'plan', type: 'text' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  afterEach(async () => {
-    await browser?.close();
   });
 
   it('uploads a CSV with progress, shows its first rows and mapping, and follows the import to its summary', async () => {
     const list = await t.request('POST', '/api/v1/lists', { body: { name: HOSTILE } });
-    browser = await openBrowser();
+    const browser = await t.signIn('/contacts');
     const { page } = browser;
-    await signIn(page, t, '/contacts');
     await page.getByRole('link', { name: 'Import CSV' }).first().click();
     await page.getByRole('heading', { name: 'Import contacts' }).waitFor();
 
@@ -106,9 +96,8 @@ describe('the import wizard', { timeout: 90_000 }, () => {
   });
 
   it('asks for the email column when none is recognised, and imports once one is chosen', async () => {
-    browser = await openBrowser();
+    const browser = await t.signIn('/imports/new');
     const { page } = browser;
-    await signIn(page, t, '/imports/new');
     await page.locator('input[type="file"]').setInputFiles({
       name: 'odd.csv',
       mimeType: 'text/csv',
@@ -126,9 +115,8 @@ describe('the import wizard', { timeout: 90_000 }, () => {
   });
 
   it('shows why a file cannot be read beside the file field', async () => {
-    browser = await openBrowser();
+    const browser = await t.signIn('/imports/new');
     const { page } = browser;
-    await signIn(page, t, '/imports/new');
     await page.locator('input[type="file"]').setInputFiles({
       name: 'image.png',
       mimeType: 'image/png',

@@ -1,24 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, screenshot } from '../support/browser.js';
 import { createSender } from '../support/campaigns.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 /** A list's own screen: its contacts and its sign-up form settings, with the snippet to embed shown as text. */
 describe('a list and its sign-up form', { timeout: 90_000 }, () => {
-  let t: TestApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  afterEach(async () => {
-    await browser?.close();
-  });
+  const t = browserSuite();
 
   it('changes the form settings with the API errors beside their fields, and shows the snippet as text to copy', async () => {
     const list = await t.request('POST', '/api/v1/lists', { body: { name: HOSTILE, description: 'From the website' } });
@@ -27,9 +15,8 @@ describe('a list and its sign-up form', { timeout: 90_000 }, () => {
     await t.request('POST', '/api/v1/contacts', { body: { email: 'first@example.com', listIds: [listId] } });
     const senderId = await createSender(t, 2525, { name: 'Newsletter sender' });
 
-    browser = await openBrowser();
+    const browser = await t.signIn('/lists');
     const { page } = browser;
-    await signIn(page, t, '/lists');
     await page.getByRole('link', { name: HOSTILE, exact: true }).click();
     await page.getByRole('heading', { name: HOSTILE, level: 1 }).waitFor();
     await page.getByRole('link', { name: '1 contact' }).waitFor();

@@ -1,25 +1,13 @@
 import nodemailer from 'nodemailer';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SandboxInbox } from '../../libs/delivery/src/index.js';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
+import { browserSuite, screenshot } from '../support/browser.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 /** The sandbox inbox screen: captured mail, newest first, read without running any of it. */
 describe('the sandbox inbox screen', { timeout: 90_000 }, () => {
-  let t: TestApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  afterEach(async () => {
-    await browser?.close();
-  });
+  const t = browserSuite();
 
   const deliver = async (to: string, subject: string, html: string, text = `Text of ${subject}`) => {
     const port = t.app.get(SandboxInbox).port!;
@@ -32,9 +20,8 @@ describe('the sandbox inbox screen', { timeout: 90_000 }, () => {
   };
 
   it('says what to do when empty, lists newest first and shows a message with its text part and headers', async () => {
-    browser = await openBrowser();
+    const browser = await t.signIn('/sandbox');
     const { page } = browser;
-    await signIn(page, t, '/sandbox');
     await page.getByText('The sandbox inbox is empty').waitFor();
 
     await deliver('first@example.com', 'First message', '<p>Hello <b>first</b></p>');
@@ -75,9 +62,8 @@ describe('the sandbox inbox screen', { timeout: 90_000 }, () => {
        <a href="javascript:alert(4)">link</a><iframe src="javascript:alert(5)"></iframe>
        <img src="http://tracker.example.com/pixel.gif" alt="pixel"><meta http-equiv="refresh" content="0;url=javascript:alert(6)">`,
     );
-    browser = await openBrowser();
+    const browser = await t.signIn('/sandbox');
     const { page } = browser;
-    await signIn(page, t, '/sandbox');
     const messages = page.getByRole('list', { name: 'Messages' });
     await messages.getByText(HOSTILE).click();
     await page.getByRole('heading', { name: HOSTILE }).waitFor();
@@ -92,9 +78,8 @@ describe('the sandbox inbox screen', { timeout: 90_000 }, () => {
   });
 
   it('clears the inbox after asking', async () => {
-    browser = await openBrowser();
+    const browser = await t.signIn('/sandbox');
     const { page } = browser;
-    await signIn(page, t, '/sandbox');
     await page.getByRole('list', { name: 'Messages' }).waitFor();
     await page.getByRole('button', { name: 'Clear inbox' }).click();
     await page

@@ -1,16 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { browserSuite, screenshot } from '../support/browser.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 describe('the segment builder', { timeout: 90_000 }, () => {
-  let t: TestApp;
-  let browser: Browser;
   let listId: string;
 
+  const t = browserSuite();
+
   beforeAll(async () => {
-    t = await startTestApp();
     await t.request('POST', '/api/v1/fields', { body: { name: 'plan', type: 'text' } });
     await t.request('POST', '/api/v1/fields', { body: { name: 'score', type: 'number' } });
     const list = await t.request('POST', '/api/v1/lists', { body: { name: HOSTILE } });
@@ -29,17 +27,10 @@ describe('the segment builder', { timeout: 90_000 }, () => {
       expect(res.status).toBe(201);
     }
   });
-  afterAll(async () => {
-    await t?.close();
-  });
-  afterEach(async () => {
-    await browser?.close();
-  });
 
   it('builds nested rules and sees the count change, names the rule at fault, then saves, edits and deletes', async () => {
-    browser = await openBrowser();
+    const browser = await t.signIn('/contacts');
     const { page } = browser;
-    await signIn(page, t, '/contacts');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Segments' }).click();
     await page.getByText('No segments yet').waitFor();
     await page.getByRole('link', { name: 'Build a segment' }).click();
@@ -124,9 +115,8 @@ describe('the segment builder', { timeout: 90_000 }, () => {
   });
 
   it('offers the operators and inputs of each field type', async () => {
-    browser = await openBrowser();
+    const browser = await t.signIn('/segments/new');
     const { page } = browser;
-    await signIn(page, t, '/segments/new');
     await page.getByRole('button', { name: 'Add condition' }).click();
     const field = page.getByRole('combobox', { name: 'Condition 1: field' });
     const op = page.getByRole('combobox', { name: 'Condition 1: operator' });

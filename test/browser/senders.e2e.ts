@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserSuite, screenshot, signIn } from '../support/browser.js';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -8,22 +7,18 @@ const SECRET = 'sink-password-do-not-show';
 
 /** The senders screens: the form with write-only secrets, verify in plain words, and the DNS records to publish. */
 describe('the senders screens', { timeout: 90_000 }, () => {
-  let t: TestApp;
+  const t = browserSuite();
   let sink: SmtpSink;
-  let browser: Browser;
 
   beforeAll(async () => {
-    [t, sink] = await Promise.all([startTestApp(), startSmtpSink({ auth: { user: 'herald', pass: SECRET } })]);
+    sink = await startSmtpSink({ auth: { user: 'herald', pass: SECRET } });
   });
   afterAll(async () => {
-    await Promise.all([t?.close(), sink?.close()]);
-  });
-  afterEach(async () => {
-    await browser?.close();
+    await sink?.close();
   });
 
   it('adds a sender with errors beside their field, generates DKIM, verifies it and offers its DNS records to copy', async () => {
-    browser = await openBrowser();
+    const browser = await t.open();
     const { page, context } = browser;
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.url });
     await signIn(page, t, '/senders');
@@ -101,9 +96,8 @@ describe('the senders screens', { timeout: 90_000 }, () => {
       },
     });
     expect(created.status, created.text).toBe(201);
-    browser = await openBrowser();
+    const browser = await t.signIn(`/senders/${created.body.id}`);
     const { page } = browser;
-    await signIn(page, t, `/senders/${created.body.id}`);
     await page.getByRole('button', { name: 'Verify connection' }).click();
     await page.getByText('It failed at: connect').waitFor({ timeout: 20_000 });
     const result = await page.getByRole('status').textContent();

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, screenshot } from '../support/browser.js';
 import { until } from '../support/campaigns.js';
 
 const CHROME_UA =
@@ -14,18 +13,7 @@ const CHROME_UA =
  * the message in the sandbox inbox.
  */
 describe('sending a first campaign from the dashboard', { timeout: 180_000 }, () => {
-  let t: TestApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    t = await startTestApp({ withWorker: true, env: { HERALD_SCHEDULER_TICK_MS: '500' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  afterEach(async () => {
-    await browser?.close();
-  });
+  const t = browserSuite({ withWorker: true, env: { HERALD_SCHEDULER_TICK_MS: '500' } });
 
   it('creates, tests and sends a campaign to the sandbox inbox, then reads its report and the message', async () => {
     const list = await t.request('POST', '/api/v1/lists', { body: { name: 'Readers' } });
@@ -34,9 +22,8 @@ describe('sending a first campaign from the dashboard', { timeout: 180_000 }, ()
     });
     expect(contact.status, contact.text).toBe(201);
 
-    browser = await openBrowser();
+    const browser = await t.signIn('/campaigns');
     const { page } = browser;
-    await signIn(page, t, '/campaigns');
     await page.getByText('No campaigns yet').waitFor();
     await screenshot(page, 'flow-01-no-campaigns');
     await page.getByRole('link', { name: 'Create a campaign' }).click();

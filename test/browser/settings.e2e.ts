@@ -1,31 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
+import { describe, expect, it } from 'vitest';
+import { browserSuite, screenshot } from '../support/browser.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 describe('suppressions and settings', { timeout: 90_000 }, () => {
-  let t: TestApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  afterEach(async () => {
-    await browser?.close();
-  });
+  const t = browserSuite();
 
   it('lists, finds, adds and lifts suppressions, with the API errors beside the field', async () => {
     const existing = await t.request('POST', '/api/v1/suppressions', {
       body: { email: 'gone@example.com', reason: 'complained', source: HOSTILE },
     });
     expect(existing.status).toBe(201);
-    browser = await openBrowser();
+    const browser = await t.signIn('/contacts');
     const { page } = browser;
-    await signIn(page, t, '/contacts');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Suppressions' }).click();
     await page.getByRole('cell', { name: 'gone@example.com', exact: true }).waitFor();
     await page.getByRole('cell', { name: HOSTILE, exact: true }).waitFor();
@@ -58,9 +45,8 @@ describe('suppressions and settings', { timeout: 90_000 }, () => {
   });
 
   it('creates an API key shown once, lists it without the key, and revokes it', async () => {
-    browser = await openBrowser();
+    const browser = await t.signIn('/settings');
     const { page } = browser;
-    await signIn(page, t, '/settings');
     await page.getByRole('heading', { name: 'API keys' }).waitFor();
     await page.getByLabel('Key name').fill(HOSTILE);
     await page.getByRole('button', { name: 'Create key' }).click();
@@ -91,9 +77,8 @@ describe('suppressions and settings', { timeout: 90_000 }, () => {
   });
 
   it('lets an admin invite and deactivate users, and shows a member only their keys', async () => {
-    browser = await openBrowser();
+    const browser = await t.signIn('/settings');
     const { page } = browser;
-    await signIn(page, t, '/settings');
     await page.getByRole('button', { name: 'Invite a user' }).click();
     const dialog = page.getByRole('dialog', { name: 'Invite a user' });
     await dialog.getByLabel('Email').fill('ann@example.com');
@@ -118,13 +103,13 @@ describe('suppressions and settings', { timeout: 90_000 }, () => {
       body: { email: 'mia@example.com', role: 'member', password: 'a long enough password 1' },
     });
     expect(member.status).toBe(201);
-    browser = await openBrowser();
-    await browser.page.goto(`${t.url}/settings`);
-    await browser.page.getByLabel('Email').fill('mia@example.com');
-    await browser.page.getByLabel(/^Password/).fill('a long enough password 1');
-    await browser.page.getByRole('button', { name: 'Sign in' }).click();
-    await browser.page.getByRole('heading', { name: 'API keys' }).waitFor();
-    expect(await browser.page.getByRole('heading', { name: 'Users' }).count()).toBe(0);
-    expect(browser.problems).toEqual([]);
+    const asMember = await t.open();
+    await asMember.page.goto(`${t.url}/settings`);
+    await asMember.page.getByLabel('Email').fill('mia@example.com');
+    await asMember.page.getByLabel(/^Password/).fill('a long enough password 1');
+    await asMember.page.getByRole('button', { name: 'Sign in' }).click();
+    await asMember.page.getByRole('heading', { name: 'API keys' }).waitFor();
+    expect(await asMember.page.getByRole('heading', { name: 'Users' }).count()).toBe(0);
+    expect(asMember.problems).toEqual([]);
   });
 });

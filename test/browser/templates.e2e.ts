@@ -1,6 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Browser, browserSuite, screenshot } from '../support/browser.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
@@ -16,21 +15,13 @@ const mjml = (text: string, footer = '{{sender.address}} <a href="{{unsubscribe_
 </mjml>`;
 
 describe('the template editor', { timeout: 90_000 }, () => {
-  let t: TestApp;
-  let browser: Browser;
+  const t = browserSuite();
 
   beforeAll(async () => {
-    t = await startTestApp();
     const contact = await t.request('POST', '/api/v1/contacts', {
       body: { email: 'hostile@example.com', firstName: HOSTILE },
     });
     expect(contact.status).toBe(201);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  afterEach(async () => {
-    await browser?.close();
   });
 
   /** Replaces the whole source in CodeMirror, as one paste, and waits until the editor holds exactly that. */
@@ -53,9 +44,8 @@ describe('the template editor', { timeout: 90_000 }, () => {
       },
     });
     expect(created.status).toBe(201);
-    browser = await openBrowser();
+    const browser = await t.signIn('/contacts');
     const { page } = browser;
-    await signIn(page, t, '/contacts');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' }).click();
     await page.getByRole('link', { name: HOSTILE }).click();
     await page.getByRole('heading', { name: HOSTILE }).waitFor();
@@ -103,10 +93,7 @@ describe('the template editor', { timeout: 90_000 }, () => {
     await page.getByRole('combobox', { name: 'Preview as' }).fill('hostile');
     await page.getByRole('option', { name: /hostile@example\.com/ }).click();
     await expect.poll(() => page.getByTestId('preview-subject').textContent()).toBe(`Fresh news for ${HOSTILE}`);
-    await page
-      .getByRole('button', { name: 'Mobile' })
-      .click()
-      .catch(() => page.getByText('Mobile').click());
+    await page.getByLabel('Preview width').getByText('Mobile', { exact: true }).click();
     await expect
       .poll(async () => (await page.locator('iframe[title="Message preview"]').boundingBox())?.width ?? 0)
       .toBeLessThanOrEqual(375);
@@ -117,9 +104,8 @@ describe('the template editor', { timeout: 90_000 }, () => {
   });
 
   it('starts a template from a starter design', async () => {
-    browser = await openBrowser();
+    const browser = await t.signIn('/templates');
     const { page } = browser;
-    await signIn(page, t, '/templates');
     await page.getByRole('button', { name: 'New template' }).click();
     const dialog = page.getByRole('dialog', { name: 'New template' });
     await dialog.getByLabel('Name').fill('Spring welcome');
@@ -149,9 +135,8 @@ describe('the template editor', { timeout: 90_000 }, () => {
       },
     });
     expect(created.status).toBe(201);
-    browser = await openBrowser();
+    const browser = await t.signIn(`/templates/${created.body.id}`);
     const { page } = browser;
-    await signIn(page, t, `/templates/${created.body.id}`);
     await page.getByRole('heading', { name: '<script>alert(4)</script>' }).waitFor();
     const frame = page.frameLocator('iframe[title="Message preview"]');
     await frame.getByText('Plain HTML').waitFor();

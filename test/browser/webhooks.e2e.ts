@@ -1,16 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { type Browser, openBrowser, screenshot, signIn } from '../support/browser.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserSuite, screenshot } from '../support/browser.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
 
 /** The webhooks part of Settings: endpoints added, tested, switched off and deleted through the dashboard. */
 describe('the webhooks screen', { timeout: 90_000 }, () => {
-  let t: TestApp;
-  let browser: Browser;
   const received: { headers: IncomingHttpHeaders; body: string }[] = [];
   const receiver = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -24,22 +21,16 @@ describe('the webhooks screen', { timeout: 90_000 }, () => {
 
   beforeAll(async () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    const { port } = receiver.address() as AddressInfo;
-    hookUrl = `http://127.0.0.1:${port}/hook`;
-    t = await startTestApp({ env: { HERALD_WEBHOOK_ALLOW_HOSTS: `127.0.0.1:${port}` } });
+    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
   });
+  const t = browserSuite({ env: () => ({ HERALD_WEBHOOK_ALLOW_HOSTS: new URL(hookUrl).host }) });
   afterAll(async () => {
-    await t?.close();
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
-  });
-  afterEach(async () => {
-    await browser?.close();
   });
 
   it('adds an endpoint with its secret shown once, sends it a signed test event, switches it off and deletes it', async () => {
-    browser = await openBrowser();
+    const browser = await t.signIn('/settings');
     const { page } = browser;
-    await signIn(page, t, '/settings');
     await page.getByText('No webhook endpoints').waitFor();
     await page.getByRole('button', { name: 'Add endpoint' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add a webhook endpoint' });
@@ -130,7 +121,7 @@ describe('the webhooks screen', { timeout: 90_000 }, () => {
       body: { email: 'mo@example.com', role: 'member', password: 'a long enough password 1' },
     });
     expect(member.status).toBe(201);
-    browser = await openBrowser();
+    const browser = await t.open();
     const { page } = browser;
     await page.goto(`${t.url}/settings`);
     await page.getByLabel('Email').fill('mo@example.com');

@@ -15,7 +15,7 @@ import { deleteKeys } from '../support/redis-keys.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
 import { isAlive, startWorkerProcess } from '../support/worker-process.js';
 
-const AUDIENCE = 150;
+const AUDIENCE = 100;
 /**
  * At most this many messages are between their SMTP transaction and its
  * recorded outcome: 2 delivery slots, each with twice the pool size (2) in flight.

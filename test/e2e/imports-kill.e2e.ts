@@ -5,14 +5,14 @@ import { numberedCsv, upload, waitForImport } from '../fixtures/csv/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { isAlive, startWorkerProcess } from '../support/worker-process.js';
 
-const ROWS = 40_000;
+const ROWS = 20_000;
 
 describe('an import survives its worker being killed', () => {
   let t: TestApp;
   const workers: ChildProcess[] = [];
 
   const startWorker = async () => {
-    const child = await startWorkerProcess(t, { HERALD_IMPORT_BATCH_ROWS: '500' });
+    const child = await startWorkerProcess(t, { HERALD_IMPORT_BATCH_ROWS: '250' });
     workers.push(child);
     return child;
   };

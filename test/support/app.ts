@@ -39,6 +39,11 @@ export interface RequestOptions {
   auth?: false | string;
 }
 
+/** The pino logger is built once per process, by its first app: in a shared process a file cannot choose its own. */
+const SHARED_LOGGER =
+  'This test file shares its process with others, whose first app set up logging for all: ' +
+  'to read log lines or set LOG_LEVEL, list the file in OWN_PROCESS in vitest.config.ts.';
+
 /**
  * Boots the whole API (and, with `withWorker`, the job processors) on a
  * database and Redis key prefix of this test file's own.
@@ -53,8 +58,15 @@ export async function startTestApp(
     logDestination?: DestinationStream;
   } = {},
 ): Promise<TestApp> {
+  if (process.env.HERALD_TEST_SHARED_PROCESS === 'true' && options.logDestination !== undefined) {
+    throw new Error(SHARED_LOGGER);
+  }
   const database = await createTestDatabase();
   const env = typeof options.env === 'function' ? options.env(database) : options.env;
+  if (process.env.HERALD_TEST_SHARED_PROCESS === 'true' && env?.LOG_LEVEL !== undefined) {
+    await database.drop();
+    throw new Error(SHARED_LOGGER);
+  }
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: database.url,

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import type { TestApp } from './app.js';
+import { type Browser as Chromium, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { startTestApp, type TestApp } from './app.js';
 
 /** Debian's Chromium binary itself: its /usr/bin wrapper script prints a harmless warning on every start. */
 const CHROMIUM = process.env.HERALD_CHROMIUM ?? '/usr/lib/chromium/chromium';
@@ -18,16 +18,89 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** A fresh Chromium profile with one page, recording anything that ran or failed in it. */
-export async function openBrowser(): Promise<Browser> {
+/** The test app of a browser test file, with the browser to open pages on it. */
+export interface BrowserSuite extends TestApp {
+  /** A fresh browser context (no cookies, no storage) with one page; closed after the test. */
+  open(): Promise<Browser>;
+  /** A fresh page as open() gives, signed in as the admin at `path` (the dashboard's start by default). */
+  signIn(path?: string): Promise<Browser>;
+}
+
+/**
+ * Sets up a browser test file: before its tests, the test app (with
+ * `options`, as startTestApp takes them) and one Chromium; each test opens
+ * contexts of its own, closed after it; after the tests, both go.
+ * Call it at the top of the file's `describe`; its result is the test app.
+ */
+export function browserSuite(options: Parameters<typeof startTestApp>[0] = {}): BrowserSuite {
+  let t: TestApp | undefined;
+  let chromium: Chromium | undefined;
+  const opened: Browser[] = [];
+
+  beforeAll(async () => {
+    [t, chromium] = await Promise.all([startTestApp(options), launchChromium()]);
+  });
+  afterEach(async () => {
+    for (const browser of opened.splice(0)) await browser.close();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await t?.close();
+  });
+
+  const started = (): TestApp => {
+    if (t === undefined) throw new Error('the test app starts in beforeAll: use it from hooks and tests');
+    return t;
+  };
+  const open = async (): Promise<Browser> => {
+    if (chromium === undefined) throw new Error('Chromium starts in beforeAll: open pages from hooks and tests');
+    const browser = await openContext(chromium);
+    opened.push(browser);
+    return browser;
+  };
+  return {
+    get app() {
+      return started().app;
+    },
+    get url() {
+      return started().url;
+    },
+    get config() {
+      return started().config;
+    },
+    get db() {
+      return started().db;
+    },
+    get database() {
+      return started().database;
+    },
+    get adminEmail() {
+      return started().adminEmail;
+    },
+    get adminPassword() {
+      return started().adminPassword;
+    },
+    get apiKey() {
+      return started().apiKey;
+    },
+    request: (method, path, requestOptions) => started().request(method, path, requestOptions),
+    close: () => started().close(),
+    open,
+    async signIn(path = '/') {
+      const browser = await open();
+      await signIn(browser.page, started(), path);
+      return browser;
+    },
+  };
+}
+
+async function launchChromium(): Promise<Chromium> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium is not installed at ${CHROMIUM}: apt-get install -y chromium (.ci/run does it)`);
   }
-  const profile = await mkdtemp(join(tmpdir(), 'herald-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
+  return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    viewport: { width: 1280, height: 800 },
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -38,9 +111,14 @@ export async function openBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** A new context of `chromium`, as fresh as a new profile, with one page recording anything that ran or failed in it. */
+async function openContext(chromium: Chromium): Promise<Browser> {
+  const context = await chromium.newContext({ viewport: { width: 1280, height: 800 } });
   // A step that cannot happen fails in seconds with what it waited for, not at the test's timeout.
   context.setDefaultTimeout(10_000);
-  const page = context.pages()[0] ?? (await context.newPage());
+  const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
@@ -56,15 +134,7 @@ export async function openBrowser(): Promise<Browser> {
     problems.push(`dialog: ${dialog.type()} ${dialog.message()}`);
     void dialog.dismiss();
   });
-  return {
-    page,
-    context,
-    problems,
-    async close() {
-      await context.close();
-      await rm(profile, { recursive: true, force: true });
-    },
-  };
+  return { page, context, problems, close: () => context.close() };
 }
 
 /** Opens `path` (the dashboard's start by default) and signs in there as the test app's admin. */
