@@ -32,8 +32,12 @@ import { trackedMessage, tracksAnything } from './tracked-mime.js';
 
 /** Recipient rows a worker process has going at once: claimed, waiting for their sender's slot, or in SMTP. */
 const IN_FLIGHT = 16;
-/** How long a woken drain waits before it claims, so that rows stored together go in one claim. */
-const COALESCE_MS = 20;
+/**
+ * How long a woken drain waits before it claims, so that rows stored
+ * meanwhile go in one claim: a busy relay's mail leaves in batches, at most
+ * this much later than it would one by one.
+ */
+const COALESCE_MS = 50;
 /** How long a sender read for sending is reused (see `RelayDeliverer.sender`). */
 const SENDER_REUSE_MS = 1_000;
 
