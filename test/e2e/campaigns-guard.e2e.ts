@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InboundServer } from '../../libs/inbound/src/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -13,6 +12,7 @@ import {
   waitForState,
 } from '../support/campaigns.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
+import { deliverInbound } from '../support/inbound.js';
 
 /**
  * A campaign that hurts its senders' reputation stops itself: too many hard
@@ -92,18 +92,8 @@ describe('the bounce and complaint guard', () => {
       .replaceAll('TOKEN', token)
       .replaceAll('RECIPIENT', message.to[0])
       .replace(/\r?\n/g, '\r\n');
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: t.app.get(InboundServer).port!,
-      secure: false,
-      ignoreTLS: true,
-    });
-    try {
-      const info = await transport.sendMail({ envelope: { from: '', to: [message.from] }, raw: dsn });
-      expect(info.response).toMatch(/^250 /);
-    } finally {
-      transport.close();
-    }
+    const info = await deliverInbound(t.app.get(InboundServer).port!, message.from, dsn);
+    expect(info.response).toMatch(/^250 /);
   }
 
   it('pauses a campaign whose hard bounces reported by mail after sending pass 5 %, and judges a resume afresh', async () => {

@@ -19,6 +19,7 @@ import {
   until,
   waitForState,
 } from '../support/campaigns.js';
+import { deliverInbound } from '../support/inbound.js';
 import { rawSmtp } from '../support/raw-smtp.js';
 import { type SinkMessage, type SmtpSink, startSmtpSink } from '../support/smtp-sink.js';
 
@@ -57,29 +58,9 @@ describe('inbound bounces, complaints and unsubscribes', () => {
     await sink?.close();
   });
 
-  /**
-   * Hands `raw` to the inbound listener as an MTA would: null sender unless
-   * told, one recipient; in the clear, or through STARTTLS (required) with
-   * `starttls`'s options.
-   */
-  async function deliver(
-    to: string,
-    raw: Buffer | string,
-    from = '',
-    port = inboundPort,
-    starttls?: ConnectionOptions,
-  ) {
-    const transport = nodemailer.createTransport(
-      starttls === undefined
-        ? { host: '127.0.0.1', port, secure: false, ignoreTLS: true }
-        : { host: '127.0.0.1', port, secure: false, requireTLS: true, tls: starttls },
-    );
-    try {
-      return await transport.sendMail({ envelope: { from, to: [to] }, raw });
-    } finally {
-      transport.close();
-    }
-  }
+  /** Hands `raw` to the inbound listener (see `deliverInbound`). */
+  const deliver = (to: string, raw: Buffer | string, from = '', port = inboundPort, starttls?: ConnectionOptions) =>
+    deliverInbound(port, to, raw, { from, starttls });
 
   /** A fixture with the original message's token and recipient filled in. */
   async function fixture(name: string, token: string, recipient: string, messageId = `m1.${token}`): Promise<Buffer> {
