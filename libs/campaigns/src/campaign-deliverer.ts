@@ -551,7 +551,13 @@ export class CampaignDeliverer {
   /** The bounce or complaint guard stops the campaign; messages in flight finish, the rest wait for a resume. */
   private async pauseFor(run: Run, reason: string): Promise<false> {
     run.state = 'paused';
-    const paused = await this.db.maybeOne(campaignsSql.transition, [run.campaignId, ['sending'], reason, 'paused']);
+    const paused = await this.db.maybeOne(campaignsSql.transition, [
+      run.campaignId,
+      ['sending'],
+      reason,
+      'paused',
+      null,
+    ]);
     if (paused !== undefined) this.logger.warn({ campaignId: run.campaignId, reason }, 'campaign.paused_by_guard');
     return false;
   }
@@ -644,7 +650,7 @@ export class CampaignDeliverer {
   private async noSenders(campaignId: string, senders: SendingSender[]): Promise<DeliverEnd> {
     const reasons = senders.map((s) => `${s.name}: ${s.disabledReason ?? 'unavailable'}`).join('; ');
     const reason = `No sender left to send with (${reasons || 'none configured'}); fix or replace them and resume`;
-    const paused = await this.db.maybeOne(campaignsSql.transition, [campaignId, ['sending'], reason, 'paused']);
+    const paused = await this.db.maybeOne(campaignsSql.transition, [campaignId, ['sending'], reason, 'paused', null]);
     if (paused !== undefined) this.logger.warn({ campaignId, reason }, 'campaign.paused_no_senders');
     return 'no_senders';
   }

@@ -19,7 +19,7 @@ import { CampaignReports } from '@herald/tracking';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CampaignChecklist } from './campaign-checklist.js';
 import { CampaignDeliverer, type CampaignContent, CANCELLED } from './campaign-deliverer.js';
-import { CampaignGuard } from './campaign-guard.js';
+import { CampaignGuard, type GuardCounters } from './campaign-guard.js';
 import { CampaignQueue } from './campaign-queue.js';
 import {
   type CampaignAction,
@@ -262,12 +262,8 @@ export class CampaignsService {
 
   /** Sends again; the guards judge what comes after, not the figures that paused it. */
   async resume(rawId: string): Promise<CampaignView> {
-    const id = parseId(rawId);
-    const since = await this.guard.counters(id);
-    const changed = await this.db.maybeOne(campaignsSql.resume, [id, statesAllowing('resume'), JSON.stringify(since)]);
-    const row = await this.find(this.db, id);
-    if (changed === undefined) throw illegalTransition('resume', row.state);
-    const view = toView(row);
+    const since = await this.guard.counters(parseId(rawId));
+    const view = await this.transition(rawId, 'resume', 'sending', null, since);
     this.logger.log({ campaignId: view.id }, 'campaign.resumed');
     await this.enqueue(view);
     return view;
@@ -504,9 +500,16 @@ export class CampaignsService {
     action: CampaignAction,
     to: CampaignState,
     reason: string | null,
+    guardSince: GuardCounters | null = null,
   ): Promise<CampaignView> {
     const id = parseId(rawId);
-    const changed = await this.db.maybeOne(campaignsSql.transition, [id, statesAllowing(action), reason, to]);
+    const changed = await this.db.maybeOne(campaignsSql.transition, [
+      id,
+      statesAllowing(action),
+      reason,
+      to,
+      guardSince === null ? null : JSON.stringify(guardSince),
+    ]);
     const row = await this.find(this.db, id);
     if (changed === undefined) throw illegalTransition(action, row.state);
     return toView(row);

@@ -28,20 +28,16 @@ export const campaignsSql = {
     WHERE state = 'scheduled' AND send_at <= now()
     RETURNING id, state`,
 
-  /** A state change from one of the states $2 (text[]); $3 is the reason shown (or null). */
+  /**
+   * A state change from one of the states $2 (text[]); $3 is the reason
+   * shown (or null). A resume also keeps its report's figures at that moment
+   * ($5, `GuardCounters`; null leaves them), so that its guards judge what
+   * comes after.
+   */
   transition: `
     UPDATE campaigns SET state = $4, state_reason = $3, updated_at = now(),
-      waiting_for_quota_until = CASE WHEN $4 = 'sending' THEN waiting_for_quota_until ELSE NULL END
-    WHERE id = $1 AND state = ANY($2::text[])
-    RETURNING id`,
-
-  /**
-   * Resumes a campaign from one of the states $2 (text[]), keeping its
-   * report's figures at that moment ($3, `GuardCounters`): its guards judge
-   * what comes after.
-   */
-  resume: `
-    UPDATE campaigns SET state = 'sending', state_reason = NULL, guard_since = $3::jsonb, updated_at = now()
+      waiting_for_quota_until = CASE WHEN $4 = 'sending' THEN waiting_for_quota_until ELSE NULL END,
+      guard_since = COALESCE($5::jsonb, guard_since)
     WHERE id = $1 AND state = ANY($2::text[])
     RETURNING id`,
 

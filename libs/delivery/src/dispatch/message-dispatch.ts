@@ -7,7 +7,7 @@ import { type SendOutcome, SenderPool } from '../pool/sender-pool.js';
 import type { DkimKey, SendingSender } from '../senders/sender.js';
 import { SendersService } from '../senders/senders.service.js';
 import { nextLocalMidnight } from '../throttle/local-day.js';
-import { Throttle } from '../throttle/throttle.js';
+import { type Reservation, Throttle } from '../throttle/throttle.js';
 
 /** What kind of mail a dispatch sends, fixed per caller: it names the mail in Feedback-ID and Message-ID. */
 export interface DispatchKind {
@@ -162,28 +162,32 @@ export class MessageDispatch {
       const waiting = this.waitingForSlots.get(sender.id);
       if (waiting !== undefined) return void waiting.push({ resolve, reject });
       this.waitingForSlots.set(sender.id, [{ resolve, reject }]);
-      setImmediate(() => {
-        const waiters = this.waitingForSlots.get(sender.id) ?? [];
-        this.waitingForSlots.delete(sender.id);
-        this.throttle.reserve(sender, waiters.length).then(
-          (reservation) =>
-            waiters.forEach((waiter, i) =>
-              waiter.resolve(
-                reservation.kind === 'granted' && i < reservation.count
-                  ? { kind: 'granted', at: reservation.startAt + i * reservation.spacingMs }
-                  : {
-                      kind: 'quota_exhausted',
-                      resumesAt:
-                        reservation.kind === 'quota_exhausted'
-                          ? reservation.resumesAt
-                          : nextLocalMidnight(this.clock.now(), sender.timeZone),
-                    },
-              ),
-            ),
-          (error: unknown) => waiters.forEach((waiter) => waiter.reject(error)),
-        );
-      });
+      setImmediate(() => void this.grantSlots(sender));
     });
+  }
+
+  /** One reservation for every message of `sender` that waits for a slot; those past the day's quota are told so. */
+  private async grantSlots(sender: SendingSender): Promise<void> {
+    const waiters = this.waitingForSlots.get(sender.id) ?? [];
+    this.waitingForSlots.delete(sender.id);
+    let reservation: Reservation;
+    try {
+      reservation = await this.throttle.reserve(sender, waiters.length);
+    } catch (error) {
+      for (const waiter of waiters) waiter.reject(error);
+      return;
+    }
+    const resumesAt =
+      reservation.kind === 'quota_exhausted'
+        ? reservation.resumesAt
+        : nextLocalMidnight(this.clock.now(), sender.timeZone);
+    waiters.forEach((waiter, i) =>
+      waiter.resolve(
+        reservation.kind === 'granted' && i < reservation.count
+          ? { kind: 'granted', at: reservation.startAt + i * reservation.spacingMs }
+          : { kind: 'quota_exhausted', resumesAt },
+      ),
+    );
   }
 
   /** A signer per key: the key is parsed once, not per message. */
