@@ -345,9 +345,11 @@ describe('outgoing webhooks', () => {
           [hook.id, status, claimedAgo ?? '0 s', claimedAgo === null ? 0 : 1],
         )
       ).rows[0].id;
+    // Redis is emptied first: done after the inserts, the deletion (a SCAN, then deletes) could race the
+    // tick adding these rows' jobs and leave a job's data with no list pointing to it.
+    await deleteKeys(`${t.config.HERALD_QUEUE_PREFIX}:webhooks:*`);
     const lost = await insert('pending', null);
     const held = await insert('sending', '2 minutes');
-    await deleteKeys(`${t.config.HERALD_QUEUE_PREFIX}:webhooks:*`);
     const log = await until(
       () => deliveries(hook.id),
       (d) => d.length === 2 && d.every((x) => x.status === 'delivered'),
