@@ -1,9 +1,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeysService, AuthService } from '../../libs/auth/src/index.js';
-import { Db, type OutgoingEvent, OutgoingEvents } from '../../libs/common/src/index.js';
+import { Db, type OutgoingEvent, OutgoingEvents, REDIS } from '../../libs/common/src/index.js';
+import { deliverJobId, WEBHOOK_QUEUE, WebhookQueue } from '../../libs/webhooks/src/webhook-queue.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import {
   createAudience,
@@ -361,6 +365,37 @@ describe('outgoing webhooks', () => {
     const ids = ok.requests.map((r) => r.headers['herald-delivery']);
     expect(ids.filter((id) => id === lost)).toHaveLength(1);
     expect(ids.filter((id) => id === held)).toHaveLength(1);
+    expect((await t.request('DELETE', `/api/v1/webhooks/${hook.id}`)).status).toBe(204);
+  });
+
+  it('delivers a batch whose job Redis kept without the entry that pointed to it', async () => {
+    const hook = await createWebhook(ok.url, ['opened']);
+    // Due in an hour, so that no tick adds its job before the test makes it an orphan.
+    const id = (
+      await t.db.query<{ id: string }>(
+        `WITH d AS (
+           INSERT INTO webhook_deliveries (endpoint_id, event_count, next_attempt_at)
+           VALUES ($1, 1, now() + interval '1 hour') RETURNING id)
+         INSERT INTO webhook_events (endpoint_id, type, data, occurred_at, delivery_id)
+         SELECT $1, 'opened', '{"messageId": "1"}', now(), id FROM d RETURNING delivery_id AS id`,
+        [hook.id],
+      )
+    ).rows[0].id;
+    await t.app.get(WebhookQueue, { strict: false }).deliver(id, 3600_000);
+    // What key eviction under maxmemory can leave: the job's hash, and no delayed entry pointing to it.
+    const queue = t.app.get<Queue>(getQueueToken(WEBHOOK_QUEUE), { strict: false });
+    const redis = t.app.get<Redis>(REDIS, { strict: false });
+    expect(await redis.zrem(queue.toKey('delayed'), deliverJobId(id))).toBe(1);
+    expect(await queue.getJobState(deliverJobId(id))).toBe('unknown');
+
+    // Due now: the tick's re-add must replace the orphan rather than be ignored because of it.
+    await t.db.query('UPDATE webhook_deliveries SET next_attempt_at = now() WHERE id = $1', [id]);
+    const log = await until(
+      () => deliveries(hook.id),
+      (d) => d.length === 1 && d[0].status === 'delivered',
+    );
+    expect(log.map((d) => [d.id, d.attempts])).toEqual([[id, 1]]);
+    expect(ok.requests.filter((r) => r.headers['herald-delivery'] === id)).toHaveLength(1);
     expect((await t.request('DELETE', `/api/v1/webhooks/${hook.id}`)).status).toBe(204);
   });
 

@@ -1,10 +1,11 @@
 import {
-  ENQUEUE_TIMEOUT_MS,
+  enqueueAllOnce,
+  enqueueOnce,
   HERALD_CONFIG,
   type HeraldConfig,
   type JobPayloads,
+  type JobSpec,
   QUEUES,
-  withDeadline,
 } from '@herald/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable } from '@nestjs/common';
@@ -16,15 +17,14 @@ export const DELIVER_JOB = 'campaign.deliver' satisfies keyof JobPayloads;
 
 /**
  * Job ids are deterministic, so adding a job that is waiting or running is a
- * no-op and the reconciler can add every slot on every tick. BullMQ refuses
- * ids with a colon (other than its own three-part form), hence dashes.
- * Finished jobs are removed at once, so the id is free for the next add.
+ * no-op (enqueueOnce) and the reconciler can add every slot on every tick.
+ * BullMQ refuses ids with a colon (other than its own three-part form),
+ * hence dashes. Finished jobs are removed at once, so the id is free for the
+ * next add.
  */
 export const startJobId = (campaignId: string) => `campaign-${campaignId}-start`;
 export const deliverJobId = (campaignId: string, slot: number, recovery = false) =>
   `campaign-${campaignId}-${recovery ? 'recovery' : 'slot'}-${slot}`;
-
-const JOB_OPTIONS = { removeOnComplete: true, removeOnFail: true, attempts: 1 } as const;
 
 /** Adds campaign jobs; the payloads are ids only (invariant 5). */
 @Injectable()
@@ -35,12 +35,7 @@ export class CampaignQueue {
   ) {}
 
   async start(campaignId: string): Promise<void> {
-    const payload: JobPayloads['campaign.start'] = { campaignId };
-    await withDeadline(
-      this.queue.add(START_JOB, payload, { ...JOB_OPTIONS, jobId: startJobId(campaignId) }),
-      ENQUEUE_TIMEOUT_MS,
-      'redis',
-    );
+    await enqueueOnce(this.queue, START_JOB, { campaignId }, startJobId(campaignId));
   }
 
   /**
@@ -51,10 +46,11 @@ export class CampaignQueue {
    * other's rows), a campaign standing still is not.
    */
   async deliver(campaignId: string, recovery = false): Promise<void> {
-    const jobs = Array.from({ length: this.config.HERALD_DELIVER_SLOTS }, (_, slot) => {
-      const data: JobPayloads['campaign.deliver'] = { campaignId, slot };
-      return { name: DELIVER_JOB, data, opts: { ...JOB_OPTIONS, jobId: deliverJobId(campaignId, slot, recovery) } };
-    });
-    await withDeadline(this.queue.addBulk(jobs), ENQUEUE_TIMEOUT_MS, 'redis');
+    const jobs = Array.from({ length: this.config.HERALD_DELIVER_SLOTS }, (_, slot): JobSpec => ({
+      name: DELIVER_JOB,
+      data: { campaignId, slot },
+      jobId: deliverJobId(campaignId, slot, recovery),
+    }));
+    await enqueueAllOnce(this.queue, jobs);
   }
 }
