@@ -15,6 +15,7 @@ import { Inbound1764301500000 } from './1764301500000-Inbound.js';
 import { EngagementIndexes1764301600000 } from './1764301600000-EngagementIndexes.js';
 import { MessageTracking1764301800000 } from './1764301800000-MessageTracking.js';
 import { CampaignGuardSince1764301900000 } from './1764301900000-CampaignGuardSince.js';
+import { CampaignOnlyMessageIndexes1764302000000 } from './1764302000000-CampaignOnlyMessageIndexes.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
@@ -38,4 +39,5 @@ export const migrations = [
   EngagementIndexes1764301600000,
   MessageTracking1764301800000,
   CampaignGuardSince1764301900000,
+  CampaignOnlyMessageIndexes1764302000000,
 ];

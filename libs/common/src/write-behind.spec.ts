@@ -28,4 +28,22 @@ describe('WriteBehind', () => {
     fail = false;
     expect(await writer.write(2)).toBe(2);
   });
+
+  it('waits lingerMs before a write, so that calls made meanwhile share it', async () => {
+    const writes: number[][] = [];
+    const writer = new WriteBehind<number, number>(
+      async (items) => {
+        writes.push(items);
+        return items;
+      },
+      100,
+      30,
+    );
+    const first = writer.write(1);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(writes).toEqual([]);
+    const second = writer.write(2);
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(writes).toEqual([[1, 2]]);
+  });
 });

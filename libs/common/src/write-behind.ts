@@ -1,9 +1,10 @@
 /**
  * Calls that each write one item, made into writes of many: a call made
- * while no write is on its way starts one at once; calls made while one is
- * on its way go together in the next, up to `max` an item. A busy caller
- * then writes dozens per round trip and an idle one each at once, with no
- * timer to wait for. `writeMany` answers for each item, in their order.
+ * while no write is on its way starts one (at once, or after `lingerMs`
+ * for a writer whose callers need not hear soon); calls made meanwhile go
+ * together in the next, up to `max` an item. A busy caller then writes
+ * dozens per round trip and an idle one each on its own. `writeMany`
+ * answers for each item, in their order.
  */
 export class WriteBehind<T, R> {
   private queued: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
@@ -12,6 +13,7 @@ export class WriteBehind<T, R> {
   constructor(
     private readonly writeMany: (items: T[]) => Promise<R[]>,
     private readonly max = 100,
+    private readonly lingerMs = 0,
   ) {}
 
   write(item: T): Promise<R> {
@@ -23,6 +25,7 @@ export class WriteBehind<T, R> {
 
   private async drain(): Promise<void> {
     this.writing = true;
+    if (this.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
     while (this.queued.length > 0) {
       const batch = this.queued.splice(0, this.max);
       try {

@@ -118,7 +118,7 @@ export class RelayStore {
       each((i) => i.message.from),
       each((i) => i.message.subject),
       each((i) => i.message.messageId),
-      each((i) => i.message.raw),
+      Buffer.concat(each((i) => i.message.raw)),
       each((i) => i.message.raw.length),
       each((i) => i.tracking.opens),
       each((i) => (i.tracking.links === null ? null : JSON.stringify(i.tracking.links))),

@@ -38,6 +38,8 @@ const IN_FLIGHT = 16;
  * this much later than it would one by one.
  */
 const COALESCE_MS = 50;
+/** How long a `sent` outcome waits for others to be written with (see `RelayDeliverer.sent`). */
+const SENT_LINGER_MS = 20;
 /** How long a sender read for sending is reused (see `RelayDeliverer.sender`). */
 const SENDER_REUSE_MS = 1_000;
 
@@ -65,11 +67,19 @@ export class RelayDeliverer {
   private readonly logger = new Logger('Relay');
   private messageTokens: MessageTokens | undefined;
   private readonly sendersSeen = new Map<string, { at: number; sender: SendingSender }>();
-  /** `sent` outcomes, most of a busy worker's, written many to a statement. */
-  private readonly sent = new WriteBehind<Delivered, boolean>(async (outcomes) => {
-    const applied = await this.outbox.markSentMany(outcomes);
-    return outcomes.map((o) => applied.has(o.id));
-  });
+  /**
+   * `sent` outcomes, most of a busy worker's, written many to a statement.
+   * The message is out by then and nobody waits for the record, so each
+   * write first lingers a moment for the outcomes of its batch-mates.
+   */
+  private readonly sent = new WriteBehind<Delivered, boolean>(
+    async (outcomes) => {
+      const applied = await this.outbox.markSentMany(outcomes);
+      return outcomes.map((o) => applied.has(o.id));
+    },
+    IN_FLIGHT,
+    SENT_LINGER_MS,
+  );
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,

@@ -8,18 +8,21 @@ import { addSinglesSql, claimDueSinglesSql, newSingleIdSql } from '@herald/deliv
  * Messages, their recipients' `messages` rows and the links between them in
  * one statement: atomic without a transaction, and one round trip before
  * the 250s. Per message, in step: $1 source, $2 API key, $3 user, $4
- * sender, $5 envelope sender, $6 From, $7 subject, $8 Message-ID, $9 raw,
- * $10 size, $11 open tracking, $12 tracked links; per recipient, in step:
+ * sender, $5 envelope sender, $6 From, $7 subject, $8 Message-ID, $10
+ * size, $11 open tracking, $12 tracked links; $9 is every message's raw
+ * bytes one after another (one binary parameter: a bytea[] would travel as
+ * hex text, twice the size, and be parsed back); per recipient, in step:
  * $13 address, $14 the position of its message (from 1). Returns, in the
  * messages' order, each one's id and its rows' ids in recipient order.
  */
 export const ACCEPT = prepared(`
   WITH given AS (
-    SELECT g.*, nextval(pg_get_serial_sequence('relay_messages', 'id')) AS id
+    SELECT g.*, substring($9::bytea FROM (sum(g.size) OVER (ORDER BY g.n) - g.size + 1)::int FOR g.size) AS raw,
+      nextval(pg_get_serial_sequence('relay_messages', 'id')) AS id
     FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[],
-      $8::text[], $9::bytea[], $10::int[], $11::boolean[], $12::jsonb[])
+      $8::text[], $10::int[], $11::boolean[], $12::jsonb[])
       WITH ORDINALITY AS g (source, api_key_id, user_id, sender_id, envelope_from, from_header, subject,
-        message_id_header, raw, size, track_opens, links, n)
+        message_id_header, size, track_opens, links, n)
   ),
   message AS (
     INSERT INTO relay_messages (id, source, api_key_id, user_id, sender_id, envelope_from, from_header, subject,

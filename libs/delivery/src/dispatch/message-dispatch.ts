@@ -177,15 +177,18 @@ export class MessageDispatch {
       for (const waiter of waiters) waiter.reject(error);
       return;
     }
-    const resumesAt =
-      reservation.kind === 'quota_exhausted'
-        ? reservation.resumesAt
-        : nextLocalMidnight(this.clock.now(), sender.timeZone);
+    // Finding the zone's next midnight takes dozens of date formattings: only for messages past the quota.
+    let resumesAt: Date | undefined;
+    const resumes = () =>
+      (resumesAt ??=
+        reservation.kind === 'quota_exhausted'
+          ? reservation.resumesAt
+          : nextLocalMidnight(this.clock.now(), sender.timeZone));
     waiters.forEach((waiter, i) =>
       waiter.resolve(
         reservation.kind === 'granted' && i < reservation.count
           ? { kind: 'granted', at: reservation.startAt + i * reservation.spacingMs }
-          : { kind: 'quota_exhausted', resumesAt },
+          : { kind: 'quota_exhausted', resumesAt: resumes() },
       ),
     );
   }

@@ -14,7 +14,7 @@ describe('receivedSql', () => {
   it("states the partial index's predicate exactly, so the contact index answers it", () => {
     const { values, bind } = binder();
     expect(receivedSql('c.id', {}, bind)).toBe(
-      "EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = c.id AND m.status = 'sent' AND NOT m.is_test)",
+      "EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = c.id AND m.status = 'sent' AND NOT m.is_test AND m.campaign_id IS NOT NULL)",
     );
     expect(values).toEqual([]);
   });
