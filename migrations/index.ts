@@ -16,6 +16,7 @@ import { EngagementIndexes1764301600000 } from './1764301600000-EngagementIndexe
 import { MessageTracking1764301800000 } from './1764301800000-MessageTracking.js';
 import { CampaignGuardSince1764301900000 } from './1764301900000-CampaignGuardSince.js';
 import { CampaignOnlyMessageIndexes1764302000000 } from './1764302000000-CampaignOnlyMessageIndexes.js';
+import { SingleMessageContent1764302100000 } from './1764302100000-SingleMessageContent.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
@@ -40,4 +41,5 @@ export const migrations = [
   MessageTracking1764301800000,
   CampaignGuardSince1764301900000,
   CampaignOnlyMessageIndexes1764302000000,
+  SingleMessageContent1764302100000,
 ];

@@ -136,30 +136,27 @@ export class RelayStore {
    */
   async claimDue(limit: number): Promise<ClaimedDelivery[]> {
     const claimed = await this.db.rows<
-      ClaimedRow & { relay_message_id: string | null; suppressed: SuppressionReason | null }
+      ClaimedRow & {
+        suppressed: SuppressionReason | null;
+        relay_message_id: string | null;
+        sender_id: string | null;
+        envelope_from: string | null;
+        track_opens: boolean | null;
+        links: string[] | null;
+        raw: Buffer | null;
+      }
     >(q.CLAIM_DUE, [limit]);
-    if (claimed.length === 0) return [];
-    const ids = [...new Set(claimed.flatMap((r) => (r.relay_message_id === null ? [] : [r.relay_message_id])))];
-    const rows = await this.db.rows<{
-      id: string;
-      sender_id: string | null;
-      envelope_from: string;
-      raw: Buffer;
-      track_opens: boolean;
-      links: string[] | null;
-    }>(q.CONTENTS, [ids]);
-    const contents = new Map<string, RelayContent>(
-      rows.map((row) => [
-        row.id,
-        {
-          id: row.id,
-          senderId: row.sender_id,
-          envelopeFrom: row.envelope_from,
-          raw: row.raw,
-          tracking: { opens: row.track_opens, links: row.links },
-        },
-      ]),
-    );
+    const contents = new Map<string, RelayContent>();
+    for (const row of claimed) {
+      if (row.relay_message_id === null || row.raw === null) continue;
+      contents.set(row.relay_message_id, {
+        id: row.relay_message_id,
+        senderId: row.sender_id,
+        envelopeFrom: row.envelope_from ?? '',
+        raw: row.raw,
+        tracking: { opens: row.track_opens ?? false, links: row.links },
+      });
+    }
     return claimed.map((r) => ({
       message: toClaimed(r),
       content: r.relay_message_id === null ? undefined : contents.get(r.relay_message_id),

@@ -1,19 +1,20 @@
 import { prepared } from '@herald/common';
 import { suppressionReasonSql } from '@herald/contacts';
-import { addSinglesSql, claimDueSinglesSql, newSingleIdSql } from '@herald/delivery';
+import { addSinglesSql, claimDueSinglesSql, newSingleIdSql, singleContentIdSql } from '@herald/delivery';
 
-/** Every statement on relay's own tables (`relay_messages`, `relay_recipients`, `relay_idempotency`). */
+/** Every statement on relay's own tables (`relay_messages`, `relay_idempotency`). */
 
 /**
- * Messages, their recipients' `messages` rows and the links between them in
- * one statement: atomic without a transaction, and one round trip before
- * the 250s. Per message, in step: $1 source, $2 API key, $3 user, $4
- * sender, $5 envelope sender, $6 From, $7 subject, $8 Message-ID, $10
- * size, $11 open tracking, $12 tracked links; $9 is every message's raw
- * bytes one after another (one binary parameter: a bytea[] would travel as
- * hex text, twice the size, and be parsed back); per recipient, in step:
- * $13 address, $14 the position of its message (from 1). Returns, in the
- * messages' order, each one's id and its rows' ids in recipient order.
+ * Messages and their recipients' `messages` rows in one statement: atomic
+ * without a transaction, and one round trip before the 250s. Each row
+ * names its message (`content_id`), and each message lists its rows in
+ * recipient order (`message_ids`). Per message, in step: $1 source, $2 API
+ * key, $3 user, $4 sender, $5 envelope sender, $6 From, $7 subject, $8
+ * Message-ID, $10 size, $11 open tracking, $12 tracked links; $9 is every
+ * message's raw bytes one after another (one binary parameter: a bytea[]
+ * would travel as hex text, twice the size, and be parsed back); per
+ * recipient, in step: $13 address, $14 the position of its message (from
+ * 1). Returns, in the messages' order, each one's id and its rows' ids.
  */
 export const ACCEPT = prepared(`
   WITH given AS (
@@ -24,53 +25,45 @@ export const ACCEPT = prepared(`
       WITH ORDINALITY AS g (source, api_key_id, user_id, sender_id, envelope_from, from_header, subject,
         message_id_header, size, track_opens, links, n)
   ),
-  message AS (
-    INSERT INTO relay_messages (id, source, api_key_id, user_id, sender_id, envelope_from, from_header, subject,
-      message_id_header, raw, size, track_opens, links)
-    SELECT id, source, api_key_id, user_id, sender_id, envelope_from, from_header, subject,
-      message_id_header, raw, size, track_opens, links
-    FROM given ORDER BY n
-  ),
   recipient AS (
-    SELECT r.email, r.message_n, r.k, ${newSingleIdSql} AS id
+    SELECT r.email, r.message_n, r.k, ${newSingleIdSql} AS id,
+      (SELECT given.id FROM given WHERE given.n = r.message_n) AS content_id
     FROM unnest($13::text[], $14::int[]) WITH ORDINALITY AS r (email, message_n, k)
     ORDER BY r.k
   ),
   rows AS (${addSinglesSql('recipient')}),
-  linked AS (
-    INSERT INTO relay_recipients (message_id, relay_message_id)
-    SELECT recipient.id, given.id FROM recipient JOIN given ON given.n = recipient.message_n
+  message AS (
+    INSERT INTO relay_messages (id, source, api_key_id, user_id, sender_id, envelope_from, from_header, subject,
+      message_id_header, raw, size, track_opens, links, message_ids)
+    SELECT id, source, api_key_id, user_id, sender_id, envelope_from, from_header, subject,
+      message_id_header, raw, size, track_opens, links,
+      ARRAY(SELECT recipient.id FROM recipient WHERE recipient.message_n = given.n ORDER BY recipient.k)
+    FROM given ORDER BY n
+    RETURNING id, message_ids
   )
-  SELECT given.id,
-    ARRAY(SELECT recipient.id FROM recipient WHERE recipient.message_n = given.n ORDER BY recipient.k) AS message_ids
-  FROM given ORDER BY given.n`);
+  SELECT message.id, message.message_ids FROM message JOIN given ON given.id = message.id ORDER BY given.n`);
 
 /**
  * Claims up to $1 due recipient rows (delivery's claim) and returns each
- * with the relayed message it delivers and why its recipient is suppressed
- * (NULL when not), in one round trip.
+ * with the relayed message it delivers (NULL columns when that is gone) and
+ * why its recipient is suppressed (NULL when not), in one round trip. The
+ * raw content comes once per message, on its first row in the batch,
+ * however many of its recipients were claimed together.
  */
 export const CLAIM_DUE = prepared(`
   WITH claimed AS (${claimDueSinglesSql('$1')})
-  SELECT claimed.*, rr.relay_message_id, ${suppressionReasonSql('claimed.email')} AS suppressed
-  FROM claimed LEFT JOIN relay_recipients rr ON rr.message_id = claimed.id
+  SELECT claimed.*, ${suppressionReasonSql('claimed.email')} AS suppressed,
+    r.id AS relay_message_id, r.sender_id, r.envelope_from, r.track_opens, r.links,
+    CASE WHEN row_number() OVER (PARTITION BY claimed.content_id ORDER BY claimed.id) = 1 THEN r.raw END AS raw
+  FROM claimed LEFT JOIN relay_messages r ON r.id = claimed.content_id
   ORDER BY claimed.id`);
-
-/** What the deliverer needs of the relayed messages $1: each once, however many of its recipients are in the batch. */
-export const CONTENTS = prepared(`
-  SELECT id, sender_id, envelope_from, raw, track_opens, links
-  FROM relay_messages WHERE id = ANY($1::bigint[])`);
 
 /** The tracked links of the message a recipient row belongs to; no row when it is not relay's, NULL when untracked. */
 export const LINKS_FOR = `
-  SELECT r.links
-  FROM relay_recipients rr JOIN relay_messages r ON r.id = rr.relay_message_id
-  WHERE rr.message_id = $1`;
+  SELECT links FROM relay_messages WHERE id = ${singleContentIdSql('$1')}`;
 
 const VIEW_COLUMNS = `r.id, r.source, r.sender_id, r.envelope_from, r.from_header, r.subject, r.message_id_header,
-  r.size, r.created_at, r.track_opens, r.links IS NOT NULL AS track_clicks,
-  ARRAY(SELECT rr.message_id FROM relay_recipients rr WHERE rr.relay_message_id = r.id ORDER BY rr.message_id)
-    AS message_ids`;
+  r.size, r.created_at, r.track_opens, r.links IS NOT NULL AS track_clicks, r.message_ids`;
 
 /** Newest first; the cursor is the last id of the previous page. */
 export const LIST = `

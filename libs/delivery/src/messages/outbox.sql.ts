@@ -310,24 +310,30 @@ export const COUNTS_BY_DOMAIN = `
 
 /**
  * Single (campaign-less) messages: one queued row per row of `rows`, a
- * relation with the new row's `id` (from `newSingleIdSql`) and `email`.
- * Relay embeds it in the statement that stores messages, so that messages
- * and their rows are one statement (one round trip, atomic without a
- * transaction) and each row's id is known before it is written.
+ * relation with the new row's `id` (from `newSingleIdSql`), `email` and
+ * `content_id` (what the row delivers, an id in the adding module's own
+ * table). Relay embeds it in the statement that stores messages, so that
+ * messages and their rows are one statement (one round trip, atomic
+ * without a transaction) and each row's id is known before it is written.
  */
 export const addSinglesSql = (rows: string) => `
-  INSERT INTO messages (id, email)
-  SELECT id, email FROM ${rows} ORDER BY id`;
+  INSERT INTO messages (id, email, content_id)
+  SELECT id, email, content_id FROM ${rows} ORDER BY id`;
+
+/** The `content_id` of single message `param` (NULL when it is not single). */
+export const singleContentIdSql = (param: string) => `
+  (SELECT content_id FROM messages WHERE id = ${param} AND campaign_id IS NULL)`;
 
 /** A new id for a `messages` row, taken from its identity's sequence. */
 export const newSingleIdSql = `nextval(pg_get_serial_sequence('messages', 'id'))`;
 
 /**
  * Up to `limit` (a parameter) single messages due for an attempt, oldest due
- * first, now `sending` and the caller's; rows locked by a concurrent
- * claimer are skipped, and the outer status test re-checks a row whose lock
- * was waited for. `attempts` counts this attempt. Relay embeds it in the
- * statement that also reads what the claimed rows deliver.
+ * first, now `sending` and the caller's, each with its `content_id`; rows
+ * locked by a concurrent claimer are skipped, and the outer status test
+ * re-checks a row whose lock was waited for. `attempts` counts this
+ * attempt. Relay embeds it in the statement that also reads what the
+ * claimed rows deliver.
  */
 export const claimDueSinglesSql = (limit: string) => `
   UPDATE messages m
@@ -340,7 +346,7 @@ export const claimDueSinglesSql = (limit: string) => `
     FOR UPDATE SKIP LOCKED
   ) AS due
   WHERE m.id = due.id AND m.status IN ('queued', 'deferred')
-  RETURNING m.${CLAIMED.split(', ').join(', m.')}`;
+  RETURNING m.${CLAIMED.split(', ').join(', m.')}, m.content_id`;
 
 /** Claimed but not attempted (a spent quota, a shutdown): queued again for $2, the attempt taken back. */
 export const POSTPONE = `

@@ -2,7 +2,13 @@ import { Db, type OutgoingEventType, OutgoingEvents, type Sql, type Statement } 
 import { Injectable } from '@nestjs/common';
 import * as q from './outbox.sql.js';
 
-export { addSinglesSql, claimDueSinglesSql, MESSAGE_STATUSES, newSingleIdSql } from './outbox.sql.js';
+export {
+  addSinglesSql,
+  claimDueSinglesSql,
+  MESSAGE_STATUSES,
+  newSingleIdSql,
+  singleContentIdSql,
+} from './outbox.sql.js';
 export type MessageStatus = (typeof q.MESSAGE_STATUSES)[number];
 
 export interface ClaimedMessage {
