@@ -17,6 +17,7 @@ import { MessageTracking1764301800000 } from './1764301800000-MessageTracking.js
 import { CampaignGuardSince1764301900000 } from './1764301900000-CampaignGuardSince.js';
 import { CampaignOnlyMessageIndexes1764302000000 } from './1764302000000-CampaignOnlyMessageIndexes.js';
 import { SingleMessageContent1764302100000 } from './1764302100000-SingleMessageContent.js';
+import { RelayRawLz41764302200000 } from './1764302200000-RelayRawLz4.js';
 
 /**
  * Every migration, oldest first. Listed explicitly rather than globbed so the
@@ -42,4 +43,5 @@ export const migrations = [
   CampaignGuardSince1764301900000,
   CampaignOnlyMessageIndexes1764302000000,
   SingleMessageContent1764302100000,
+  RelayRawLz41764302200000,
 ];

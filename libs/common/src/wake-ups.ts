@@ -3,8 +3,12 @@ import { Redis } from 'ioredis';
 import { HERALD_CONFIG, type HeraldConfig } from './config.js';
 import { REDIS } from './redis.js';
 
-/** The least time between two hints of one topic from one process. */
-const PUBLISH_GAP_MS = 20;
+/**
+ * The least time between two hints of one topic from one process. A woken
+ * listener gathers work for a moment before it looks (the relay's drain
+ * waits 50 ms), so closer hints would only cost round trips.
+ */
+const PUBLISH_GAP_MS = 50;
 
 /**
  * "There is work for you" between processes, over Redis pub/sub: a process

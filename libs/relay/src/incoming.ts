@@ -41,29 +41,42 @@ export function prepareIncoming(data: Buffer, now: Date): IncomingMessage {
   if (parts === null || parts.fields.length === 0) {
     throw new RefusedMessage(550, '5.6.0', 'The message header cannot be parsed');
   }
-  const fields = parts.fields.filter((f) => !DROPPED.has(fieldName(f)));
-  const fromFields = fields.filter((f) => fieldName(f) === 'from');
+  const named = parts.fields.map((field) => ({ field, name: fieldName(field) }));
+  const kept = named.filter((f) => !DROPPED.has(f.name));
+  const fromFields = kept.filter((f) => f.name === 'from');
   if (fromFields.length !== 1) throw new RefusedMessage(550, '5.6.0', 'The message must have exactly one From field');
-  const mailboxes = addressparser(fieldValue(fromFields[0]), { flatten: true });
+  const mailboxes = addressparser(fieldValue(fromFields[0].field), { flatten: true });
   const from = mailboxes.length === 1 ? mailboxes[0].address : '';
   if (!isSafeAddress(from)) {
     throw new RefusedMessage(550, '5.6.0', 'The From field must hold exactly one valid address');
   }
   const fromDomain = domainOf(from);
-  if (!fields.some((f) => fieldName(f) === 'date')) fields.push(`Date: ${now.toUTCString().replace(/GMT$/, '+0000')}`);
-  let messageId = fields.find((f) => fieldName(f) === 'message-id');
+  const fields = kept.map((f) => f.field);
+  if (!kept.some((f) => f.name === 'date')) fields.push(`Date: ${now.toUTCString().replace(/GMT$/, '+0000')}`);
+  let messageId = kept.find((f) => f.name === 'message-id')?.field;
   if (messageId === undefined) {
     messageId = `Message-ID: <r${randomBytes(12).toString('hex')}@${fromDomain}>`;
     fields.push(messageId);
   }
-  const subject = fields.find((f) => fieldName(f) === 'subject');
+  const subject = kept.find((f) => f.name === 'subject')?.field;
+  const untouched = kept.length === named.length && fields.length === kept.length;
   return {
-    raw: joinMessage(fields, parts.body),
+    raw: untouched && isJoinedAs(raw, fields, parts.body) ? raw : joinMessage(fields, parts.body),
     from,
     fromDomain,
     subject: subject === undefined ? null : fieldValue(subject).slice(0, 998),
     messageId: fieldValue(messageId).slice(0, 998),
   };
+}
+
+/**
+ * Whether `raw` already reads as `joinMessage(fields, body)` would write it,
+ * for fields split from it (latin1, a byte a character), none dropped or
+ * added: then the lengths agree unless the split skipped something.
+ */
+function isJoinedAs(raw: Buffer, fields: string[], body: Buffer): boolean {
+  const headLength = fields.reduce((sum, field) => sum + field.length + 2, 0) + 2;
+  return headLength + body.length === raw.length;
 }
 
 /** Every line end as CRLF; refuses a lone dot on a line next to a bare LF or CR. */
