@@ -223,7 +223,7 @@ function scenarios(lists: Map<string, string>, lastCampaign: string): Scenario[]
       },
       handWritten: `SELECT count(*) FROM contacts c WHERE c.status = 'subscribed'
         AND EXISTS (SELECT 1 FROM messages m WHERE m.contact_id = c.id AND m.status = 'sent' AND NOT m.is_test
-          AND m.sent_at >= now() - interval '90 days')
+          AND m.campaign_id IS NOT NULL AND m.sent_at >= now() - interval '90 days')
         AND NOT EXISTS (SELECT 1 FROM message_engagement e WHERE e.contact_id = c.id
           AND e.first_human_open_at >= now() - interval '90 days')`,
     },
