@@ -216,6 +216,12 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       rounds.push({ base: await baseRound(bare, round), relay: await relayRound(herald, round) });
     }
+    // A message is counted at the sink before its outcome is written (sent outcomes are written in batches).
+    for (let waited = 0; waited < 10_000; waited += 100) {
+      const pending = await herald.db.query(`SELECT 1 FROM messages WHERE status IN ('queued', 'sending') LIMIT 1`);
+      if (pending.rowCount === 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const { rows } = await herald.db.query<{ status: string; n: number }>(
       `SELECT status, count(*)::int AS n FROM messages GROUP BY status ORDER BY status`,
     );
