@@ -135,13 +135,14 @@ export class RelayStore {
    * message is gone.
    */
   async claimDue(limit: number): Promise<ClaimedDelivery[]> {
+    // The relayed message's columns are NULL when it is gone (relay_message_id NULL), and are then not read.
     const claimed = await this.db.rows<
       ClaimedRow & {
         suppressed: SuppressionReason | null;
         relay_message_id: string | null;
         sender_id: string | null;
-        envelope_from: string | null;
-        track_opens: boolean | null;
+        envelope_from: string;
+        track_opens: boolean;
         links: string[] | null;
         raw: Buffer | null;
       }
@@ -152,9 +153,9 @@ export class RelayStore {
       contents.set(row.relay_message_id, {
         id: row.relay_message_id,
         senderId: row.sender_id,
-        envelopeFrom: row.envelope_from ?? '',
+        envelopeFrom: row.envelope_from,
         raw: row.raw,
-        tracking: { opens: row.track_opens ?? false, links: row.links },
+        tracking: { opens: row.track_opens, links: row.links },
       });
     }
     return claimed.map((r) => ({
