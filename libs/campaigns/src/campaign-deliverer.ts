@@ -408,6 +408,10 @@ export class CampaignDeliverer {
     const retry: ClaimedMessage[] = [];
     let senderFailed = false;
     const maxInFlight = sender.poolSize * (slots.spacingMs >= PACED_SPACING_MS ? 1 : IN_FLIGHT_PER_CONNECTION);
+    // Connections set up while the first slot is still ahead: a job whose
+    // slots follow another job's would otherwise open them on its first
+    // slots, miss those and leave a gap in the sender's rate.
+    void this.pool.warm(sender, Math.min(chunk.length, sender.poolSize));
     // Slots are reserved one per message; a slot missed by more than LATE_SLOT_MS is skipped, not caught up.
     let slot = 0;
     const onTime = async (): Promise<boolean> => {

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../../../../test/support/smtp-sink.js';
 import type { SendingSender } from '../senders/sender.js';
@@ -108,6 +109,47 @@ describe('SenderPool', () => {
     expect(sink.connections() - before).toBe(3);
     for (let i = 0; i < 3; i += 1) await send(`more${i}@example.com`, sender({ id: '7', poolSize: 3 }));
     expect(sink.connections() - before).toBe(3);
+  });
+
+  it('opens connections ahead of the first messages, never more than poolSize, and the messages use them', async () => {
+    pool = new SenderPool();
+    const warmed = sender({ id: '8', poolSize: 2 });
+    const before = sink.connections();
+    await pool.warm(warmed, 5);
+    expect(sink.connections() - before).toBe(2);
+    await pool.warm(warmed, 2);
+    const outcomes = await Promise.all([send('w1@example.com', warmed), send('w2@example.com', warmed)]);
+    expect(outcomes.map((o) => o.kind)).toEqual(['sent', 'sent']);
+    expect(sink.connections() - before).toBe(2);
+
+    // A server that cannot be reached: warming says nothing and counts no failure; sending reports it.
+    const closed = await startSmtpSink();
+    await closed.close();
+    const down = sender({ id: '16', port: closed.port });
+    await expect(pool.warm(down, 2)).resolves.toBeUndefined();
+    expect(await send('x@example.com', down)).toMatchObject({
+      kind: 'deferred',
+      reply: expect.stringMatching(/ECONNREFUSED|connect/i),
+    });
+  });
+
+  it('fails a send that waited for a connection opened ahead with that connection’s error, without a second attempt', async () => {
+    // A server that accepts and never greets: every attempt ends in the greeting timeout.
+    const accepted: Socket[] = [];
+    const silent = createServer((socket) => accepted.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      pool = new SenderPool({ greetingTimeoutMs: 300 });
+      const mute = sender({ id: '17', port: (silent.address() as AddressInfo).port, poolSize: 2 });
+      const warming = pool.warm(mute, 2);
+      const outcome = await send('late@example.com', mute);
+      await warming;
+      expect(outcome).toMatchObject({ kind: 'deferred', reply: expect.stringMatching(/greeting/i) });
+      expect(accepted.length).toBe(2);
+    } finally {
+      for (const socket of accepted) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it("rebuilds a sender's connections when its settings change, and closes them on request", async () => {

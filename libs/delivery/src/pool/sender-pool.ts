@@ -40,7 +40,8 @@ interface Group {
   size: number;
   lanes: SmtpLane[];
   opening: number;
-  waiting: (() => void)[];
+  /** Sends waiting for a connection; woken with the error when a connection opened ahead (`warm`) failed. */
+  waiting: ((failure?: SmtpError) => void)[];
   retired: boolean;
 }
 
@@ -103,6 +104,44 @@ export class SenderPool implements OnApplicationShutdown {
     } catch (error) {
       return { kind: 'deferred', reply: error instanceof Error ? error.message : String(error), slowDown: false };
     }
+  }
+
+  /**
+   * Opens connections ahead of the messages that will need them, up to
+   * `count` (at most the pool's size), so that a message due at a reserved
+   * throttle slot does not spend it on a connection's set-up. Never throws:
+   * a connection that cannot be opened is reported by the send that waited
+   * for it, or tried again by the next.
+   */
+  async warm(sender: SendingSender, count: number): Promise<void> {
+    let group: Group;
+    try {
+      group = this.groupFor(sender);
+    } catch {
+      return;
+    }
+    group.lanes = group.lanes.filter((l) => !l.closed);
+    const missing = Math.min(count, group.size) - group.lanes.length - group.opening;
+    const opened: Promise<void>[] = [];
+    for (let i = 0; i < missing; i++) {
+      group.opening += 1;
+      opened.push(
+        SmtpLane.open(group.settings).then(
+          (lane) => {
+            group.opening -= 1;
+            if (group.retired) lane.quit();
+            else group.lanes.push(lane);
+            group.waiting.shift()?.();
+          },
+          (error: SmtpError) => {
+            // A send that waited for this connection fails as its own attempt would have, not after a second timeout.
+            group.opening -= 1;
+            group.waiting.shift()?.(error);
+          },
+        ),
+      );
+    }
+    await Promise.all(opened);
   }
 
   /** Closes one sender's connections (its settings changed, it was taken out), or all of them. */
@@ -218,7 +257,8 @@ export class SenderPool implements OnApplicationShutdown {
           group.waiting.shift()?.();
         }
       }
-      await new Promise<void>((resolve) => group.waiting.push(resolve));
+      const failure = await new Promise<SmtpError | undefined>((resolve) => group.waiting.push(resolve));
+      if (failure !== undefined) throw failure;
     }
   }
 
