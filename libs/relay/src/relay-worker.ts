@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   AppSecret,
   Clock,
@@ -200,7 +201,10 @@ export class RelayDrain implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly deliverer: RelayDeliverer,
     private readonly wakeUps: WakeUps,
-  ) {}
+  ) {
+    // Every message in flight listens on it while it waits for its slot: as many as IN_FLIGHT at once is expected, not a leak.
+    setMaxListeners(IN_FLIGHT * 2, this.shutdown.signal);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.wakeUps.listen(RELAY_DUE, () => this.wake());
