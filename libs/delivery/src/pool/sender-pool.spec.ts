@@ -122,7 +122,7 @@ describe('SenderPool', () => {
     expect(outcomes.map((o) => o.kind)).toEqual(['sent', 'sent']);
     expect(sink.connections() - before).toBe(2);
 
-    // A server that cannot be reached: warming says nothing and counts no failure; sending reports it.
+    // A server that cannot be reached: warming says nothing; the send reports it.
     const closed = await startSmtpSink();
     await closed.close();
     const down = sender({ id: '16', port: closed.port });
